@@ -1,0 +1,57 @@
+# Roomwright: `make dev` runs the platform locally, `make test` runs every check and test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VENV_STAMP := $(VENV)/.installed-$(shell sha1sum shared/devstack/requirements.txt | cut -c1-12)
+# sam and cargo-lambda live in the venv; SAM must not phone home.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help dev test check lint unit openapi build lambda-sizes coldstart clean
+
+help:
+	@echo "make dev        run the whole platform locally on http://127.0.0.1:3000 (PORT overrides)"
+	@echo "make test       install what tests need, then fmt, clippy, cfn-lint, sam validate, all tests"
+	@echo "make openapi    write the merged OpenAPI document to openapi.json"
+	@echo "make build      sam build (cargo-lambda, arm64)"
+	@echo "make lambda-sizes  release arm64 bootstrap of every function and its size"
+	@echo "make coldstart  measure init time of each function against a bare lambda_http binary"
+
+$(VENV_STAMP): shared/devstack/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r shared/devstack/requirements.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+dev: $(VENV_STAMP)
+	cargo run -p roomwright-local --bin roomwright-local -- dev
+
+test: $(VENV_STAMP) lint unit
+
+lint: $(VENV_STAMP)
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cfn-lint template.yaml
+	sam validate --lint
+
+unit: $(VENV_STAMP)
+	cargo test --workspace --all-targets --no-fail-fast
+
+openapi:
+	cargo run -q -p roomwright-local --bin roomwright-local -- openapi > openapi.json
+	@echo "wrote openapi.json"
+
+build: $(VENV_STAMP)
+	sam build --beta-features
+
+lambda-sizes: $(VENV_STAMP)
+	cargo lambda build --release --arm64 --workspace --exclude roomwright-local
+	@ls -l target/lambda/*/bootstrap | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
+
+coldstart:
+	cargo run --release -p roomwright-coldstart --bin coldstart
+
+clean:
+	cargo clean
+	rm -rf $(VENV) .aws-sam openapi.json

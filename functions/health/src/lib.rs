@@ -1,0 +1,124 @@
+//! The `health` function: `GET /v1/health` tells which build runs and whether its table and
+//! bucket answer, so a deploy and the local stack can be checked with one request.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use axum::{Json, Router, extract::State, http::StatusCode};
+use roomwright_core::{AppState, build_info, http::finish};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// How long one dependency may take before it counts as unreachable.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// This function's documented routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(health))
+}
+
+/// The complete router this function serves in Lambda.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = routes().split_for_parts();
+    finish(router.with_state(state))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok` when every dependency answered, else `degraded`.
+    pub status: String,
+    pub version: String,
+    pub commit: String,
+    pub stage: String,
+    pub checks: Checks,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Checks {
+    pub table: Check,
+    pub bucket: Check,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Check {
+    pub reachable: bool,
+    pub latency_ms: u64,
+    /// Why it is not reachable (the AWS error code), when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Version, commit and reachability of the table and bucket.
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    tag = "health",
+    responses(
+        (status = 200, description = "Every dependency answered", body = Health),
+        (status = 503, description = "A dependency did not answer", body = Health),
+    )
+)]
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let (table, bucket) = tokio::join!(check_table(&state), check_bucket(&state));
+    let healthy = table.reachable && bucket.reachable;
+    let body = Health {
+        status: if healthy { "ok" } else { "degraded" }.to_string(),
+        version: build_info::VERSION.to_string(),
+        commit: build_info::COMMIT.to_string(),
+        stage: state.config.stage.clone(),
+        checks: Checks { table, bucket },
+    };
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}
+
+async fn check_table(state: &AppState) -> Check {
+    timed(async {
+        let client = state.aws.dynamodb().await;
+        client
+            .describe_table()
+            .table_name(&state.config.table_name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error_code(e.code(), &e))
+    })
+    .await
+}
+
+async fn check_bucket(state: &AppState) -> Check {
+    timed(async {
+        let client = state.aws.s3().await;
+        client
+            .head_bucket()
+            .bucket(&state.config.bucket_name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error_code(e.code(), &e))
+    })
+    .await
+}
+
+/// The AWS error code when there is one; the full error text is logged, not returned.
+fn error_code(code: Option<&str>, error: &dyn std::error::Error) -> String {
+    tracing::warn!(error = %error, "health check failed");
+    code.unwrap_or("unreachable").to_string()
+}
+
+async fn timed(check: impl Future<Output = Result<(), String>>) -> Check {
+    let started = Instant::now();
+    let result = tokio::time::timeout(CHECK_TIMEOUT, check)
+        .await
+        .unwrap_or_else(|_| Err("timeout".to_string()));
+    Check {
+        reachable: result.is_ok(),
+        latency_ms: started.elapsed().as_millis() as u64,
+        error: result.err(),
+    }
+}

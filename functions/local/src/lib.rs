@@ -1,0 +1,40 @@
+//! The local runner: every function's routes on one port, so the whole platform runs on a
+//! laptop and end-to-end tests talk HTTP to the same routers Lambda serves.
+
+use std::sync::Arc;
+
+use axum::{Extension, Json, Router};
+use roomwright_core::{AppState, http::finish, openapi};
+use utoipa::openapi::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// Every function's documented routes, merged.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(roomwright_health::routes())
+        .routes(routes!(openapi_document))
+}
+
+/// The merged OpenAPI 3.1 document of every function.
+pub fn openapi() -> OpenApi {
+    let (_, api) = routes().split_for_parts();
+    openapi::merged([api])
+}
+
+/// All functions on one router.
+pub fn app(state: AppState) -> Router {
+    let (router, api) = routes().split_for_parts();
+    let document = Arc::new(openapi::merged([api]));
+    finish(router.with_state(state).layer(Extension(document)))
+}
+
+/// The OpenAPI 3.1 document of the whole API, for generating clients.
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
+)]
+async fn openapi_document(Extension(document): Extension<Arc<OpenApi>>) -> Json<OpenApi> {
+    Json(OpenApi::clone(&document))
+}

@@ -1,0 +1,306 @@
+//! Typed reads and writes on the single table.
+
+use std::{collections::HashMap, sync::Arc};
+
+use aws_sdk_dynamodb::{error::SdkError, types::AttributeValue};
+use serde::{Serialize, de::DeserializeOwned};
+use thiserror::Error;
+
+use super::{Cursor, Page, PageRequest, attr};
+use crate::{aws::Aws, problem::ApiError};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Where an item lives: its primary key, the index keys it is found by, and when it expires.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keys {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1: Option<(String, String)>,
+    pub gsi2: Option<(String, String)>,
+    /// Epoch seconds; DynamoDB's TTL deletes the item some time after.
+    pub expires_at: Option<i64>,
+}
+
+impl Keys {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn gsi1(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.gsi1 = Some((pk.into(), sk.into()));
+        self
+    }
+
+    pub fn gsi2(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.gsi2 = Some((pk.into(), sk.into()));
+        self
+    }
+
+    pub fn expires_at(mut self, epoch_seconds: i64) -> Self {
+        self.expires_at = Some(epoch_seconds);
+        self
+    }
+
+    fn write_into(&self, item: &mut Item) {
+        let s = |v: &String| AttributeValue::S(v.clone());
+        item.insert(attr::PK.into(), s(&self.pk));
+        item.insert(attr::SK.into(), s(&self.sk));
+        for (pair, (pk, sk)) in [
+            (&self.gsi1, (attr::GSI1PK, attr::GSI1SK)),
+            (&self.gsi2, (attr::GSI2PK, attr::GSI2SK)),
+        ] {
+            if let Some((p, r)) = pair {
+                item.insert(pk.into(), s(p));
+                item.insert(sk.into(), s(r));
+            }
+        }
+        if let Some(at) = self.expires_at {
+            item.insert(attr::EXPIRES_AT.into(), AttributeValue::N(at.to_string()));
+        }
+    }
+}
+
+/// A stored value with the version a later write must name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The item exists already, or its version moved on since it was read.
+    #[error("condition failed: the item exists already or changed since it was read")]
+    ConditionFailed,
+    #[error("stored item does not match its type: {0}")]
+    Corrupt(String),
+    #[error("DynamoDB call failed: {0}")]
+    Service(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::ConditionFailed => ApiError::new(
+                http::StatusCode::PRECONDITION_FAILED,
+                "version_mismatch",
+                "The resource changed since you read it",
+            )
+            .with_detail("Read it again, reapply your change, and send the new ETag in If-Match."),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+fn service_error<E, R>(error: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError::Service(aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string())
+}
+
+/// `true` when a write was refused by its condition expression.
+fn is_condition_failure<R>(
+    error: &SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError, R>,
+) -> bool {
+    error
+        .as_service_error()
+        .is_some_and(|e| e.is_conditional_check_failed_exception())
+}
+
+/// The platform's table.
+#[derive(Clone)]
+pub struct Table {
+    aws: Arc<Aws>,
+    name: String,
+}
+
+impl Table {
+    pub fn new(aws: Arc<Aws>, name: String) -> Self {
+        Self { aws, name }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A strongly consistent read of one item.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        sk: &str,
+    ) -> Result<Option<Versioned<T>>, StoreError> {
+        let output = self
+            .aws
+            .dynamodb()
+            .await
+            .get_item()
+            .table_name(&self.name)
+            .key(attr::PK, AttributeValue::S(pk.into()))
+            .key(attr::SK, AttributeValue::S(sk.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(service_error)?;
+        output.item.map(decode).transpose()
+    }
+
+    /// Writes a new item at version 1; fails with [`StoreError::ConditionFailed`] if it exists.
+    pub async fn create<T: Serialize>(&self, keys: &Keys, value: &T) -> Result<u64, StoreError> {
+        self.put(keys, value, None).await
+    }
+
+    /// Replaces an item only if it is still at `expected_version`; returns the new version.
+    pub async fn replace<T: Serialize>(
+        &self,
+        keys: &Keys,
+        value: &T,
+        expected_version: u64,
+    ) -> Result<u64, StoreError> {
+        self.put(keys, value, Some(expected_version)).await
+    }
+
+    async fn put<T: Serialize>(
+        &self,
+        keys: &Keys,
+        value: &T,
+        expected_version: Option<u64>,
+    ) -> Result<u64, StoreError> {
+        let mut item: Item =
+            serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        keys.write_into(&mut item);
+        let version = expected_version.map_or(1, |v| v + 1);
+        item.insert(attr::VERSION.into(), AttributeValue::N(version.to_string()));
+        let request = self
+            .aws
+            .dynamodb()
+            .await
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item));
+        let request = match expected_version {
+            None => request.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => request
+                .condition_expression("#version = :expected")
+                .expression_attribute_names("#version", attr::VERSION)
+                .expression_attribute_values(":expected", AttributeValue::N(v.to_string())),
+        };
+        match request.send().await {
+            Ok(_) => Ok(version),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::ConditionFailed),
+            Err(e) => Err(service_error(e)),
+        }
+    }
+
+    /// Deletes an item, only if still at `expected_version` when one is given.
+    pub async fn delete(
+        &self,
+        pk: &str,
+        sk: &str,
+        expected_version: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let mut request = self
+            .aws
+            .dynamodb()
+            .await
+            .delete_item()
+            .table_name(&self.name)
+            .key(attr::PK, AttributeValue::S(pk.into()))
+            .key(attr::SK, AttributeValue::S(sk.into()));
+        if let Some(v) = expected_version {
+            request = request
+                .condition_expression("#version = :expected")
+                .expression_attribute_names("#version", attr::VERSION)
+                .expression_attribute_values(":expected", AttributeValue::N(v.to_string()));
+        }
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::ConditionFailed)
+            }
+            Err(e) => Err(service_error(e)),
+        }
+    }
+
+    /// One page of the items under a partition key, on the table or a GSI (`index`), optionally
+    /// limited to sort keys starting with `sk_prefix`, newest-first when `descending`.
+    pub async fn query<T: DeserializeOwned>(
+        &self,
+        index: Option<&str>,
+        partition: &str,
+        sk_prefix: Option<&str>,
+        page: &PageRequest,
+        descending: bool,
+    ) -> Result<Page<Versioned<T>>, ApiError> {
+        let (pk_attr, sk_attr) = match index {
+            None => (attr::PK, attr::SK),
+            Some(super::index::GSI1) => (attr::GSI1PK, attr::GSI1SK),
+            Some(super::index::GSI2) => (attr::GSI2PK, attr::GSI2SK),
+            Some(other) => return Err(ApiError::internal(format!("unknown index {other}"))),
+        };
+        if let Some(cursor) = &page.cursor
+            && cursor.get(pk_attr) != Some(partition)
+        {
+            // A cursor from another list would silently page through the wrong items.
+            return Err(ApiError::validation(vec![crate::FieldError::new(
+                "cursor",
+                "invalid_cursor",
+                "cursor belongs to a different list",
+            )]));
+        }
+        let mut request = self
+            .aws
+            .dynamodb()
+            .await
+            .query()
+            .table_name(&self.name)
+            .set_index_name(index.map(str::to_owned))
+            .expression_attribute_names("#pk", pk_attr)
+            .expression_attribute_values(":pk", AttributeValue::S(partition.into()))
+            .limit(page.limit as i32)
+            .scan_index_forward(!descending)
+            .set_exclusive_start_key(page.cursor.as_ref().map(Cursor::to_exclusive_start_key));
+        request = match sk_prefix {
+            Some(prefix) => request
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk_attr)
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.into())),
+            None => request.key_condition_expression("#pk = :pk"),
+        };
+        let output = request
+            .send()
+            .await
+            .map_err(|e| ApiError::from(service_error(e)))?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(decode)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = output
+            .last_evaluated_key
+            .as_ref()
+            .and_then(Cursor::from_last_evaluated_key)
+            .map(|c| c.encode());
+        Ok(Page { items, next_cursor })
+    }
+}
+
+fn decode<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreError> {
+    let version = item
+        .get(attr::VERSION)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let value = serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Versioned { value, version })
+}

@@ -1,0 +1,232 @@
+//! HTTP behaviour every function shares: JSON bodies and query strings that fail as problem
+//! responses, a body size limit, and answers for unknown routes, wrong methods and panics.
+
+use std::any::Any;
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request},
+    http::request::Parts,
+    middleware,
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::{
+    problem::{ApiError, FieldError},
+    telemetry,
+};
+
+/// Request bodies larger than this are refused with 413 before they are parsed.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Wraps a function's routes with what every API answers the same way. Apply once, to the
+/// outermost router (merged routers must not each carry a fallback).
+pub fn finish(router: Router) -> Router {
+    router
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(panic_to_problem))
+        .layer(middleware::from_fn(telemetry::request_context))
+}
+
+async fn route_not_found(request: Request) -> ApiError {
+    ApiError::not_found(
+        "route_not_found",
+        format!("No route for {} {}", request.method(), request.uri().path()),
+    )
+}
+
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+    )
+    .with_detail(format!(
+        "{} is not allowed on {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+fn panic_to_problem(_payload: Box<dyn Any + Send + 'static>) -> Response {
+    ApiError::internal("handler panicked").into_response()
+}
+
+/// A JSON request body, refused with a problem response when it is not JSON, too large,
+/// malformed, or of the wrong shape (422 naming the field).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+            )
+            .with_detail("Send the body as application/json."));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "Request body too large",
+                    )
+                    .with_detail(format!(
+                        "The body may be at most {DEFAULT_BODY_LIMIT} bytes."
+                    ))
+                } else {
+                    ApiError::bad_request("unreadable_body", rejection.body_text())
+                }
+            })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn is_json(headers: &http::HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    content_type.parse::<mime::Mime>().is_ok_and(|m| {
+        m.type_() == "application"
+            && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+    })
+}
+
+/// Parses JSON, telling syntax errors (400) apart from shape errors (422 with the field path).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        json_error(error.into_inner(), path)
+    })?;
+    // Trailing input after the value is a syntax error too.
+    deserializer
+        .end()
+        .map_err(|e| json_error(e, String::new()))?;
+    Ok(value)
+}
+
+fn json_error(inner: serde_json::Error, path: String) -> ApiError {
+    match inner.classify() {
+        serde_json::error::Category::Data => ApiError::validation(vec![FieldError::new(
+            if path == "." { String::new() } else { path },
+            "invalid",
+            inner.to_string(),
+        )]),
+        _ => ApiError::bad_request(
+            "malformed_json",
+            format!(
+                "The body is not valid JSON: {} at line {} column {}.",
+                describe_syntax(&inner),
+                inner.line(),
+                inner.column()
+            ),
+        ),
+    }
+}
+
+fn describe_syntax(error: &serde_json::Error) -> &'static str {
+    match error.classify() {
+        serde_json::error::Category::Eof => "it ends too early",
+        _ => "unexpected input",
+    }
+}
+
+/// Query parameters, refused with 400 `invalid_query` naming the parameter when they do not parse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(ApiQuery)
+            .map_err(|error| {
+                let path = error.path().to_string();
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "A query parameter is invalid",
+                )
+                .with_errors(vec![FieldError::new(
+                    path,
+                    "invalid",
+                    error.into_inner().to_string(),
+                )])
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Room {
+        name: String,
+        area: u32,
+    }
+
+    #[test]
+    fn syntax_errors_are_400_and_shape_errors_name_the_field() {
+        let err = parse_json::<Room>(b"{\"name\": ").unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert_eq!(err.code, "malformed_json");
+
+        let err = parse_json::<Vec<Room>>(br#"[{"name":"a","area":1},{"name":"b","area":"x"}]"#)
+            .unwrap_err();
+        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err.errors[0].path, "[1].area");
+
+        let err = parse_json::<Room>(br#"{"name":"a","area":1} trailing"#).unwrap_err();
+        assert_eq!(err.code, "malformed_json");
+    }
+
+    #[test]
+    fn accepts_json_and_json_suffix_media_types_only() {
+        let mut headers = http::HeaderMap::new();
+        assert!(!is_json(&headers));
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/json; charset=utf-8".parse().unwrap(),
+        );
+        assert!(is_json(&headers));
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/merge-patch+json".parse().unwrap(),
+        );
+        assert!(is_json(&headers));
+        headers.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
+        assert!(!is_json(&headers));
+    }
+}

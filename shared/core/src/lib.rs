@@ -1,0 +1,19 @@
+//! What every Roomwright function shares.
+//!
+//! A function crate builds an [`OpenApiRouter`](utoipa_axum::router::OpenApiRouter) of its routes
+//! over [`AppState`]; [`http::finish`] wraps it with the behaviour every API has (problem+json
+//! errors, body limit, request ids) and [`lambda::run`] serves it under `lambda_http`.
+
+pub mod aws;
+pub mod build_info;
+pub mod config;
+pub mod dynamo;
+pub mod http;
+pub mod lambda;
+pub mod openapi;
+pub mod problem;
+pub mod state;
+pub mod telemetry;
+
+pub use problem::{ApiError, FieldError};
+pub use state::AppState;

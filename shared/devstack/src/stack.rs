@@ -1,0 +1,93 @@
+//! Isolated stacks on a shared moto server: one server per test binary (or the one named by
+//! `ROOMWRIGHT_TEST_AWS_ENDPOINT`), unique resource names per stack.
+
+use std::collections::BTreeMap;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use roomwright_core::{AppState, aws::Aws, config::Config};
+use tokio::sync::OnceCell;
+
+use crate::{
+    MotoServer,
+    provision::{Provisioned, provision},
+    template::Template,
+};
+
+/// Variable naming an already running local AWS endpoint for tests to share.
+pub const TEST_ENDPOINT_VAR: &str = "ROOMWRIGHT_TEST_AWS_ENDPOINT";
+pub const LOCAL_REGION: &str = "us-east-1";
+
+/// SDK configuration for a local endpoint with moto's dummy credentials.
+pub fn local_sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(LOCAL_REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                "testing",
+                "testing",
+                None,
+                None,
+                "roomwright-local",
+            )),
+        )
+        .build()
+}
+
+/// The endpoint of the moto server this process shares between its tests.
+pub async fn shared_endpoint() -> String {
+    static ENDPOINT: OnceCell<String> = OnceCell::const_new();
+    ENDPOINT
+        .get_or_init(|| async {
+            if let Ok(endpoint) = std::env::var(TEST_ENDPOINT_VAR) {
+                return endpoint;
+            }
+            let server = MotoServer::start().await.unwrap_or_else(|e| panic!("{e}"));
+            let endpoint = server.endpoint.clone();
+            // Lives until the process ends; moto is told to die with it (see `moto`).
+            std::mem::forget(server);
+            endpoint
+        })
+        .await
+        .clone()
+}
+
+/// One isolated copy of the platform's resources.
+pub struct TestStack {
+    pub endpoint: String,
+    pub stack_name: String,
+    pub provisioned: Provisioned,
+    pub state: AppState,
+}
+
+impl TestStack {
+    /// Provisions the template's resources under a fresh name on the shared server.
+    pub async fn new() -> Self {
+        let endpoint = shared_endpoint().await;
+        let stack_name = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        Self::provision(&endpoint, &stack_name, "test")
+            .await
+            .unwrap_or_else(|e| panic!("provisioning {stack_name}: {e}"))
+    }
+
+    /// Provisions the template's resources as `stack_name` on `endpoint`.
+    pub async fn provision(
+        endpoint: &str,
+        stack_name: &str,
+        stage: &str,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let template = Template::load(&crate::repo_root().join("template.yaml"))?;
+        let aws = Aws::from_sdk_config(local_sdk_config(endpoint));
+        let overrides = BTreeMap::from([("Stage".to_string(), stage.to_string())]);
+        let provisioned = provision(&aws, &template, stack_name, &overrides).await?;
+        let config = Config::from_lookup(|name| provisioned.environment.get(name).cloned())?;
+        Ok(Self {
+            endpoint: endpoint.to_string(),
+            stack_name: stack_name.to_string(),
+            provisioned,
+            state: AppState::new(config, aws),
+        })
+    }
+}
