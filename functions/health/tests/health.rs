@@ -67,7 +67,7 @@ async fn is_degraded_with_503_when_the_table_is_missing() {
     };
     let state = AppState {
         config: Arc::new(config),
-        aws: stack.state.aws.clone(),
+        ..stack.state.clone()
     };
     let (status, _, body) = call(state, event("apigw-http-get-health.json")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");

@@ -1,29 +1,46 @@
 //! The local runner: every function's routes on one port, so the whole platform runs on a
 //! laptop and end-to-end tests talk HTTP to the same routers Lambda serves.
 
+pub mod seed;
+
 use std::sync::Arc;
 
 use axum::{Extension, Json, Router};
+use roomwright_auth::AuthContext;
 use roomwright_core::{AppState, http::finish, openapi};
 use utoipa::openapi::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+/// What the functions need beyond [`AppState`].
+#[derive(Clone)]
+pub struct Functions {
+    pub auth: AuthContext,
+}
+
 /// Every function's documented routes, merged.
-fn routes() -> OpenApiRouter<AppState> {
+fn routes(functions: Functions) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(roomwright_health::routes())
+        .merge(roomwright_auth::routes(functions.auth))
         .routes(routes!(openapi_document))
 }
 
 /// The merged OpenAPI 3.1 document of every function.
 pub fn openapi() -> OpenApi {
-    let (_, api) = routes().split_for_parts();
+    // Documenting needs no keys: a context that would generate them on use is never used.
+    let functions = Functions {
+        auth: AuthContext::new(
+            roomwright_auth::KeySource::Given(Default::default()),
+            roomwright_core::auth::Role::Designer,
+        ),
+    };
+    let (_, api) = routes(functions).split_for_parts();
     openapi::merged([api])
 }
 
 /// All functions on one router.
-pub fn app(state: AppState) -> Router {
-    let (router, api) = routes().split_for_parts();
+pub fn app(state: AppState, functions: Functions) -> Router {
+    let (router, api) = routes(functions).split_for_parts();
     let document = Arc::new(openapi::merged([api]));
     finish(router.with_state(state).layer(Extension(document)))
 }

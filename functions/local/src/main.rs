@@ -1,17 +1,21 @@
 //! `roomwright-local`: runs the platform locally.
 //!
-//! - `roomwright-local` (or `dev`): starts moto, provisions `template.yaml`'s resources, serves
-//!   every function on `127.0.0.1:$PORT` (3000), and stops moto on Ctrl-C.
+//! - `roomwright-local` (or `dev`): starts moto, provisions `template.yaml`'s resources, seeds
+//!   demo users, serves every function on `127.0.0.1:$PORT` (3000), and stops moto on Ctrl-C.
 //! - `roomwright-local openapi`: prints the merged OpenAPI document.
 
 use std::net::SocketAddr;
 
-use roomwright_devstack::{MotoServer, TestStack};
+use roomwright_auth::{AuthContext, KeySource};
+use roomwright_devstack::{MotoServer, TestStack, repo_root};
+use roomwright_local::{Functions, seed};
 
 const STACK_NAME: &str = "roomwright-local";
 
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn main() -> Result<(), Error> {
     match std::env::args().nth(1).as_deref() {
         None | Some("dev") => dev().await,
         Some("openapi") => {
@@ -25,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
 }
 
-async fn dev() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn dev() -> Result<(), Error> {
     roomwright_core::telemetry::init();
     let port: u16 = std::env::var("PORT")
         .ok()
@@ -43,18 +47,41 @@ async fn dev() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     result
 }
 
-async fn serve(
-    listener: tokio::net::TcpListener,
-    endpoint: &str,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let stack = TestStack::provision(endpoint, STACK_NAME, "local").await?;
+async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), Error> {
     let address = listener.local_addr()?;
-    eprintln!(
-        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n"
+    let stack =
+        TestStack::provision(endpoint, STACK_NAME, "local", &format!("http://{address}")).await?;
+    // Signing keys live under the local data directory and survive restarts.
+    let data_dir = std::env::var("LOCAL_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join(".local"));
+    let auth = AuthContext::new(
+        KeySource::File(data_dir.join("jwt-keys.json")),
+        roomwright_core::auth::Role::Designer,
     );
-    axum::serve(listener, roomwright_local::app(stack.state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let seeded = seed::demo(&stack.state)
+        .await
+        .map_err(|e| format!("seeding demo data: {e}"))?;
+    let password_note = if seeded.password_generated {
+        format!(
+            "{}   (generated; set DEMO_PASSWORD to choose one)",
+            seeded.password
+        )
+    } else {
+        "$DEMO_PASSWORD".to_string()
+    };
+    eprintln!(
+        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  password:   {password_note}\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
+        admin = seed::DEMO_ADMIN,
+        designer = seed::DEMO_DESIGNER,
+    );
+    let app = roomwright_local::app(stack.state, Functions { auth });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

@@ -17,7 +17,14 @@ async fn spawn_app() -> (String, TestStack) {
         .await
         .unwrap();
     let address = listener.local_addr().unwrap();
-    let app = roomwright_local::app(stack.state.clone());
+    let functions = roomwright_local::Functions {
+        auth: roomwright_auth::AuthContext::new(
+            roomwright_auth::KeySource::Given(roomwright_auth::KeySet::generate().unwrap()),
+            roomwright_core::auth::Role::Designer,
+        ),
+    };
+    let app = roomwright_local::app(stack.state.clone(), functions)
+        .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{address}"), stack)
 }

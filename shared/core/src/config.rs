@@ -16,6 +16,9 @@ pub struct Config {
     pub bucket_name: String,
     /// The queue that feeds GPU jobs, when the stack has one.
     pub jobs_queue_url: Option<String>,
+    /// `iss` of access tokens: the public base URL of the API, where
+    /// `/.well-known/openid-configuration` is served.
+    pub jwt_issuer: String,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -40,6 +43,7 @@ impl Config {
             table_name: required("TABLE_NAME")?,
             bucket_name: required("BUCKET_NAME")?,
             jobs_queue_url: get("JOBS_QUEUE_URL"),
+            jwt_issuer: required("JWT_ISSUER")?,
         })
     }
 }
@@ -51,8 +55,13 @@ mod tests {
 
     #[test]
     fn reads_required_and_optional_settings() {
-        let env: HashMap<&str, &str> =
-            [("TABLE_NAME", "t"), ("BUCKET_NAME", "b"), ("STAGE", "prod")].into();
+        let env: HashMap<&str, &str> = [
+            ("TABLE_NAME", "t"),
+            ("BUCKET_NAME", "b"),
+            ("STAGE", "prod"),
+            ("JWT_ISSUER", "https://api.example.com"),
+        ]
+        .into();
         let config = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!(config.table_name, "t");
         assert_eq!(config.bucket_name, "b");

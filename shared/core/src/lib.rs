@@ -4,6 +4,7 @@
 //! over [`AppState`]; [`http::finish`] wraps it with the behaviour every API has (problem+json
 //! errors, body limit, request ids) and [`lambda::run`] serves it under `lambda_http`.
 
+pub mod auth;
 pub mod aws;
 pub mod build_info;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod openapi;
 pub mod problem;
 pub mod state;
 pub mod telemetry;
+pub mod time;
 
 pub use problem::{ApiError, FieldError};
 pub use state::AppState;

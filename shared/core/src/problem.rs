@@ -52,16 +52,21 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
-/// An error that becomes a problem response.
+/// An error that becomes a problem response. Boxed, so `Result<T, ApiError>` stays small on
+/// the happy path.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<ErrorParts>);
+
+/// What an [`ApiError`] says.
+#[derive(Debug, Clone)]
+pub struct ErrorParts {
     pub status: StatusCode,
     pub code: Cow<'static, str>,
     pub title: Cow<'static, str>,
     pub detail: Option<String>,
     pub errors: Vec<FieldError>,
-    /// Seconds, for 429 and 503 answers.
-    pub retry_after: Option<u64>,
+    /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
@@ -70,29 +75,34 @@ impl ApiError {
         code: impl Into<Cow<'static, str>>,
         title: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Self {
+        Self(Box::new(ErrorParts {
             status,
             code: code.into(),
             title: title.into(),
             detail: None,
             errors: Vec::new(),
-            retry_after: None,
-        }
+            headers: Vec::new(),
+        }))
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.errors = errors;
+        self.0.errors = errors;
         self
     }
 
-    pub fn with_retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.0.headers.push((name, value));
         self
+    }
+
+    /// For 429 and 503 answers: when to try again, in seconds.
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        self.with_header(header::RETRY_AFTER, HeaderValue::from(seconds))
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -117,8 +127,14 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, code, "Conflict").with_detail(detail)
     }
 
+    /// 401 with the `WWW-Authenticate` challenge of RFC 6750.
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, "Authentication required").with_detail(detail)
+        Self::new(StatusCode::UNAUTHORIZED, code, "Authentication required")
+            .with_detail(detail)
+            .with_header(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"roomwright\""),
+            )
     }
 
     pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
@@ -148,6 +164,14 @@ impl ApiError {
     }
 }
 
+impl std::ops::Deref for ApiError {
+    type Target = ErrorParts;
+
+    fn deref(&self) -> &ErrorParts {
+        &self.0
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.status.as_u16(), self.code)
@@ -162,8 +186,8 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Some(seconds) = self.retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        for (name, value) in self.0.headers {
+            headers.insert(name, value);
         }
         response
     }

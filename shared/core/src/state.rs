@@ -1,20 +1,32 @@
-//! The state every router is built over: configuration and AWS clients, built once per cold start.
+//! The state every router is built over: configuration, AWS clients and the token verifier,
+//! built once per cold start.
 
 use std::sync::Arc;
 
-use crate::{aws::Aws, config::Config, dynamo::Table};
+use crate::{
+    auth::{AUDIENCE, Verifier, verifier::KeySource},
+    aws::Aws,
+    config::Config,
+    dynamo::Table,
+};
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub aws: Arc<Aws>,
+    pub verifier: Arc<Verifier>,
 }
 
 impl AppState {
+    /// Verifies tokens against the key set published in the table.
     pub fn new(config: Config, aws: Aws) -> Self {
+        let aws = Arc::new(aws);
+        let table = Table::new(aws.clone(), config.table_name.clone());
+        let verifier = Verifier::new(config.jwt_issuer.clone(), AUDIENCE, KeySource::Table(table));
         Self {
             config: Arc::new(config),
-            aws: Arc::new(aws),
+            aws,
+            verifier: Arc::new(verifier),
         }
     }
 

@@ -5,7 +5,7 @@ use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use roomwright_core::{
     ApiError, AppState,
-    dynamo::{Keys, PageParams},
+    dynamo::{Keys, PageParams, SortKey},
     http::{ApiJson, DEFAULT_BODY_LIMIT, finish},
     problem::PROBLEM_JSON,
 };
@@ -62,7 +62,7 @@ async fn stored_notes(state: &AppState) -> usize {
     let page = PageParams::default().parse().unwrap();
     state
         .table()
-        .query::<NewNote>(None, "NOTES", None, &page, false)
+        .query::<NewNote>(None, "NOTES", SortKey::Any, &page, false)
         .await
         .unwrap()
         .items

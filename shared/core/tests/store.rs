@@ -1,6 +1,6 @@
 //! The DynamoDB access layer against the local AWS server: what is stored, what is refused.
 
-use roomwright_core::dynamo::{Keys, PageParams, StoreError, index};
+use roomwright_core::dynamo::{Keys, PageParams, SortKey, StoreError, index};
 use roomwright_devstack::TestStack;
 use serde::{Deserialize, Serialize};
 
@@ -81,7 +81,7 @@ async fn pages_through_a_partition_with_opaque_cursors() {
         .parse()
         .unwrap();
         let result = table
-            .query::<Note>(None, "LIST#a", Some("ITEM#"), &page, false)
+            .query::<Note>(None, "LIST#a", SortKey::Prefix("ITEM#"), &page, false)
             .await
             .unwrap();
         assert!(result.items.len() <= 3);
@@ -101,7 +101,7 @@ async fn pages_through_a_partition_with_opaque_cursors() {
     .parse()
     .unwrap();
     let first = table
-        .query::<Note>(Some(index::GSI1), "BYWORDS", None, &page, true)
+        .query::<Note>(Some(index::GSI1), "BYWORDS", SortKey::Any, &page, true)
         .await
         .unwrap();
     assert_eq!(
@@ -119,7 +119,7 @@ async fn pages_through_a_partition_with_opaque_cursors() {
     .parse()
     .unwrap();
     let err = table
-        .query::<Note>(None, "LIST#b", None, &foreign, false)
+        .query::<Note>(None, "LIST#b", SortKey::Any, &foreign, false)
         .await
         .unwrap_err();
     assert_eq!(err.errors[0].code, "invalid_cursor");

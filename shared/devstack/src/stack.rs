@@ -17,6 +17,8 @@ use crate::{
 /// Variable naming an already running local AWS endpoint for tests to share.
 pub const TEST_ENDPOINT_VAR: &str = "ROOMWRIGHT_TEST_AWS_ENDPOINT";
 pub const LOCAL_REGION: &str = "us-east-1";
+/// `iss` of tokens in tests.
+pub const TEST_ISSUER: &str = "http://roomwright.test";
 
 /// SDK configuration for a local endpoint with moto's dummy credentials.
 pub fn local_sdk_config(endpoint: &str) -> SdkConfig {
@@ -67,7 +69,7 @@ impl TestStack {
     pub async fn new() -> Self {
         let endpoint = shared_endpoint().await;
         let stack_name = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
-        Self::provision(&endpoint, &stack_name, "test")
+        Self::provision(&endpoint, &stack_name, "test", TEST_ISSUER)
             .await
             .unwrap_or_else(|e| panic!("provisioning {stack_name}: {e}"))
     }
@@ -77,10 +79,14 @@ impl TestStack {
         endpoint: &str,
         stack_name: &str,
         stage: &str,
+        issuer: &str,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let template = Template::load(&crate::repo_root().join("template.yaml"))?;
         let aws = Aws::from_sdk_config(local_sdk_config(endpoint));
-        let overrides = BTreeMap::from([("Stage".to_string(), stage.to_string())]);
+        let overrides = BTreeMap::from([
+            ("Stage".to_string(), stage.to_string()),
+            ("JwtIssuer".to_string(), issuer.to_string()),
+        ]);
         let provisioned = provision(&aws, &template, stack_name, &overrides).await?;
         let config = Config::from_lookup(|name| provisioned.environment.get(name).cloned())?;
         Ok(Self {

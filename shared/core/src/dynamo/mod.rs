@@ -6,7 +6,7 @@ mod cursor;
 mod table;
 
 pub use cursor::{Cursor, Page, PageParams, PageRequest};
-pub use table::{Keys, StoreError, Table, Versioned};
+pub use table::{Item, Keys, SortKey, StoreError, Table, Versioned, decode, service_error};
 
 /// Attribute names of the table's keys and housekeeping fields.
 pub mod attr {

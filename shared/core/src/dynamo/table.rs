@@ -9,7 +9,7 @@ use thiserror::Error;
 use super::{Cursor, Page, PageRequest, attr};
 use crate::{aws::Aws, problem::ApiError};
 
-type Item = HashMap<String, AttributeValue>;
+pub type Item = HashMap<String, AttributeValue>;
 
 /// Where an item lives: its primary key, the index keys it is found by, and when it expires.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,6 +65,15 @@ impl Keys {
     }
 }
 
+/// Which sort keys a query returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey<'a> {
+    Any,
+    Prefix(&'a str),
+    /// Inclusive on both ends.
+    Between(&'a str, &'a str),
+}
+
 /// A stored value with the version a later write must name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Versioned<T> {
@@ -97,7 +106,7 @@ impl From<StoreError> for ApiError {
     }
 }
 
-fn service_error<E, R>(error: SdkError<E, R>) -> StoreError
+pub fn service_error<E, R>(error: SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
@@ -166,17 +175,28 @@ impl Table {
         self.put(keys, value, Some(expected_version)).await
     }
 
+    /// The SDK client, for operations the typed layer does not cover (transactions, counters).
+    pub async fn client(&self) -> &aws_sdk_dynamodb::Client {
+        self.aws.dynamodb().await
+    }
+
+    /// The stored form of `value` at `keys` and `version`, for transactions.
+    pub fn item<T: Serialize>(keys: &Keys, value: &T, version: u64) -> Result<Item, StoreError> {
+        let mut item: Item =
+            serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        keys.write_into(&mut item);
+        item.insert(attr::VERSION.into(), AttributeValue::N(version.to_string()));
+        Ok(item)
+    }
+
     async fn put<T: Serialize>(
         &self,
         keys: &Keys,
         value: &T,
         expected_version: Option<u64>,
     ) -> Result<u64, StoreError> {
-        let mut item: Item =
-            serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        keys.write_into(&mut item);
         let version = expected_version.map_or(1, |v| v + 1);
-        item.insert(attr::VERSION.into(), AttributeValue::N(version.to_string()));
+        let item = Self::item(keys, value, version)?;
         let request = self
             .aws
             .dynamodb()
@@ -231,13 +251,13 @@ impl Table {
         }
     }
 
-    /// One page of the items under a partition key, on the table or a GSI (`index`), optionally
-    /// limited to sort keys starting with `sk_prefix`, newest-first when `descending`.
+    /// One page of the items under a partition key, on the table or a GSI (`index`), limited
+    /// to the sort keys `sort` selects, in descending sort-key order when `descending`.
     pub async fn query<T: DeserializeOwned>(
         &self,
         index: Option<&str>,
         partition: &str,
-        sk_prefix: Option<&str>,
+        sort: SortKey<'_>,
         page: &PageRequest,
         descending: bool,
     ) -> Result<Page<Versioned<T>>, ApiError> {
@@ -269,12 +289,18 @@ impl Table {
             .limit(page.limit as i32)
             .scan_index_forward(!descending)
             .set_exclusive_start_key(page.cursor.as_ref().map(Cursor::to_exclusive_start_key));
-        request = match sk_prefix {
-            Some(prefix) => request
+        let s = |v: &str| AttributeValue::S(v.to_string());
+        request = match sort {
+            SortKey::Prefix(prefix) => request
                 .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
                 .expression_attribute_names("#sk", sk_attr)
-                .expression_attribute_values(":prefix", AttributeValue::S(prefix.into())),
-            None => request.key_condition_expression("#pk = :pk"),
+                .expression_attribute_values(":prefix", s(prefix)),
+            SortKey::Between(low, high) => request
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+                .expression_attribute_names("#sk", sk_attr)
+                .expression_attribute_values(":low", s(low))
+                .expression_attribute_values(":high", s(high)),
+            SortKey::Any => request.key_condition_expression("#pk = :pk"),
         };
         let output = request
             .send()
@@ -295,7 +321,8 @@ impl Table {
     }
 }
 
-fn decode<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreError> {
+/// A stored item as its typed value and version.
+pub fn decode<T: DeserializeOwned>(item: Item) -> Result<Versioned<T>, StoreError> {
     let version = item
         .get(attr::VERSION)
         .and_then(|v| v.as_n().ok())

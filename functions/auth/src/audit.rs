@@ -1,0 +1,103 @@
+//! The audit log: every security-relevant event and every admin action, with who, what, whom,
+//! when, and from where.
+//!
+//! | item | pk | sk | gsi1 |
+//! | --- | --- | --- | --- |
+//! | entry | `AUDIT` | `<time>#<id>` | `AUDIT#USER#<subject>` / `<time>#<id>` |
+//!
+//! The subject is the user the event is about: the target of an admin action, else the actor.
+//! Time-range queries read the `AUDIT` partition between two sort keys; per-user queries read
+//! the index. Audit volume is low (security events only), so one partition has ample headroom.
+
+use roomwright_core::{
+    ApiError,
+    auth::ClientInfo,
+    dynamo::{Keys, PageRequest, SortKey, Table, index},
+    time,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: String,
+    /// `signup`, `login_succeeded`, `login_failed`, `login_throttled`, `token_reuse_detected`,
+    /// `logout`, `password_changed`, `profile_updated`, `role_changed`, `user_disabled`,
+    /// `user_enabled`, `user_invited`, `account_erased`, `data_exported`.
+    pub action: String,
+    /// User id of whoever acted, or `anonymous`.
+    pub actor: String,
+    /// User id or email the action was about, when not the actor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    pub source_ip: String,
+    pub user_agent: String,
+    /// Action-specific facts (new role, failure reason); never secrets.
+    #[serde(default)]
+    pub details: serde_json::Value,
+}
+
+pub struct Event<'a> {
+    pub action: &'static str,
+    pub actor: &'a str,
+    pub target: Option<&'a str>,
+    pub client: &'a ClientInfo,
+    pub details: serde_json::Value,
+}
+
+/// Writes one entry. A failure to audit fails the request: security events must not go
+/// unrecorded.
+pub async fn record(table: &Table, event: Event<'_>) -> Result<AuditEntry, ApiError> {
+    let now = time::now();
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let sort = format!("{}#{id}", time::sortable(now));
+    let subject = event.target.unwrap_or(event.actor);
+    let entry = AuditEntry {
+        id,
+        at: time::rfc3339(now),
+        action: event.action.to_string(),
+        actor: event.actor.to_string(),
+        target: event.target.map(str::to_owned),
+        source_ip: event.client.source_ip.clone(),
+        user_agent: event.client.user_agent.clone(),
+        details: event.details,
+    };
+    let keys = Keys::new("AUDIT", &sort).gsi1(format!("AUDIT#USER#{subject}"), &sort);
+    table.create(&keys, &entry).await?;
+    tracing::info!(action = entry.action, actor = entry.actor, target = ?entry.target, "audit");
+    Ok(entry)
+}
+
+/// Entries, newest first, about one user and/or within `[from, to]` (RFC 3339).
+pub async fn query(
+    table: &Table,
+    user: Option<&str>,
+    from: Option<::time::OffsetDateTime>,
+    to: Option<::time::OffsetDateTime>,
+    page: &PageRequest,
+) -> Result<(Vec<AuditEntry>, Option<String>), ApiError> {
+    let low = from.map(time::sortable).unwrap_or_else(|| "0".to_string());
+    // `~` sorts after every digit and `#`, so the bound includes every entry at `to`.
+    let high = to
+        .map(|t| format!("{}~", time::sortable(t)))
+        .unwrap_or_else(|| "~".to_string());
+    let sort = SortKey::Between(&low, &high);
+    let result = match user {
+        Some(user) => {
+            let partition = format!("AUDIT#USER#{user}");
+            table
+                .query::<AuditEntry>(Some(index::GSI1), &partition, sort, page, true)
+                .await?
+        }
+        None => {
+            table
+                .query::<AuditEntry>(None, "AUDIT", sort, page, true)
+                .await?
+        }
+    };
+    Ok((
+        result.items.into_iter().map(|v| v.value).collect(),
+        result.next_cursor,
+    ))
+}

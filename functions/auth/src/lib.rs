@@ -1,0 +1,61 @@
+//! The `auth` function: accounts, tokens, roles, admin user management and the audit log.
+//!
+//! Access tokens are RS256 JWTs (15 minutes) verified by every function through
+//! `roomwright_core::auth`; refresh tokens are opaque, stored hashed, rotated on every use.
+
+pub mod audit;
+pub mod invites;
+pub mod keys;
+pub mod passwords;
+mod routes;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+
+use axum::{Extension, Router};
+use roomwright_core::{AppState, auth::Role, http::finish};
+use utoipa_axum::router::OpenApiRouter;
+
+pub use keys::{KeySet, KeySource, Signer};
+
+/// What the auth routes need beyond [`AppState`].
+#[derive(Clone)]
+pub struct AuthContext {
+    pub signer: Arc<Signer>,
+    /// Role of users who sign up without an invitation.
+    pub signup_role: Role,
+}
+
+impl AuthContext {
+    /// Keys from `JWT_KEYS_SECRET_ID` or the local data directory; the self-signup role from
+    /// `SIGNUP_ROLE` (default `designer`; `admin` is never granted by signup).
+    pub fn from_env() -> Self {
+        let signup_role = std::env::var("SIGNUP_ROLE")
+            .ok()
+            .and_then(|r| Role::parse(&r))
+            .filter(|r| *r != Role::Admin)
+            .unwrap_or(Role::Designer);
+        Self::new(KeySource::from_env(), signup_role)
+    }
+
+    pub fn new(source: KeySource, signup_role: Role) -> Self {
+        Self {
+            signer: Arc::new(Signer::new(source)),
+            signup_role,
+        }
+    }
+}
+
+/// This function's documented routes.
+pub fn routes(context: AuthContext) -> OpenApiRouter<AppState> {
+    routes::all().layer(Extension(context))
+}
+
+/// The complete router this function serves in Lambda.
+pub fn app(state: AppState, context: AuthContext) -> Router {
+    let (router, _) = routes(context).split_for_parts();
+    finish(router.with_state(state))
+}

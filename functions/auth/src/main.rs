@@ -1,0 +1,12 @@
+//! Lambda entry point of the `auth` function.
+
+use roomwright_auth::AuthContext;
+use roomwright_core::{AppState, aws::Aws, config::Config, lambda, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let state = AppState::new(Config::from_env()?, Aws::from_env());
+    state.aws.warm_up();
+    lambda::run(roomwright_auth::app(state, AuthContext::from_env())).await
+}

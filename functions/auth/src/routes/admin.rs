@@ -1,0 +1,306 @@
+//! Admin endpoints: users, roles, disabling, invitations, the audit log.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+use roomwright_core::{
+    ApiError, AppState, FieldError,
+    auth::{Caller, ClientInfo, Require, Role, perm},
+    dynamo::{PageParams, Versioned},
+    http::{ApiJson, ApiQuery},
+    problem::FieldErrors,
+    time,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{check_email, normalize_email};
+use crate::{
+    audit::{self, AuditEntry},
+    invites, sessions,
+    users::{self, Status, User, UserView},
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilter {
+    /// Only users with this role.
+    pub role: Option<Role>,
+    /// 1 to 100, default 20.
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Users ordered by email, optionally of one role.
+#[utoipa::path(
+    get, path = "/v1/admin/users", tag = "admin", params(UserFilter),
+    security(("bearer" = ["users:manage"])),
+    responses((status = 200, body = UserPage), (status = 403))
+)]
+pub async fn list_users(
+    State(state): State<AppState>,
+    _caller: Require<perm::UsersManage>,
+    ApiQuery(filter): ApiQuery<UserFilter>,
+) -> Result<Json<UserPage>, ApiError> {
+    let page = PageParams {
+        limit: filter.limit,
+        cursor: filter.cursor,
+    }
+    .parse()?;
+    let (items, next_cursor) = users::list(&state.table(), filter.role, &page).await?;
+    Ok(Json(UserPage {
+        items: items.iter().map(UserView::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Loads a user another admin action applies to; refuses the caller's own account.
+async fn target(state: &AppState, caller: &Caller, id: &str) -> Result<Versioned<User>, ApiError> {
+    if id == caller.user_id {
+        return Err(ApiError::conflict(
+            "cannot_modify_self",
+            "Admins cannot change their own role or status; ask another admin.",
+        ));
+    }
+    users::get(&state.table(), id)
+        .await?
+        .filter(|u| u.value.status != Status::Erased)
+        .ok_or_else(|| ApiError::not_found("user_not_found", format!("No user {id}.")))
+}
+
+async fn save_and_audit(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientInfo,
+    Versioned {
+        value: mut user,
+        version,
+    }: Versioned<User>,
+    action: &'static str,
+    details: serde_json::Value,
+) -> Result<Json<UserView>, ApiError> {
+    user.updated_at = time::rfc3339(time::now());
+    users::save(&state.table(), &user, version).await?;
+    audit::record(
+        &state.table(),
+        audit::Event {
+            action,
+            actor: &caller.user_id,
+            target: Some(&user.id),
+            client,
+            details,
+        },
+    )
+    .await?;
+    Ok(Json(UserView::from(&user)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetRole {
+    pub role: Role,
+}
+
+/// Changes a user's role; it applies from their next token refresh (at most 15 minutes).
+#[utoipa::path(
+    put, path = "/v1/admin/users/{id}/role", tag = "admin", request_body = SetRole,
+    params(("id" = String, Path, description = "User id")),
+    security(("bearer" = ["users:manage"])),
+    responses((status = 200, body = UserView), (status = 404), (status = 409, description = "`cannot_modify_self`"))
+)]
+pub async fn set_role(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::UsersManage>,
+    client: ClientInfo,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<SetRole>,
+) -> Result<Json<UserView>, ApiError> {
+    let mut user = target(&state, &caller, &id).await?;
+    let from = user.value.role;
+    user.value.role = request.role;
+    save_and_audit(
+        &state,
+        &caller,
+        &client,
+        user,
+        "role_changed",
+        json!({"from": from, "to": request.role}),
+    )
+    .await
+}
+
+/// Disables a user: sign-in is refused and every refresh token stops working at once.
+#[utoipa::path(
+    post, path = "/v1/admin/users/{id}/disable", tag = "admin",
+    params(("id" = String, Path, description = "User id")),
+    security(("bearer" = ["users:manage"])),
+    responses((status = 200, body = UserView), (status = 404), (status = 409))
+)]
+pub async fn disable_user(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::UsersManage>,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let mut user = target(&state, &caller, &id).await?;
+    user.value.status = Status::Disabled;
+    let ended = sessions::revoke_all(&state.table(), &id, None).await?;
+    save_and_audit(
+        &state,
+        &caller,
+        &client,
+        user,
+        "user_disabled",
+        json!({"sessions_ended": ended}),
+    )
+    .await
+}
+
+/// Enables a disabled user again.
+#[utoipa::path(
+    post, path = "/v1/admin/users/{id}/enable", tag = "admin",
+    params(("id" = String, Path, description = "User id")),
+    security(("bearer" = ["users:manage"])),
+    responses((status = 200, body = UserView), (status = 404), (status = 409))
+)]
+pub async fn enable_user(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::UsersManage>,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let mut user = target(&state, &caller, &id).await?;
+    user.value.status = Status::Active;
+    save_and_audit(&state, &caller, &client, user, "user_enabled", json!({})).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InviteResponse {
+    pub email: String,
+    pub role: Role,
+    /// Shown once: the invitee signs up with it within 72 hours.
+    pub invite_token: String,
+    pub expires_at: String,
+}
+
+/// Invites an email to sign up with a role.
+#[utoipa::path(
+    post, path = "/v1/admin/invites", tag = "admin", request_body = InviteRequest,
+    security(("bearer" = ["users:manage"])),
+    responses((status = 201, body = InviteResponse), (status = 409, description = "`email_taken`"), (status = 422))
+)]
+pub async fn invite_user(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::UsersManage>,
+    client: ClientInfo,
+    ApiJson(request): ApiJson<InviteRequest>,
+) -> Result<(StatusCode, Json<InviteResponse>), ApiError> {
+    let email = normalize_email(&request.email);
+    let mut errors = FieldErrors::new();
+    check_email(&mut errors, "email", &email);
+    errors.finish()?;
+    let table = state.table();
+    if users::find_by_email(&table, &email).await?.is_some() {
+        return Err(ApiError::conflict(
+            "email_taken",
+            "An account with this email exists already.",
+        ));
+    }
+    let (invite_token, expires_at) =
+        invites::create(&table, &email, request.role, &caller.user_id).await?;
+    audit::record(
+        &table,
+        audit::Event {
+            action: "user_invited",
+            actor: &caller.user_id,
+            target: Some(&email),
+            client: &client,
+            details: json!({"role": request.role}),
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InviteResponse {
+            email,
+            role: request.role,
+            invite_token,
+            expires_at,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Entries about this user id (or invited/failed-login email).
+    pub user: Option<String>,
+    /// RFC 3339; entries at or after.
+    pub from: Option<String>,
+    /// RFC 3339; entries at or before.
+    pub to: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// The audit log, newest first, by user and/or time range.
+#[utoipa::path(
+    get, path = "/v1/admin/audit", tag = "admin", params(AuditFilter),
+    security(("bearer" = ["audit:read"])),
+    responses((status = 200, body = AuditPage), (status = 403), (status = 422))
+)]
+pub async fn query_audit(
+    State(state): State<AppState>,
+    _caller: Require<perm::AuditRead>,
+    ApiQuery(filter): ApiQuery<AuditFilter>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let mut errors = Vec::new();
+    let mut parse = |field: &str, text: &Option<String>| {
+        text.as_deref().and_then(|t| {
+            let parsed = time::parse_rfc3339(t);
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    field,
+                    "invalid_time",
+                    "Use RFC 3339, e.g. 2026-11-22T09:00:00Z.",
+                ));
+            }
+            parsed
+        })
+    };
+    let from = parse("from", &filter.from);
+    let to = parse("to", &filter.to);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let page = PageParams {
+        limit: filter.limit,
+        cursor: filter.cursor,
+    }
+    .parse()?;
+    let (items, next_cursor) =
+        audit::query(&state.table(), filter.user.as_deref(), from, to, &page).await?;
+    Ok(Json(AuditPage { items, next_cursor }))
+}

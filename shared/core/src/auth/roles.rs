@@ -1,0 +1,125 @@
+//! Roles and the permissions each grants.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Designer,
+    SalesRep,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Designer, Role::SalesRep, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Designer => "designer",
+            Role::SalesRep => "sales_rep",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// What the role may do; `admin` may do everything.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Admin => &Permission::ALL,
+            Role::Designer => &[
+                ProjectsRead,
+                ProjectsWrite,
+                ProjectsDelete,
+                ProductsRead,
+                EstimatesCreate,
+            ],
+            Role::SalesRep => &[
+                ProjectsRead,
+                ProjectsWrite,
+                ProductsRead,
+                EstimatesCreate,
+                OrdersCreate,
+            ],
+            Role::Viewer => &[ProjectsRead, ProductsRead],
+        }
+    }
+
+    pub fn has(self, permission: Permission) -> bool {
+        self.permissions().contains(&permission)
+    }
+}
+
+/// A capability a route requires. Its string form (`projects:read`) travels in access tokens
+/// and names the route's requirement in the OpenAPI document's security scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    ProjectsRead,
+    ProjectsWrite,
+    ProjectsDelete,
+    ProductsRead,
+    ProductsWrite,
+    EstimatesCreate,
+    OrdersCreate,
+    UsersManage,
+    AuditRead,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 9] = [
+        Permission::ProjectsRead,
+        Permission::ProjectsWrite,
+        Permission::ProjectsDelete,
+        Permission::ProductsRead,
+        Permission::ProductsWrite,
+        Permission::EstimatesCreate,
+        Permission::OrdersCreate,
+        Permission::UsersManage,
+        Permission::AuditRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::ProjectsRead => "projects:read",
+            Permission::ProjectsWrite => "projects:write",
+            Permission::ProjectsDelete => "projects:delete",
+            Permission::ProductsRead => "products:read",
+            Permission::ProductsWrite => "products:write",
+            Permission::EstimatesCreate => "estimates:create",
+            Permission::OrdersCreate => "orders:create",
+            Permission::UsersManage => "users:manage",
+            Permission::AuditRead => "audit:read",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_grant_what_the_design_says() {
+        use Permission::*;
+        assert!(Permission::ALL.iter().all(|p| Role::Admin.has(*p)));
+        assert!(Role::Designer.has(ProjectsDelete) && !Role::Designer.has(OrdersCreate));
+        assert!(Role::SalesRep.has(OrdersCreate) && !Role::SalesRep.has(ProjectsDelete));
+        assert_eq!(Role::Viewer.permissions(), &[ProjectsRead, ProductsRead]);
+        assert!(!Role::Designer.has(UsersManage) && !Role::SalesRep.has(AuditRead));
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()), Some(p));
+        }
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+    }
+}
