@@ -2,32 +2,14 @@
 
 use std::{
     io::{BufRead, BufReader},
-    net::SocketAddr,
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-use roomwright_devstack::TestStack;
 use serde_json::Value;
 
-/// Serves the runner's router on a free port, over a fresh stack.
-async fn spawn_app() -> (String, TestStack) {
-    let stack = TestStack::new().await;
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let address = listener.local_addr().unwrap();
-    let functions = roomwright_local::Functions {
-        auth: roomwright_auth::AuthContext::new(
-            roomwright_auth::KeySource::Given(roomwright_auth::KeySet::generate().unwrap()),
-            roomwright_core::auth::Role::Designer,
-        ),
-    };
-    let app = roomwright_local::app(stack.state.clone(), functions)
-        .into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}"), stack)
-}
+mod common;
+use common::spawn_app;
 
 #[tokio::test]
 async fn health_over_http() {

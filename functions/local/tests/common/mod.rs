@@ -1,0 +1,26 @@
+//! Shared by the end-to-end tests: the runner's router served on a free loopback port.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use roomwright_devstack::TestStack;
+
+/// Serves the runner's router on a free port, over a fresh stack.
+pub async fn spawn_app() -> (String, TestStack) {
+    let stack = TestStack::new().await;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    let functions = roomwright_local::Functions {
+        auth: roomwright_auth::AuthContext::new(
+            roomwright_auth::KeySource::Given(roomwright_auth::KeySet::generate().unwrap()),
+            roomwright_core::auth::Role::Designer,
+        ),
+    };
+    let app = roomwright_local::app(stack.state.clone(), functions)
+        .into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{address}"), stack)
+}
