@@ -76,11 +76,7 @@ pub fn new_id() -> String {
     format!("usr_{}", uuid::Uuid::now_v7().simple())
 }
 
-fn pk(id: &str) -> String {
-    format!("USER#{id}")
-}
-
-const PROFILE: &str = "PROFILE";
+use roomwright_core::users::{PROFILE_SK as PROFILE, email_claim_key, user_pk as pk};
 
 fn keys(user: &User) -> Keys {
     Keys::new(pk(&user.id), PROFILE)
@@ -89,7 +85,8 @@ fn keys(user: &User) -> Keys {
 }
 
 fn email_keys(email: &str) -> Keys {
-    Keys::new(format!("EMAIL#{email}"), "EMAIL")
+    let (pk, sk) = email_claim_key(email);
+    Keys::new(pk, sk)
 }
 
 /// Creates a user and claims its email; `Ok(false)` when the email is taken.

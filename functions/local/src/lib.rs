@@ -22,6 +22,7 @@ fn routes(functions: Functions) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(roomwright_health::routes())
         .merge(roomwright_auth::routes(functions.auth))
+        .merge(roomwright_projects::routes())
         .routes(routes!(openapi_document))
 }
 

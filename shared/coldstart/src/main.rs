@@ -86,18 +86,32 @@ fn measure(path: &PathBuf) -> Duration {
         .env("TABLE_NAME", "roomwright-dev-MainTable")
         .env("BUCKET_NAME", "roomwright-dev-assets")
         .env("STAGE", "dev")
+        .env("JWT_ISSUER", "https://api.dev.roomwright.app")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    listener.set_nonblocking(false).unwrap();
+    // Non-blocking accept, so a binary that exits during init is reported instead of awaited.
+    listener.set_nonblocking(true).unwrap();
     let elapsed = loop {
-        let (stream, _) = listener.accept().unwrap();
-        let mut line = String::new();
-        BufReader::new(&stream).read_line(&mut line).unwrap();
-        if line.starts_with(NEXT_INVOCATION) {
-            break started.elapsed();
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).unwrap();
+                let mut line = String::new();
+                BufReader::new(&stream).read_line(&mut line).unwrap();
+                if line.starts_with(NEXT_INVOCATION) {
+                    break started.elapsed();
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if let Some(status) = child.try_wait().unwrap() {
+                    eprintln!("{} exited during init ({status})", path.display());
+                    std::process::exit(1);
+                }
+                std::thread::sleep(Duration::from_micros(50));
+            }
+            Err(e) => panic!("accept: {e}"),
         }
     };
     let _ = child.kill();

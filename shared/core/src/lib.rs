@@ -7,15 +7,19 @@
 pub mod auth;
 pub mod aws;
 pub mod build_info;
+pub mod catalog;
 pub mod config;
 pub mod dynamo;
+pub mod etag;
 pub mod http;
 pub mod lambda;
+pub mod money;
 pub mod openapi;
 pub mod problem;
 pub mod state;
 pub mod telemetry;
 pub mod time;
+pub mod users;
 
 pub use problem::{ApiError, FieldError};
 pub use state::AppState;

@@ -1,0 +1,83 @@
+//! Who may do what with a project: the caller's role must grant the permission, and the caller
+//! must be a member with a sufficient project role (admins may act on any project). Projects a
+//! caller cannot see are 404, never 403, so their existence does not leak.
+
+use http::StatusCode;
+use roomwright_core::{
+    ApiError, AppState,
+    auth::{Caller, Role},
+    dynamo::Versioned,
+    etag::IfMatch,
+};
+
+use crate::{
+    model::{MemberRole, Project},
+    store,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Any member.
+    Read,
+    /// Owner or editor.
+    Edit,
+    /// The owner: sharing, deleting, restoring.
+    Own,
+}
+
+pub fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(
+        "project_not_found",
+        format!("No project {id} that you can see."),
+    )
+}
+
+/// Loads a project the caller may act on as `need` asks.
+pub async fn load(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    need: Need,
+) -> Result<Versioned<Project>, ApiError> {
+    let project = store::get(&state.table(), id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let role = match project.value.member(&caller.user_id) {
+        Some(member) => member.role,
+        None if caller.role == Role::Admin => MemberRole::Owner,
+        None => return Err(not_found(id)),
+    };
+    let enough = match need {
+        Need::Read => true,
+        Need::Edit => matches!(role, MemberRole::Owner | MemberRole::Editor),
+        Need::Own => role == MemberRole::Owner,
+    };
+    if !enough {
+        return Err(ApiError::forbidden(
+            "insufficient_project_role",
+            match need {
+                Need::Own => "Only the project's owner can do this.",
+                _ => {
+                    "You can view this project but not change it; ask its owner for editor access."
+                }
+            },
+        ));
+    }
+    if project.value.deleted_at.is_some() && need != Need::Read && need != Need::Own {
+        return Err(ApiError::conflict(
+            "project_deleted",
+            "The project is in the trash; restore it first.",
+        ));
+    }
+    Ok(project)
+}
+
+/// Refuses a write based on an older version before any work is done.
+pub fn check_version(project: &Versioned<Project>, if_match: IfMatch) -> Result<(), ApiError> {
+    if project.version == if_match.0 {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::PRECONDITION_FAILED, "version_mismatch", "The resource changed since you read it")
+            .with_detail(format!("You sent If-Match \"{}\" but the project is at \"{}\"; read it again and reapply your change.", if_match.0, project.version)))
+    }
+}

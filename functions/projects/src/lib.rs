@@ -1,0 +1,28 @@
+//! The `projects` function: projects with their requirements, floor plan, budget scenarios,
+//! quotes, sharing, trash and versions.
+//!
+//! Every read returns the project's version as `ETag`; every write needs it back in `If-Match`
+//! and is a conditional write, so two editors never silently overwrite each other.
+
+pub mod access;
+pub mod floorplan;
+pub mod model;
+mod routes;
+pub mod scenarios;
+pub mod store;
+pub mod versions;
+
+use axum::Router;
+use roomwright_core::{AppState, http::finish};
+use utoipa_axum::router::OpenApiRouter;
+
+/// This function's documented routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    routes::all()
+}
+
+/// The complete router this function serves in Lambda.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = routes().split_for_parts();
+    finish(router.with_state(state))
+}

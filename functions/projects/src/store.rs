@@ -1,0 +1,206 @@
+//! Projects in the table.
+//!
+//! | item | pk | sk | gsi1 | gsi2 |
+//! | --- | --- | --- | --- | --- |
+//! | project | `PROJECT#<id>` | `PROJECT` | | |
+//! | membership | `USER#<user id>` | `PROJECT#<id>` | `MEMBER#<user id>` / `<updated>#<id>` (not while deleted) | `MEMBER#<user id>#<status or deleted>` / `<updated>#<id>` |
+//! | version | `PROJECT#<id>` | `VERSION#<number, 8 digits>` | | |
+//!
+//! A membership row carries the project's summary, so a user's list (newest first, optionally
+//! of one status) is one index query. The project and all its membership rows are written in
+//! one transaction, conditional on the project's version: a stale write changes nothing.
+
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use roomwright_core::{
+    ApiError,
+    dynamo::{Keys, PageRequest, SortKey, StoreError, Table, Versioned, index, service_error},
+    time,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::model::{MemberRole, Project, Status};
+
+/// How long a deleted project can be restored.
+pub const TRASH_DAYS: i64 = 30;
+
+pub fn project_pk(id: &str) -> String {
+    format!("PROJECT#{id}")
+}
+
+pub const PROJECT_SK: &str = "PROJECT";
+
+/// One line of a user's project list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ProjectSummary {
+    pub id: String,
+    pub name: String,
+    pub client: String,
+    pub status: Status,
+    pub role: MemberRole,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+}
+
+fn expiry(project: &Project) -> Option<i64> {
+    project
+        .deleted_at
+        .as_deref()
+        .and_then(time::parse_rfc3339)
+        .map(|t| t.unix_timestamp() + TRASH_DAYS * 24 * 3600)
+}
+
+fn project_keys(project: &Project) -> Keys {
+    let keys = Keys::new(project_pk(&project.id), PROJECT_SK);
+    match expiry(project) {
+        Some(at) => keys.expires_at(at),
+        None => keys,
+    }
+}
+
+fn membership_items(table: &Table, project: &Project) -> Result<Vec<TransactWriteItem>, ApiError> {
+    let sort = format!("{}#{}", project.updated_at, project.id);
+    let status = if project.deleted_at.is_some() {
+        "deleted"
+    } else {
+        project.status.as_str()
+    };
+    project
+        .members
+        .iter()
+        .map(|member| {
+            let summary = ProjectSummary {
+                id: project.id.clone(),
+                name: project.name.clone(),
+                client: project.client.clone(),
+                status: project.status,
+                role: member.role,
+                updated_at: project.updated_at.clone(),
+                deleted_at: project.deleted_at.clone(),
+            };
+            let mut keys = Keys::new(format!("USER#{}", member.user_id), project_pk(&project.id))
+                .gsi2(format!("MEMBER#{}#{status}", member.user_id), &sort);
+            if project.deleted_at.is_none() {
+                keys = keys.gsi1(format!("MEMBER#{}", member.user_id), &sort);
+            }
+            if let Some(at) = expiry(project) {
+                keys = keys.expires_at(at);
+            }
+            let item = Table::item(&keys, &summary, 1)?;
+            let put = Put::builder()
+                .table_name(table.name())
+                .set_item(Some(item))
+                .build()
+                .map_err(ApiError::internal)?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        })
+        .collect()
+}
+
+/// Writes `project` and its memberships; `expected` is the version it was read at (`None` to
+/// create). Members in `removed` lose their row. Returns the new version.
+pub async fn write(
+    table: &Table,
+    project: &Project,
+    expected: Option<u64>,
+    removed: &[String],
+) -> Result<u64, ApiError> {
+    let version = expected.map_or(1, |v| v + 1);
+    let item = Table::item(&project_keys(project), project, version)?;
+    let put = Put::builder().table_name(table.name()).set_item(Some(item));
+    let put = match expected {
+        None => put.condition_expression("attribute_not_exists(pk)"),
+        Some(v) => put
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(
+                ":expected",
+                aws_sdk_dynamodb::types::AttributeValue::N(v.to_string()),
+            ),
+    };
+    let mut items = vec![
+        TransactWriteItem::builder()
+            .put(put.build().map_err(ApiError::internal)?)
+            .build(),
+    ];
+    items.extend(membership_items(table, project)?);
+    for user_id in removed {
+        let delete = Delete::builder()
+            .table_name(table.name())
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("USER#{user_id}")),
+            )
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S(project_pk(&project.id)),
+            )
+            .build()
+            .map_err(ApiError::internal)?;
+        items.push(TransactWriteItem::builder().delete(delete).build());
+    }
+    let result = table
+        .client()
+        .await
+        .transact_write_items()
+        .set_transact_items(Some(items))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(version),
+        Err(e) => {
+            let cancelled = e.as_service_error().and_then(|s| match s {
+                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => Some(c),
+                _ => None,
+            });
+            // The first item is the project: its condition failing means a concurrent write.
+            let stale = cancelled.is_some_and(|c| {
+                c.cancellation_reasons().first().and_then(|r| r.code())
+                    == Some("ConditionalCheckFailed")
+            });
+            if stale {
+                Err(StoreError::ConditionFailed.into())
+            } else {
+                Err(service_error(e).into())
+            }
+        }
+    }
+}
+
+pub async fn get(table: &Table, id: &str) -> Result<Option<Versioned<Project>>, ApiError> {
+    Ok(table.get(&project_pk(id), PROJECT_SK).await?)
+}
+
+/// The user's projects, most recently updated first: all live ones, or those of one status,
+/// or (`deleted`) the trash.
+pub async fn list(
+    table: &Table,
+    user_id: &str,
+    status: Option<&str>,
+    page: &PageRequest,
+) -> Result<(Vec<ProjectSummary>, Option<String>), ApiError> {
+    let result = match status {
+        None => {
+            table
+                .query::<ProjectSummary>(
+                    Some(index::GSI1),
+                    &format!("MEMBER#{user_id}"),
+                    SortKey::Any,
+                    page,
+                    true,
+                )
+                .await?
+        }
+        Some(status) => {
+            let partition = format!("MEMBER#{user_id}#{status}");
+            table
+                .query::<ProjectSummary>(Some(index::GSI2), &partition, SortKey::Any, page, true)
+                .await?
+        }
+    };
+    Ok((
+        result.items.into_iter().map(|v| v.value).collect(),
+        result.next_cursor,
+    ))
+}

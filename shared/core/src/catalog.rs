@@ -1,0 +1,101 @@
+//! The product record as stored in the table: written by the catalog function, read by every
+//! function that prices, places or recommends products.
+//!
+//! | item | pk | sk |
+//! | --- | --- | --- |
+//! | product | `PRODUCT#<id>` | `PRODUCT` |
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    ApiError,
+    dynamo::{Table, Versioned},
+    money::Money,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Dimensions {
+    pub width_mm: u32,
+    pub depth_mm: u32,
+    pub height_mm: u32,
+    pub weight_kg: f64,
+}
+
+/// A dealer price that applies from a quantity on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PriceBreak {
+    pub min_quantity: u32,
+    pub dealer_price_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Sustainability {
+    /// Cradle-to-gate embodied carbon of one unit, kg CO2e.
+    pub embodied_carbon_kg: f64,
+    /// Recycled content by weight, 0 to 100.
+    pub recycled_content_pct: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Stock {
+    pub on_hand: u32,
+    pub available: u32,
+    pub lead_time_days: u32,
+    /// RFC 3339 date when more arrives, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_available: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Product {
+    pub id: String,
+    pub sku: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub brand: String,
+    /// Category path, broadest first: `["Seating", "Task chairs"]`.
+    #[serde(default)]
+    pub category: Vec<String>,
+    pub dimensions: Dimensions,
+    pub list_price: Money,
+    /// Dealer price in the list price's currency, before volume breaks.
+    pub dealer_price_minor: i64,
+    #[serde(default)]
+    pub price_breaks: Vec<PriceBreak>,
+    #[serde(default)]
+    pub finishes: Vec<String>,
+    /// S3 keys of product images.
+    #[serde(default)]
+    pub images: Vec<String>,
+    pub sustainability: Sustainability,
+    pub stock: Stock,
+    /// `active` or `retired`.
+    pub status: String,
+}
+
+impl Product {
+    /// The dealer unit price for an order of `quantity`: the best break that applies.
+    pub fn dealer_unit_price(&self, quantity: u32) -> i64 {
+        self.price_breaks
+            .iter()
+            .filter(|b| quantity >= b.min_quantity)
+            .map(|b| b.dealer_price_minor)
+            .chain(std::iter::once(self.dealer_price_minor))
+            .min()
+            .unwrap_or(self.dealer_price_minor)
+    }
+}
+
+pub fn product_pk(id: &str) -> String {
+    format!("PRODUCT#{id}")
+}
+
+pub const PRODUCT_SK: &str = "PRODUCT";
+
+/// One product by id.
+pub async fn get_product(table: &Table, id: &str) -> Result<Option<Versioned<Product>>, ApiError> {
+    Ok(table.get(&product_pk(id), PRODUCT_SK).await?)
+}
