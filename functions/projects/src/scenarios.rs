@@ -369,7 +369,8 @@ pub fn quote(
             line_list_minor: p.list_price.amount_minor * quantity,
             line_net_minor: unit_net * quantity,
             available: p.stock.available,
-            in_stock: p.stock.available >= s.quantity,
+            // Stock covers the product's total in the scenario, not each line alone.
+            in_stock: p.stock.available >= per_product[s.product_id.as_str()],
             lead_time_days: p.stock.lead_time_days,
             next_available: p.stock.next_available.clone(),
             image: p.images.first().cloned(),

@@ -30,17 +30,25 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
-    /// The `moto_server` executable of the repository's `.venv`, or `ROOMWRIGHT_MOTO_SERVER`.
+    /// The Python of the repository's `.venv` (or `ROOMWRIGHT_PYTHON`), which has moto.
     pub fn executable() -> PathBuf {
-        std::env::var_os("ROOMWRIGHT_MOTO_SERVER")
+        std::env::var_os("ROOMWRIGHT_PYTHON")
             .map(PathBuf::from)
-            .unwrap_or_else(|| crate::repo_root().join(".venv/bin/moto_server"))
+            .unwrap_or_else(|| crate::repo_root().join(".venv/bin/python"))
+    }
+
+    /// moto's server wrapped to apply one request at a time, as DynamoDB applies conditional
+    /// writes atomically (see the script's docstring).
+    fn script() -> PathBuf {
+        crate::repo_root().join("shared/devstack/moto_server_serial.py")
     }
 
     /// Starts moto on a free port and waits until it answers, with Batch set to run no Docker.
     pub async fn start() -> Result<Self, MotoError> {
         let executable = Self::executable();
-        if !executable.exists() {
+        // moto's own console script sits beside the interpreter once moto is installed.
+        let has_moto = executable.exists() && executable.with_file_name("moto_server").exists();
+        if !has_moto {
             return Err(MotoError::NotInstalled(executable));
         }
         // A port picked this way can be taken before moto binds it; try a few.
@@ -120,6 +128,7 @@ fn spawn_kept(executable: &std::path::Path, port: u16) -> Result<u32, MotoError>
         .spawn(move || {
             let mut command = Command::new(&executable);
             command
+                .arg(MotoServer::script())
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

@@ -79,7 +79,7 @@ fn check_fields(errors: &mut FieldErrors, change: &ProjectChange) {
                 .iter()
                 .any(|t| t.trim().is_empty() || t.chars().count() > 50))
     {
-        errors.add("tags", "invalid", "Up to 30 tags of 1 to 50 characters.");
+        errors.add("tags", "invalid", "Up to 50 tags of 1 to 50 characters.");
     }
     if let Some(r) = &change.requirements {
         if !is_currency_code(&r.currency) {
