@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help dev test check lint unit openapi build lambda-sizes coldstart clean
+.PHONY: help dev test lint unit openapi build lambda-sizes bench clean
 
 help:
 	@echo "make dev        run the whole platform locally on http://127.0.0.1:3000 (PORT overrides)"
@@ -17,7 +17,7 @@ help:
 	@echo "make openapi    write the merged OpenAPI document to openapi.json"
 	@echo "make build      sam build (cargo-lambda, arm64)"
 	@echo "make lambda-sizes  release arm64 bootstrap of every function and its size"
-	@echo "make coldstart  measure init time of each function against a bare lambda_http binary"
+	@echo "make bench      cold-start init of each function vs a bare lambda_http binary; auth costs"
 
 $(VENV_STAMP): shared/devstack/requirements.txt
 	python3 -m venv $(VENV)
@@ -49,8 +49,12 @@ lambda-sizes: $(VENV_STAMP)
 	cargo lambda build --release --arm64 --workspace --exclude roomwright-local
 	@ls -l target/lambda/*/bootstrap | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
 
-coldstart:
-	cargo run --release -p roomwright-coldstart --bin coldstart
+# Benchmarks print figures; they are not tests. Every measured binary is built the same way.
+BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects
+bench:
+	cargo build --release $(BENCH_PACKAGES) --bins
+	target/release/coldstart 100 hello-lambda naive-lambda health auth projects
+	target/release/auth-bench
 
 clean:
 	cargo clean

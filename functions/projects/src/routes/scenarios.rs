@@ -48,7 +48,7 @@ pub async fn put_floor_plan(
 }
 
 /// The products a scenario names, read from the catalog once each.
-async fn products_of(
+pub async fn products_of(
     state: &AppState,
     scenario: &Scenario,
 ) -> Result<HashMap<String, Product>, ApiError> {

@@ -1,0 +1,244 @@
+//! Quote exports: render, store in S3, hand out a download URL minted on each request.
+
+use std::{collections::HashMap, time::Duration};
+
+use aws_sdk_s3::presigning::PresigningConfig;
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+use roomwright_core::{
+    ApiError, AppState, FieldError,
+    auth::{Require, perm},
+    dynamo::Keys,
+    http::ApiJson,
+    time,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::scenarios::products_of;
+use crate::{
+    access::{self, Need},
+    exports::{self, ExportRecord, Format, QuoteDocument},
+    scenarios,
+    store::project_pk,
+};
+
+/// How long a download URL works.
+const URL_TTL: Duration = Duration::from_secs(15 * 60);
+/// Product images larger than this are left out of the PDF.
+const MAX_IMAGE_BYTES: i64 = 2 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    pub format: Format,
+    /// Scenarios to include, in this order; all of the project's when absent.
+    #[serde(default)]
+    pub scenario_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportResponse {
+    pub export: ExportRecord,
+    /// Presigned GET, valid for `expires_in` seconds; ask again for a fresh one.
+    pub download_url: String,
+    pub expires_in: u64,
+}
+
+async fn download_url(state: &AppState, key: &str) -> Result<String, ApiError> {
+    let config = PresigningConfig::expires_in(URL_TTL).map_err(ApiError::internal)?;
+    let request = state
+        .aws
+        .s3()
+        .await
+        .get_object()
+        .bucket(&state.config.bucket_name)
+        .key(key)
+        .presigned(config)
+        .await
+        .map_err(|e| ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    Ok(request.uri().to_string())
+}
+
+/// Fetches the images the quote lines name; missing or oversized ones are skipped.
+async fn images(state: &AppState, keys: impl Iterator<Item = String>) -> HashMap<String, Vec<u8>> {
+    let s3 = state.aws.s3().await;
+    let mut images = HashMap::new();
+    for key in keys.take(50) {
+        let Ok(object) = s3
+            .get_object()
+            .bucket(&state.config.bucket_name)
+            .key(&key)
+            .send()
+            .await
+        else {
+            continue;
+        };
+        if object.content_length().unwrap_or(0) > MAX_IMAGE_BYTES {
+            continue;
+        }
+        if let Ok(bytes) = object.body.collect().await {
+            images.insert(key, bytes.into_bytes().to_vec());
+        }
+    }
+    images
+}
+
+/// Renders a client-ready quote of the project's scenarios as PDF or XLSX.
+#[utoipa::path(
+    post, path = "/v1/projects/{id}/exports", tag = "projects", request_body = ExportRequest,
+    params(("id" = String, Path)), security(("bearer" = ["estimates:create"])),
+    responses((status = 201, body = ExportResponse), (status = 404), (status = 422))
+)]
+pub async fn create_export(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::EstimatesCreate>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ExportRequest>,
+) -> Result<(StatusCode, Json<ExportResponse>), ApiError> {
+    let project = access::load(&state, &caller, &id, Need::Read).await?.value;
+    let chosen: Vec<&scenarios::Scenario> = match &request.scenario_ids {
+        None => project.scenarios.iter().collect(),
+        Some(ids) => {
+            let mut chosen = Vec::new();
+            for (i, sid) in ids.iter().enumerate() {
+                match project.scenarios.iter().find(|s| &s.id == sid) {
+                    Some(s) => chosen.push(s),
+                    None => {
+                        return Err(ApiError::validation(vec![FieldError::new(
+                            format!("scenario_ids[{i}]"),
+                            "unknown_scenario",
+                            format!("No scenario {sid}."),
+                        )]));
+                    }
+                }
+            }
+            chosen
+        }
+    };
+    if chosen.is_empty() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "scenario_ids",
+            "no_scenarios",
+            "Add a scenario before exporting a quote.",
+        )]));
+    }
+    let mut quotes = Vec::new();
+    for scenario in chosen {
+        let products = products_of(&state, scenario).await?;
+        let requirements = &project.requirements;
+        quotes.push(
+            scenarios::quote(
+                scenario,
+                &products,
+                &requirements.currency,
+                requirements.budget_ceiling_minor,
+            )
+            .map_err(|errors| errors.finish().unwrap_err())?,
+        );
+    }
+    let image_keys: std::collections::BTreeSet<String> = quotes
+        .iter()
+        .flat_map(|q| q.lines.iter().filter_map(|l| l.image.clone()))
+        .collect();
+    let images = if request.format == Format::Pdf {
+        images(&state, image_keys.into_iter()).await
+    } else {
+        HashMap::new()
+    };
+    let now = time::now();
+    let document = QuoteDocument {
+        project: &project,
+        quotes: &quotes,
+        images: &images,
+        generated_at: time::rfc3339(now),
+    };
+    let bytes = match request.format {
+        Format::Pdf => exports::pdf::render(&document),
+        Format::Xlsx => exports::xlsx::render(&document).map_err(ApiError::internal)?,
+    };
+    let export_id = format!("exp_{}", uuid::Uuid::now_v7().simple());
+    let key = format!(
+        "exports/{}/{export_id}.{}",
+        project.id,
+        request.format.extension()
+    );
+    let filename = format!(
+        "{}-quote.{}",
+        project
+            .name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
+            .collect::<String>()
+            .trim()
+            .replace(' ', "-"),
+        request.format.extension()
+    );
+    state
+        .aws
+        .s3()
+        .await
+        .put_object()
+        .bucket(&state.config.bucket_name)
+        .key(&key)
+        .content_type(request.format.content_type())
+        .content_disposition(format!("attachment; filename=\"{filename}\""))
+        .body(bytes.clone().into())
+        .send()
+        .await
+        .map_err(|e| ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    let record = ExportRecord {
+        id: export_id.clone(),
+        format: request.format,
+        key: key.clone(),
+        scenario_ids: quotes.iter().map(|q| q.scenario_id.clone()).collect(),
+        created_at: time::rfc3339(now),
+        created_by: caller.user_id.clone(),
+        size_bytes: bytes.len() as u64,
+    };
+    state
+        .table()
+        .create(
+            &Keys::new(project_pk(&project.id), format!("EXPORT#{export_id}")),
+            &record,
+        )
+        .await?;
+    let download_url = download_url(&state, &key).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ExportResponse {
+            export: record,
+            download_url,
+            expires_in: URL_TTL.as_secs(),
+        }),
+    ))
+}
+
+/// An export with a fresh download URL.
+#[utoipa::path(
+    get, path = "/v1/projects/{id}/exports/{export_id}", tag = "projects",
+    params(("id" = String, Path), ("export_id" = String, Path)), security(("bearer" = ["projects:read"])),
+    responses((status = 200, body = ExportResponse), (status = 404))
+)]
+pub async fn get_export(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::ProjectsRead>,
+    Path((id, export_id)): Path<(String, String)>,
+) -> Result<Json<ExportResponse>, ApiError> {
+    access::load(&state, &caller, &id, Need::Read).await?;
+    let record = state
+        .table()
+        .get::<ExportRecord>(&project_pk(&id), &format!("EXPORT#{export_id}"))
+        .await?
+        .ok_or_else(|| ApiError::not_found("export_not_found", format!("No export {export_id}.")))?
+        .value;
+    let download_url = download_url(&state, &record.key).await?;
+    Ok(Json(ExportResponse {
+        export: record,
+        download_url,
+        expires_in: URL_TTL.as_secs(),
+    }))
+}
