@@ -71,9 +71,10 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         "$DEMO_PASSWORD".to_string()
     };
     eprintln!(
-        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  password:   {password_note}\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
+        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
         admin = seed::DEMO_ADMIN,
         designer = seed::DEMO_DESIGNER,
+        project = seeded.demo_project.as_deref().unwrap_or("-"),
     );
     let app = roomwright_local::app(stack.state, Functions { auth });
     axum::serve(
