@@ -165,6 +165,19 @@ impl Writer {
         self.y = MARGIN;
     }
 
+    /// A row of column labels: those left of the page's middle are left-aligned at `x`, the
+    /// rest (amounts) right-aligned at `x`.
+    fn column_labels(&mut self, columns: &[(f32, &str)]) {
+        for &(x, label) in columns {
+            if x < PAGE_W / 2.0 {
+                self.line(x, 8.5, true, MUTED, label);
+            } else {
+                self.right(x, 8.5, true, label);
+            }
+        }
+        self.advance(7.0);
+    }
+
     fn heading(&mut self, text: &str) {
         self.room_for(20.0);
         self.line(MARGIN, 16.0, true, ACCENT, text);
@@ -250,14 +263,7 @@ pub fn render(document: &QuoteDocument<'_>) -> Vec<u8> {
         (155.0, "Lead time"),
         (192.0, "kg CO2e"),
     ];
-    for (x, label) in columns {
-        if x == MARGIN {
-            w.line(x, 9.0, true, MUTED, label)
-        } else {
-            w.right(x, 9.0, true, label)
-        }
-    }
-    w.advance(7.0);
+    w.column_labels(&columns);
     for q in document.quotes {
         w.room_for(8.0);
         w.line(MARGIN, 10.0, true, INK, &q.name);
@@ -307,19 +313,12 @@ pub fn render(document: &QuoteDocument<'_>) -> Vec<u8> {
     let mut image_ids = std::collections::HashMap::new();
     for q in document.quotes {
         w.heading(&format!("{} - line items", q.name));
-        for (x, label) in [
+        w.column_labels(&[
             (MARGIN + 20.0, "Product"),
             (120.0, "Qty"),
             (150.0, "Unit net"),
             (192.0, "Line net"),
-        ] {
-            if x < 100.0 {
-                w.line(x, 8.5, true, MUTED, label)
-            } else {
-                w.right(x, 8.5, true, label)
-            }
-        }
-        w.advance(6.0);
+        ]);
         for line in &q.lines {
             w.room_for(20.0);
             let row_top = w.y - 3.5;
@@ -416,18 +415,11 @@ pub fn render(document: &QuoteDocument<'_>) -> Vec<u8> {
         }
         w.advance(4.0);
     }
-    for (x, label) in [
+    w.column_labels(&[
         (MARGIN, "Scenario"),
         (130.0, "Embodied carbon"),
         (192.0, "Recycled content"),
-    ] {
-        if x == MARGIN {
-            w.line(x, 9.0, true, MUTED, label)
-        } else {
-            w.right(x, 9.0, true, label)
-        }
-    }
-    w.advance(7.0);
+    ]);
     for q in document.quotes {
         w.room_for(10.0);
         w.line(MARGIN, 10.0, true, INK, &q.name);

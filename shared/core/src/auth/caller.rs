@@ -95,33 +95,6 @@ pub trait PermissionMarker {
     const PERMISSION: Permission;
 }
 
-/// Marker types for [`Require`], one per [`Permission`].
-pub mod perm {
-    use super::{Permission, PermissionMarker};
-
-    macro_rules! markers {
-        ($($name:ident),* $(,)?) => {$(
-            #[derive(Debug)]
-            pub struct $name;
-            impl PermissionMarker for $name {
-                const PERMISSION: Permission = Permission::$name;
-            }
-        )*};
-    }
-
-    markers!(
-        ProjectsRead,
-        ProjectsWrite,
-        ProjectsDelete,
-        ProductsRead,
-        ProductsWrite,
-        EstimatesCreate,
-        OrdersCreate,
-        UsersManage,
-        AuditRead,
-    );
-}
-
 /// A caller holding permission `P`: `Require(caller): Require<perm::UsersManage>`.
 ///
 /// Extracted before the body, so a caller without the permission gets 403 before anything

@@ -7,10 +7,10 @@ mod jwks;
 mod roles;
 pub mod verifier;
 
-pub use caller::{Caller, PermissionMarker, Require, perm};
+pub use caller::{Caller, PermissionMarker, Require};
 pub use client::ClientInfo;
 pub use jwks::{JWKS_PK, JWKS_SK, Jwk, JwkSet};
-pub use roles::{Permission, Role};
+pub use roles::{Permission, Role, perm};
 pub use verifier::{AccessClaims, AuthError, Verifier};
 
 /// The audience of every access token.

@@ -56,48 +56,54 @@ impl Role {
     }
 }
 
-/// A capability a route requires. Its string form (`projects:read`) travels in access tokens
-/// and names the route's requirement in the OpenAPI document's security scopes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Permission {
-    ProjectsRead,
-    ProjectsWrite,
-    ProjectsDelete,
-    ProductsRead,
-    ProductsWrite,
-    EstimatesCreate,
-    OrdersCreate,
-    UsersManage,
-    AuditRead,
+/// Declares [`Permission`], its string forms and one marker type per permission (for
+/// [`Require`](super::Require)) from a single list, so they cannot drift apart.
+macro_rules! permissions {
+    ($($name:ident => $text:literal),* $(,)?) => {
+        /// A capability a route requires. Its string form (`projects:read`) travels in access
+        /// tokens and names the route's requirement in the OpenAPI document's security scopes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Permission {
+            $($name),*
+        }
+
+        impl Permission {
+            pub const ALL: [Permission; [$(stringify!($name)),*].len()] = [$(Permission::$name),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Permission::$name => $text),*
+                }
+            }
+        }
+
+        /// Marker types for [`Require`](super::Require), one per [`Permission`].
+        pub mod perm {
+            use super::{Permission, super::PermissionMarker};
+            $(
+                #[derive(Debug)]
+                pub struct $name;
+                impl PermissionMarker for $name {
+                    const PERMISSION: Permission = Permission::$name;
+                }
+            )*
+        }
+    };
+}
+
+permissions! {
+    ProjectsRead => "projects:read",
+    ProjectsWrite => "projects:write",
+    ProjectsDelete => "projects:delete",
+    ProductsRead => "products:read",
+    ProductsWrite => "products:write",
+    EstimatesCreate => "estimates:create",
+    OrdersCreate => "orders:create",
+    UsersManage => "users:manage",
+    AuditRead => "audit:read",
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
-        Permission::ProjectsRead,
-        Permission::ProjectsWrite,
-        Permission::ProjectsDelete,
-        Permission::ProductsRead,
-        Permission::ProductsWrite,
-        Permission::EstimatesCreate,
-        Permission::OrdersCreate,
-        Permission::UsersManage,
-        Permission::AuditRead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Permission::ProjectsRead => "projects:read",
-            Permission::ProjectsWrite => "projects:write",
-            Permission::ProjectsDelete => "projects:delete",
-            Permission::ProductsRead => "products:read",
-            Permission::ProductsWrite => "products:write",
-            Permission::EstimatesCreate => "estimates:create",
-            Permission::OrdersCreate => "orders:create",
-            Permission::UsersManage => "users:manage",
-            Permission::AuditRead => "audit:read",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.as_str() == text)
     }
