@@ -45,9 +45,10 @@ openapi:
 build: $(VENV_STAMP)
 	sam build --beta-features
 
+FUNCTIONS := health auth projects
 lambda-sizes: $(VENV_STAMP)
-	cargo lambda build --release --arm64 --workspace --exclude roomwright-local
-	@ls -l target/lambda/*/bootstrap | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
+	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap; done | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
 
 # Benchmarks print figures; they are not tests. Every measured binary is built the same way.
 BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects

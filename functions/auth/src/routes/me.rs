@@ -98,7 +98,7 @@ pub async fn update_me(
                     actor: &user.id,
                     target: None,
                     client: &client,
-                    details: json!({"fields": [request.name.as_ref().map(|_| "name"), request.company.as_ref().map(|_| "company")]}),
+                    details: json!({"name_changed": request.name.is_some(), "company_changed": request.company.is_some()}),
                 })
                 .await?;
                 return Ok(Json(UserView::from(&user)));
@@ -225,9 +225,9 @@ pub struct EraseMe {
 }
 
 /// Erases the caller's account: name, company, email and password are removed, every session
-/// ends, and the email can sign up again. The audit log keeps the user id only. Projects the
-/// user owns are deleted with the account and shared projects stay with their other members
-/// (applied by the projects function when it lands). Admins must hand over the role first.
+/// ends, and the email can sign up again. The audit log keeps the user id only. Projects are
+/// not changed: their membership lists keep the bare user id (see the README). Admins must
+/// hand over the role first.
 #[utoipa::path(
     delete, path = "/v1/me", tag = "me", security(("bearer" = [])), request_body = EraseMe,
     responses((status = 204), (status = 409, description = "`admin_cannot_erase`"), (status = 422))
