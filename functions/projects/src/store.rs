@@ -204,3 +204,78 @@ pub async fn list(
         result.next_cursor,
     ))
 }
+
+/// Every project the user is a member of, trash included, most recent first.
+pub async fn all_of_user(table: &Table, user_id: &str) -> Result<Vec<ProjectSummary>, ApiError> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = roomwright_core::dynamo::PageParams {
+            limit: Some(100),
+            cursor,
+        }
+        .parse()?;
+        let result = table
+            .query::<ProjectSummary>(
+                None,
+                &format!("USER#{user_id}"),
+                SortKey::Prefix("PROJECT#"),
+                &page,
+                false,
+            )
+            .await?;
+        all.extend(result.items.into_iter().map(|v| v.value));
+        match result.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// What erasing an account does to projects: the projects it owns go to the trash (and are
+/// removed 30 days later), and it leaves every project shared with it, so no project keeps its
+/// email. Returns (trashed, left).
+pub async fn erase_user(table: &Table, user_id: &str) -> Result<(usize, usize), ApiError> {
+    let (mut trashed, mut left) = (0, 0);
+    for summary in all_of_user(table, user_id).await? {
+        // A concurrent edit moves the version on; read again and retry.
+        for _ in 0..5 {
+            let Some(Versioned {
+                value: mut project,
+                version,
+            }) = get(table, &summary.id).await?
+            else {
+                break;
+            };
+            let removed;
+            if project.owner_id == user_id {
+                if project.deleted_at.is_none() {
+                    project.deleted_at = Some(time::rfc3339(time::now()));
+                }
+                for member in project.members.iter_mut().filter(|m| m.user_id == user_id) {
+                    member.email = format!("erased+{user_id}@invalid");
+                }
+                removed = vec![];
+                trashed += 1;
+            } else {
+                project.members.retain(|m| m.user_id != user_id);
+                removed = vec![user_id.to_string()];
+                left += 1;
+            }
+            project.updated_at = time::sortable(time::now());
+            match write(table, &project, Some(version), &removed).await {
+                Ok(_) => break,
+                Err(e) if e.status == http::StatusCode::PRECONDITION_FAILED => {
+                    if project.owner_id == user_id {
+                        trashed -= 1
+                    } else {
+                        left -= 1
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok((trashed, left))
+}

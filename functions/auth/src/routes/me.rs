@@ -168,6 +168,8 @@ pub struct Export {
     pub sessions: Vec<Session>,
     /// Audit entries about the caller, newest first (at most 1,000).
     pub audit: Vec<AuditEntry>,
+    /// Projects the caller owns or that are shared with them (the trash included).
+    pub projects: Vec<roomwright_projects::store::ProjectSummary>,
     pub exported_at: String,
 }
 
@@ -213,6 +215,7 @@ pub async fn export_me(
         user: UserView::from(&user),
         sessions: sessions::list(&table, &user.id).await?,
         audit: entries,
+        projects: roomwright_projects::store::all_of_user(&table, &user.id).await?,
         exported_at: time::rfc3339(time::now()),
     }))
 }
@@ -225,9 +228,9 @@ pub struct EraseMe {
 }
 
 /// Erases the caller's account: name, company, email and password are removed, every session
-/// ends, and the email can sign up again. The audit log keeps the user id only. Projects are
-/// not changed: their membership lists keep the bare user id (see the README). Admins must
-/// hand over the role first.
+/// ends, and the email can sign up again. The audit log keeps the user id only. Projects the
+/// user owns go to the trash (removed after 30 days); projects shared with them drop them as a
+/// member. Admins must hand over the role first.
 #[utoipa::path(
     delete, path = "/v1/me", tag = "me", security(("bearer" = [])), request_body = EraseMe,
     responses((status = 204), (status = 409, description = "`admin_cannot_erase`"), (status = 422))
@@ -259,6 +262,7 @@ pub async fn erase_me(
     users::save(&table, &user, version).await?;
     users::release_email(&table, &email).await?;
     sessions::revoke_all(&table, &user.id, None).await?;
+    let (trashed, left) = roomwright_projects::store::erase_user(&table, &user.id).await?;
     audit::record(
         &table,
         audit::Event {
@@ -266,7 +270,7 @@ pub async fn erase_me(
             actor: &user.id,
             target: None,
             client: &client,
-            details: json!({}),
+            details: json!({"projects_trashed": trashed, "projects_left": left}),
         },
     )
     .await?;
