@@ -218,3 +218,67 @@ pub fn diff(a: &Version, b: &Version) -> Diff {
         selections,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenarios::{Scenario, Selection, Terms};
+
+    fn version(number: u32, name: &str, selections: Vec<(&str, u32)>) -> Version {
+        Version {
+            number,
+            author_id: "usr_x".into(),
+            created_at: "2026-11-22T00:00:00Z".into(),
+            note: String::new(),
+            snapshot: Snapshot {
+                name: name.into(),
+                description: String::new(),
+                client: String::new(),
+                site_address: String::new(),
+                requirements: Default::default(),
+                tags: vec![],
+                floor_plan: None,
+                scenarios: vec![Scenario {
+                    id: "good".into(),
+                    name: "Good".into(),
+                    selections: selections
+                        .into_iter()
+                        .map(|(id, quantity)| Selection {
+                            id: id.into(),
+                            product_id: "desk".into(),
+                            quantity,
+                            finish: None,
+                            placement: None,
+                        })
+                        .collect(),
+                    terms: Terms::default(),
+                }],
+            },
+        }
+    }
+
+    #[test]
+    fn diff_names_changed_fields_and_each_selection_change() {
+        let a = version(
+            1,
+            "Before",
+            vec![("kept", 1), ("changed", 2), ("removed", 1)],
+        );
+        let b = version(2, "After", vec![("kept", 1), ("changed", 5), ("added", 3)]);
+        let diff = diff(&a, &b);
+        assert_eq!(diff.fields, vec!["/name".to_string()]);
+        let changes: Vec<(&str, &str)> = diff
+            .selections
+            .iter()
+            .map(|c| (c.selection_id.as_str(), c.change.as_str()))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                ("changed", "changed"),
+                ("removed", "removed"),
+                ("added", "added")
+            ]
+        );
+    }
+}

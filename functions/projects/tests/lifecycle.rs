@@ -122,6 +122,16 @@ async fn lists_own_and_shared_projects_newest_first_and_hides_others() {
             .collect()
     };
     assert_eq!(names(&app.get("/v1/projects", &owner).await), ["B", "A"]);
+    let first = app.get("/v1/projects?limit=1", &owner).await;
+    assert_eq!(names(&first), ["B"]);
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    assert_eq!(
+        names(
+            &app.get(&format!("/v1/projects?limit=1&cursor={cursor}"), &owner)
+                .await
+        ),
+        ["A"]
+    );
     let friends = app.get("/v1/projects", &friend).await;
     assert_eq!(
         names(&friends),
