@@ -45,16 +45,16 @@ openapi:
 build: $(VENV_STAMP)
 	sam build --beta-features
 
-FUNCTIONS := health auth projects
+FUNCTIONS := health auth projects exports
 lambda-sizes: $(VENV_STAMP)
 	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap; done | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
 
 # Benchmarks print figures; they are not tests. Every measured binary is built the same way.
-BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects
+BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects -p roomwright-exports
 bench:
 	cargo build --release $(BENCH_PACKAGES) --bins
-	target/release/coldstart 100 hello-lambda naive-lambda health auth projects
+	target/release/coldstart 100 hello-lambda naive-lambda health auth projects exports
 	target/release/auth-bench
 
 clean:

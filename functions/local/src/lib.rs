@@ -23,6 +23,7 @@ fn routes(functions: Functions) -> OpenApiRouter<AppState> {
         .merge(roomwright_health::routes())
         .merge(roomwright_auth::routes(functions.auth))
         .merge(roomwright_projects::routes())
+        .merge(roomwright_exports::routes())
         .routes(routes!(openapi_document))
 }
 

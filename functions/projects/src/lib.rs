@@ -5,7 +5,6 @@
 //! and is a conditional write, so two editors never silently overwrite each other.
 
 pub mod access;
-pub mod exports;
 pub mod floorplan;
 pub mod model;
 mod routes;

@@ -3,7 +3,13 @@
 use std::collections::HashMap;
 
 use geo::{Area, BooleanOps, Contains, Coord, LineString, Polygon, Rotate, Translate};
-use roomwright_core::{catalog::Product, money::percent_of, problem::FieldErrors};
+use roomwright_core::{
+    ApiError,
+    catalog::{Product, get_product},
+    dynamo::Table,
+    money::percent_of,
+    problem::FieldErrors,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -126,6 +132,22 @@ pub fn validate(scenario: &Scenario, errors: &mut FieldErrors) {
             );
         }
     }
+}
+
+/// The products a scenario names, read from the catalog once each; unknown ids are absent.
+pub async fn products_of(
+    table: &Table,
+    scenario: &Scenario,
+) -> Result<HashMap<String, Product>, ApiError> {
+    let mut products = HashMap::new();
+    for selection in &scenario.selections {
+        if !products.contains_key(&selection.product_id)
+            && let Some(product) = get_product(table, &selection.product_id).await?
+        {
+            products.insert(selection.product_id.clone(), product.value);
+        }
+    }
+    Ok(products)
 }
 
 /// Checks every selection names a known, active product with a finish it offers.

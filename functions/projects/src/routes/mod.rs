@@ -1,6 +1,5 @@
 //! The projects function's HTTP routes.
 
-mod exports;
 mod members;
 mod projects;
 mod scenarios;
@@ -25,8 +24,6 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(scenarios::put_floor_plan))
         .routes(routes!(scenarios::put_scenario, scenarios::delete_scenario))
         .routes(routes!(scenarios::quote_scenario))
-        .routes(routes!(exports::create_export))
-        .routes(routes!(exports::get_export))
         .routes(routes!(members::add_member))
         .routes(routes!(members::remove_member))
         .routes(routes!(versions::save_version, versions::list_versions))

@@ -1,7 +1,5 @@
 //! The floor plan, budget scenarios and their quotes.
 
-use std::collections::HashMap;
-
 use axum::{
     Json,
     extract::{Path, State},
@@ -9,7 +7,6 @@ use axum::{
 use roomwright_core::{
     ApiError, AppState,
     auth::{Require, perm},
-    catalog::{Product, get_product},
     etag::IfMatch,
     http::ApiJson,
     problem::FieldErrors,
@@ -47,22 +44,6 @@ pub async fn put_floor_plan(
     commit(&state, project.value, project.version, &[]).await
 }
 
-/// The products a scenario names, read from the catalog once each.
-pub async fn products_of(
-    state: &AppState,
-    scenario: &Scenario,
-) -> Result<HashMap<String, Product>, ApiError> {
-    let mut products = HashMap::new();
-    for selection in &scenario.selections {
-        if !products.contains_key(&selection.product_id)
-            && let Some(product) = get_product(&state.table(), &selection.product_id).await?
-        {
-            products.insert(selection.product_id.clone(), product.value);
-        }
-    }
-    Ok(products)
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScenarioSaved {
     pub project: Project,
@@ -95,7 +76,7 @@ pub async fn put_scenario(
     }
     let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
     access::check_version(&project, if_match)?;
-    let products = products_of(&state, &scenario).await?;
+    let products = scenarios::products_of(&state.table(), &scenario).await?;
     scenarios::check_products(&scenario, &products, &mut errors);
     errors.finish()?;
     let warnings =
@@ -162,7 +143,7 @@ pub async fn quote_scenario(
         .ok_or_else(|| {
             ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}."))
         })?;
-    let products = products_of(&state, scenario).await?;
+    let products = scenarios::products_of(&state.table(), scenario).await?;
     let requirements = &project.value.requirements;
     let quote = scenarios::quote(
         scenario,

@@ -47,6 +47,7 @@ pub async fn app() -> App {
     let (router, _) = OpenApiRouter::new()
         .merge(roomwright_auth::routes(context))
         .merge(roomwright_projects::routes())
+        .merge(roomwright_exports::routes())
         .split_for_parts();
     App {
         router: finish(router.with_state(stack.state.clone())),

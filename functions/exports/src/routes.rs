@@ -18,13 +18,13 @@ use roomwright_core::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::scenarios::products_of;
-use crate::{
+use roomwright_projects::{
     access::{self, Need},
-    exports::{self, ExportRecord, Format, QuoteDocument},
-    scenarios,
+    scenarios::{self, products_of},
     store::project_pk,
 };
+
+use crate::render::{self, ExportRecord, Format, QuoteDocument};
 
 /// How long a download URL works.
 const URL_TTL: Duration = Duration::from_secs(15 * 60);
@@ -128,7 +128,7 @@ pub async fn create_export(
     }
     let mut quotes = Vec::new();
     for scenario in chosen {
-        let products = products_of(&state, scenario).await?;
+        let products = products_of(&state.table(), scenario).await?;
         let requirements = &project.requirements;
         quotes.push(
             scenarios::quote(
@@ -157,8 +157,8 @@ pub async fn create_export(
         generated_at: time::rfc3339(now),
     };
     let bytes = match request.format {
-        Format::Pdf => exports::pdf::render(&document),
-        Format::Xlsx => exports::xlsx::render(&document).map_err(ApiError::internal)?,
+        Format::Pdf => render::pdf::render(&document),
+        Format::Xlsx => render::xlsx::render(&document).map_err(ApiError::internal)?,
     };
     let export_id = format!("exp_{}", uuid::Uuid::now_v7().simple());
     let key = format!(

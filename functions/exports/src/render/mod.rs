@@ -1,5 +1,4 @@
-//! Client-ready quotes of a project's scenarios, as PDF or XLSX, stored in S3 and handed out
-//! through short-lived download URLs minted on request.
+//! Rendering client-ready quotes of a project's scenarios, as PDF or XLSX.
 //!
 //! | item | pk | sk |
 //! | --- | --- | --- |
@@ -13,7 +12,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{model::Project, scenarios::Quote};
+use roomwright_projects::{model::Project, scenarios::Quote};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
