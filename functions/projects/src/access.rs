@@ -2,7 +2,6 @@
 //! must be a member with a sufficient project role (admins may act on any project). Projects a
 //! caller cannot see are 404, never 403, so their existence does not leak.
 
-use http::StatusCode;
 use roomwright_core::{
     ApiError, AppState,
     auth::{Caller, Role},
@@ -77,7 +76,9 @@ pub fn check_version(project: &Versioned<Project>, if_match: IfMatch) -> Result<
     if project.version == if_match.0 {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::PRECONDITION_FAILED, "version_mismatch", "The resource changed since you read it")
-            .with_detail(format!("You sent If-Match \"{}\" but the project is at \"{}\"; read it again and reapply your change.", if_match.0, project.version)))
+        Err(ApiError::version_mismatch(format!(
+            "You sent If-Match \"{}\" but the project is at \"{}\"; read it again and reapply your change.",
+            if_match.0, project.version
+        )))
     }
 }

@@ -28,12 +28,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             .with_detail("Send the ETag of the version you read as If-Match."));
         };
         parse(value).map(IfMatch).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
-                "version_mismatch",
-                "The resource changed since you read it",
-            )
-            .with_detail("If-Match must be one ETag this API returned, like \"3\".")
+            ApiError::version_mismatch("If-Match must be one ETag this API returned, like \"3\".")
         })
     }
 }

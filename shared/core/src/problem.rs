@@ -128,6 +128,16 @@ impl ApiError {
     }
 
     /// 401 with the `WWW-Authenticate` challenge of RFC 6750.
+    /// 412: the write was based on a version that is no longer current; nothing changed.
+    pub fn version_mismatch(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "version_mismatch",
+            "The resource changed since you read it",
+        )
+        .with_detail(detail)
+    }
+
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, "Authentication required")
             .with_detail(detail)

@@ -39,19 +39,8 @@ pub async fn record(
     };
     // The number is claimed before the project moves on; a racing save of the same number
     // fails here and changes nothing.
-    versions::create(&state.table(), &project.id, &version)
-        .await
-        .map_err(|e| {
-            if e.status == StatusCode::PRECONDITION_FAILED {
-                ApiError::new(
-                    StatusCode::PRECONDITION_FAILED,
-                    "version_mismatch",
-                    "The project changed since you read it",
-                )
-            } else {
-                e
-            }
-        })?;
+    // A lost race surfaces as the store's own 412 `version_mismatch`.
+    versions::create(&state.table(), &project.id, &version).await?;
     project.latest_version = version.number;
     Ok(version)
 }

@@ -95,12 +95,9 @@ pub enum StoreError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::ConditionFailed => ApiError::new(
-                http::StatusCode::PRECONDITION_FAILED,
-                "version_mismatch",
-                "The resource changed since you read it",
-            )
-            .with_detail("Read it again, reapply your change, and send the new ETag in If-Match."),
+            StoreError::ConditionFailed => ApiError::version_mismatch(
+                "Read it again, reapply your change, and send the new ETag in If-Match.",
+            ),
             other => ApiError::internal(other),
         }
     }
