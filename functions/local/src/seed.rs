@@ -106,6 +106,12 @@ fn demo_products() -> Vec<Product> {
             next_available: None,
         },
         status: "active".into(),
+        model_key: None,
+        materials: vec![],
+        certifications: vec![],
+        stock_as_of: None,
+        price_as_of: None,
+        updated_at: None,
     };
     vec![
         product(

@@ -70,10 +70,26 @@ pub struct Product {
     /// S3 keys of product images.
     #[serde(default)]
     pub images: Vec<String>,
+    /// S3 key of the product's 3D model (GLB), used by the renderer when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_key: Option<String>,
+    #[serde(default)]
+    pub materials: Vec<String>,
+    /// Certifications such as `FSC`, `GREENGUARD Gold`, `BIFMA LEVEL 3`.
+    #[serde(default)]
+    pub certifications: Vec<String>,
     pub sustainability: Sustainability,
     pub stock: Stock,
     /// `active` or `retired`.
     pub status: String,
+    /// When the ERP last set stock and prices (sortable RFC 3339): older events are ignored so
+    /// out-of-order deliveries never move either backwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock_as_of: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_as_of: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
 }
 
 impl Product {

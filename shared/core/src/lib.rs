@@ -21,5 +21,5 @@ pub mod telemetry;
 pub mod time;
 pub mod users;
 
-pub use problem::{ApiError, FieldError};
+pub use problem::{ApiError, FieldError, FieldErrors};
 pub use state::AppState;

@@ -178,6 +178,12 @@ pub fn product(id: &str, list: i64, dealer: i64, size_mm: (u32, u32)) -> Product
             next_available: None,
         },
         status: "active".into(),
+        model_key: None,
+        materials: vec![],
+        certifications: vec![],
+        stock_as_of: None,
+        price_as_of: None,
+        updated_at: None,
     }
 }
 

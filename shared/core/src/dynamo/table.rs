@@ -316,6 +316,28 @@ impl Table {
             .map(|c| c.encode());
         Ok(Page { items, next_cursor })
     }
+
+    /// Every item under a partition key, read page by page (1 MB each) until the end.
+    pub async fn query_all<T: DeserializeOwned>(
+        &self,
+        index: Option<&str>,
+        partition: &str,
+        sort: SortKey<'_>,
+    ) -> Result<Vec<Versioned<T>>, ApiError> {
+        let mut all = Vec::new();
+        let mut page = PageRequest {
+            limit: 10_000,
+            cursor: None,
+        };
+        loop {
+            let result = self.query(index, partition, sort, &page, false).await?;
+            all.extend(result.items);
+            match result.next_cursor {
+                Some(next) => page.cursor = Some(Cursor::decode(&next)?),
+                None => return Ok(all),
+            }
+        }
+    }
 }
 
 /// A stored item as its typed value and version.

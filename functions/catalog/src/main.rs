@@ -1,0 +1,15 @@
+//! Lambda entry point of the `catalog` function.
+
+use roomwright_catalog::CatalogContext;
+use roomwright_core::{AppState, aws::Aws, config::Config, lambda, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let state = AppState::new(Config::from_env()?, Aws::from_env());
+    state.aws.warm_up();
+    let context = CatalogContext::from_env();
+    // The index downloads while the runtime waits for the first request.
+    context.search.start(&state);
+    lambda::run(roomwright_catalog::app(state, context)).await
+}

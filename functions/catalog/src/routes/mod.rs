@@ -1,0 +1,32 @@
+//! Every documented route of the catalog function.
+
+mod erp;
+mod imports;
+mod makers;
+pub mod products;
+mod search;
+
+use roomwright_core::AppState;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn all() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        // The literal `search` segment is matched before `{id}`.
+        .routes(routes!(search::search_products))
+        .routes(routes!(search::semantic_search))
+        .routes(routes!(search::reindex))
+        .routes(routes!(products::create_product))
+        .routes(routes!(products::get_product, products::replace_product))
+        .routes(routes!(products::retire_product))
+        .routes(routes!(products::create_upload))
+        .routes(routes!(search::similar_products))
+        .routes(routes!(imports::import_products))
+        .routes(routes!(imports::create_import_upload))
+        .routes(routes!(makers::create_maker))
+        .routes(routes!(makers::list_makers))
+        .routes(routes!(makers::match_makers))
+        .routes(routes!(erp::erp_webhook))
+        .routes(routes!(erp::create_order))
+        .routes(routes!(erp::get_order))
+        .routes(routes!(erp::live_availability))
+}

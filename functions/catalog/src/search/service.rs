@@ -1,0 +1,379 @@
+//! Keeps the current search index loaded, and rebuilds it when the catalog changes.
+//!
+//! The index lives in S3 as one bundle plus a manifest naming it (`search/catalog/current.json`).
+//! A catalog function loads it in the background at cold start, serves from memory, and looks
+//! for a newer manifest at most every [`REFRESH_EVERY`]. The indexer (scheduled in AWS, a
+//! background loop locally, or the admin reindex route) rebuilds from the table when the
+//! catalog's revision moved past the manifest's: queries never scan the table.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use arc_swap::ArcSwapOption;
+use aws_sdk_s3::primitives::ByteStream;
+use roomwright_core::{ApiError, AppState, catalog::Product};
+use serde::{Deserialize, Serialize};
+use tokio::sync::OnceCell;
+use utoipa::ToSchema;
+
+use super::{
+    embed::{self, Embedder},
+    index::{CatalogIndex, searchable_text},
+    vectors::{Vectors, text_hash},
+};
+use crate::store;
+
+pub const MANIFEST_KEY: &str = "search/catalog/current.json";
+/// How stale a warm function's index may get before it looks for a newer one.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// Texts embedded per model call.
+const EMBED_BATCH: usize = 32;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Manifest {
+    /// Catalog revision the index was built from.
+    pub revision: u64,
+    /// S3 key of the bundle.
+    pub key: String,
+    pub products: usize,
+    /// Products whose embedding was computed in this build (the rest were reused).
+    pub embedded: usize,
+    pub built_at: String,
+    pub build_ms: u64,
+    pub bytes: usize,
+}
+
+pub struct SearchService {
+    current: ArcSwapOption<CatalogIndex>,
+    /// One load or build at a time per process.
+    busy: tokio::sync::Mutex<()>,
+    last_check: Mutex<Option<Instant>>,
+    model_dir: Option<PathBuf>,
+    embedder: OnceCell<Option<Arc<Embedder>>>,
+    work_dir: PathBuf,
+}
+
+fn s3_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(e)
+}
+
+impl SearchService {
+    /// `model_dir` holds the embedding model; without it search is text only.
+    pub fn new(model_dir: Option<PathBuf>) -> Self {
+        Self {
+            current: ArcSwapOption::empty(),
+            busy: tokio::sync::Mutex::new(()),
+            last_check: Mutex::new(None),
+            model_dir,
+            embedder: OnceCell::new(),
+            work_dir: std::env::temp_dir().join(format!("roomwright-search-{}", std::process::id())),
+        }
+    }
+
+    /// The model directory from `EMBEDDING_MODEL_DIR`.
+    pub fn from_env() -> Self {
+        Self::new(
+            std::env::var_os("EMBEDDING_MODEL_DIR")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
+        )
+    }
+
+    /// Starts loading the index (and the model) in the background, so the first search of a
+    /// cold start does not pay for both and init stays short.
+    pub fn start(self: &Arc<Self>, state: &AppState) {
+        let service = self.clone();
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = service.refresh(&state).await {
+                tracing::warn!(error = ?e.detail, "search index not loaded at start");
+            }
+            let _ = service.embedder().await;
+        });
+    }
+
+    pub fn has_model(&self) -> bool {
+        self.model_dir.is_some()
+    }
+
+    /// The embedding model, loaded once; `None` when none is configured.
+    pub async fn embedder(&self) -> Result<Option<Arc<Embedder>>, ApiError> {
+        let Some(dir) = self.model_dir.clone() else {
+            return Ok(None);
+        };
+        let loaded = self
+            .embedder
+            .get_or_try_init(|| async move {
+                let model = tokio::task::spawn_blocking(move || Embedder::load(&dir))
+                    .await
+                    .map_err(ApiError::internal)?
+                    .map_err(ApiError::internal)?;
+                Ok::<_, ApiError>(Some(Arc::new(model)))
+            })
+            .await?;
+        Ok(loaded.clone())
+    }
+
+    /// Embeds one query text.
+    pub async fn embed(&self, text: &str) -> Result<Option<Vec<f32>>, ApiError> {
+        let Some(model) = self.embedder().await? else {
+            return Ok(None);
+        };
+        let text = text.to_owned();
+        let vector = tokio::task::spawn_blocking(move || model.embed_one(&text))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+        Ok(Some(vector))
+    }
+
+    /// The loaded index; loads it on first use, and looks for a newer one in the background
+    /// when the last look is older than [`REFRESH_EVERY`].
+    pub async fn index(self: &Arc<Self>, state: &AppState) -> Result<Arc<CatalogIndex>, ApiError> {
+        if let Some(index) = self.current.load_full() {
+            let due = {
+                let mut last = self.last_check.lock().expect("not poisoned");
+                let due = last.is_none_or(|t| t.elapsed() >= REFRESH_EVERY);
+                if due {
+                    *last = Some(Instant::now());
+                }
+                due
+            };
+            if due {
+                let service = self.clone();
+                let state = state.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = service.refresh(&state).await {
+                        tracing::warn!(error = ?e.detail, "search index refresh failed");
+                    }
+                });
+            }
+            return Ok(index);
+        }
+        self.refresh(state).await?;
+        self.current.load_full().ok_or_else(|| {
+            ApiError::new(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                "index_not_ready",
+                "Search index not built yet",
+            )
+            .with_detail("The catalog search index has not been built yet; try again shortly.")
+            .with_retry_after(30)
+        })
+    }
+
+    /// The index in memory, if one is loaded.
+    pub fn loaded(&self) -> Option<Arc<CatalogIndex>> {
+        self.current.load_full()
+    }
+
+    async fn manifest(&self, state: &AppState) -> Result<Option<Manifest>, ApiError> {
+        let object = state
+            .aws
+            .s3()
+            .await
+            .get_object()
+            .bucket(&state.config.bucket_name)
+            .key(MANIFEST_KEY)
+            .send()
+            .await;
+        let object = match object {
+            Ok(o) => o,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(s3_error(aws_sdk_s3::error::DisplayErrorContext(e))),
+        };
+        let bytes = object.body.collect().await.map_err(s3_error)?.into_bytes();
+        Ok(Some(serde_json::from_slice(&bytes).map_err(s3_error)?))
+    }
+
+    /// Loads the manifest's index if it is newer than the one in memory.
+    pub async fn refresh(&self, state: &AppState) -> Result<(), ApiError> {
+        let _busy = self.busy.lock().await;
+        let Some(manifest) = self.manifest(state).await? else {
+            return Ok(());
+        };
+        if self
+            .current
+            .load()
+            .as_ref()
+            .is_some_and(|i| i.meta.revision >= manifest.revision)
+        {
+            return Ok(());
+        }
+        let object = state
+            .aws
+            .s3()
+            .await
+            .get_object()
+            .bucket(&state.config.bucket_name)
+            .key(&manifest.key)
+            .send()
+            .await
+            .map_err(|e| s3_error(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        let bundle = object.body.collect().await.map_err(s3_error)?.into_bytes();
+        let dir = self.fresh_dir(manifest.revision);
+        let index = tokio::task::spawn_blocking(move || CatalogIndex::open_bundle(&bundle, &dir))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+        self.swap(index);
+        Ok(())
+    }
+
+    fn fresh_dir(&self, revision: u64) -> PathBuf {
+        self.work_dir
+            .join(format!("r{revision}-{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    fn swap(&self, index: CatalogIndex) {
+        let old = self.current.swap(Some(Arc::new(index)));
+        *self.last_check.lock().expect("not poisoned") = Some(Instant::now());
+        // Searches still holding the old index keep their open files (mmap); only the names go.
+        if let Some(old) = old {
+            let _ = std::fs::remove_dir_all(&old.dir);
+        }
+    }
+
+    /// Rebuilds when the catalog changed since the published index.
+    pub async fn reindex_if_stale(&self, state: &AppState) -> Result<Option<Manifest>, ApiError> {
+        let revision = store::revision(&state.table()).await?;
+        if let Some(published) = self.manifest(state).await?
+            && published.revision >= revision
+        {
+            return Ok(None);
+        }
+        self.reindex(state).await.map(Some)
+    }
+
+    /// Builds the index from the table, publishes it to S3 and serves it from now on.
+    pub async fn reindex(&self, state: &AppState) -> Result<Manifest, ApiError> {
+        let started = Instant::now();
+        let _busy = self.busy.lock().await;
+        let table = state.table();
+        // Read the revision first: a write racing the build bumps it again, so the next check
+        // rebuilds rather than believing this build saw it.
+        let revision = store::revision(&table).await?;
+        let products: Vec<Product> = store::all(&table)
+            .await?
+            .into_iter()
+            .filter(|p| p.status == "active")
+            .collect();
+        let previous = self.current.load_full();
+        let embedder = self.embedder().await?;
+        let (vectors, embedded) = tokio::task::spawn_blocking({
+            let products = products.clone();
+            move || embed_all(&products, embedder.as_deref(), previous.as_ref().map(|p| p.vectors.as_ref()))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+        let dir = self.fresh_dir(revision);
+        let (index, bundle) = tokio::task::spawn_blocking({
+            let dir = dir.clone();
+            move || build(&dir, &products, vectors, revision)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+        let key = format!(
+            "search/catalog/index-{revision:010}-{}.tar",
+            uuid::Uuid::new_v4().simple()
+        );
+        let s3 = state.aws.s3().await;
+        s3.put_object()
+            .bucket(&state.config.bucket_name)
+            .key(&key)
+            .content_type("application/x-tar")
+            .body(ByteStream::from(bundle.clone()))
+            .send()
+            .await
+            .map_err(|e| s3_error(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        let manifest = Manifest {
+            revision,
+            key,
+            products: index.meta.products,
+            embedded,
+            built_at: index.meta.built_at.clone(),
+            build_ms: started.elapsed().as_millis() as u64,
+            bytes: bundle.len(),
+        };
+        s3.put_object()
+            .bucket(&state.config.bucket_name)
+            .key(MANIFEST_KEY)
+            .content_type("application/json")
+            .body(ByteStream::from(serde_json::to_vec(&manifest).map_err(ApiError::internal)?))
+            .send()
+            .await
+            .map_err(|e| s3_error(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        self.swap(index);
+        tracing::info!(
+            revision,
+            products = manifest.products,
+            embedded,
+            bytes = manifest.bytes,
+            ms = manifest.build_ms,
+            "search index published"
+        );
+        Ok(manifest)
+    }
+}
+
+/// Embeddings of `products`, reusing `previous` vectors whose text is unchanged. Returns the
+/// vectors and how many were computed.
+pub fn embed_all(
+    products: &[Product],
+    embedder: Option<&Embedder>,
+    previous: Option<&Vectors>,
+) -> Result<(Vectors, usize), embed::EmbedError> {
+    let Some(embedder) = embedder else {
+        return Ok((Vectors::default(), 0));
+    };
+    let mut vectors = Vectors::new(Some(embed::MODEL_NAME.into()), embedder.dim);
+    let texts: Vec<(String, u64)> = products
+        .iter()
+        .map(|p| {
+            let text = searchable_text(p);
+            let hash = text_hash(&text);
+            (text, hash)
+        })
+        .collect();
+    let same_model = previous.filter(|v| v.model.as_deref() == Some(embed::MODEL_NAME));
+    let missing: Vec<usize> = (0..products.len())
+        .filter(|&i| same_model.and_then(|v| v.reusable(&products[i].id, texts[i].1)).is_none())
+        .collect();
+    let mut computed = std::collections::HashMap::new();
+    for chunk in missing.chunks(EMBED_BATCH) {
+        let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].0.as_str()).collect();
+        for (&i, vector) in chunk.iter().zip(embedder.embed(&batch)?) {
+            computed.insert(i, vector);
+        }
+    }
+    for (i, p) in products.iter().enumerate() {
+        match computed.get(&i) {
+            Some(v) => vectors.push(p.id.clone(), texts[i].1, v),
+            None => {
+                let v = same_model
+                    .and_then(|prev| prev.reusable(&p.id, texts[i].1))
+                    .expect("reusable vectors were checked above");
+                vectors.push(p.id.clone(), texts[i].1, &v.to_vec());
+            }
+        }
+    }
+    Ok((vectors, missing.len()))
+}
+
+/// Builds the index into `dir` and bundles it.
+pub fn build(
+    dir: &Path,
+    products: &[Product],
+    vectors: Vectors,
+    revision: u64,
+) -> Result<(CatalogIndex, Vec<u8>), ApiError> {
+    std::fs::create_dir_all(dir).map_err(ApiError::internal)?;
+    let index = CatalogIndex::build(dir, products, vectors, revision).map_err(ApiError::internal)?;
+    let bundle = index.bundle(dir).map_err(ApiError::internal)?;
+    Ok((index, bundle))
+}

@@ -1,0 +1,335 @@
+//! Products in the table: each product item plus a claim on its SKU, written together so two
+//! products can never share a SKU, and a catalog revision counter that tells the search index
+//! builder when it is stale.
+//!
+//! | item | pk | sk | gsi1pk | gsi1sk |
+//! | --- | --- | --- | --- | --- |
+//! | product | `PRODUCT#<id>` | `PRODUCT` | `PRODUCTS` | `<id>` |
+//! | SKU claim | `SKU#<sku>` | `SKU` | | |
+//! | catalog revision | `CATALOG` | `REVISION` | | |
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::{
+    operation::transact_write_items::TransactWriteItemsError,
+    types::{AttributeValue, Delete, Put, TransactWriteItem},
+};
+use roomwright_core::{
+    ApiError, FieldError,
+    catalog::{PRODUCT_SK, Product, product_pk},
+    dynamo::{Keys, SortKey, Table, Versioned, decode, service_error},
+};
+use serde::{Deserialize, Serialize};
+
+pub const PRODUCTS_PARTITION: &str = "PRODUCTS";
+
+pub fn product_keys(product: &Product) -> Keys {
+    Keys::new(product_pk(&product.id), PRODUCT_SK).gsi1(PRODUCTS_PARTITION, product.id.clone())
+}
+
+fn sku_pk(sku: &str) -> String {
+    // SKUs compare case-insensitively, as ERPs and people type them.
+    format!("SKU#{}", sku.to_ascii_uppercase())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SkuClaim {
+    product_id: String,
+}
+
+/// Why a product write was refused.
+#[derive(Debug)]
+pub enum WriteRefused {
+    SkuTaken,
+    /// The product exists (create) or changed since it was read (replace).
+    Stale,
+}
+
+impl WriteRefused {
+    pub fn into_api(self, path: &str) -> ApiError {
+        match self {
+            WriteRefused::SkuTaken => ApiError::conflict("sku_taken", "Another product has this SKU.")
+                .with_errors(vec![FieldError::new(
+                    format!("{path}sku"),
+                    "sku_taken",
+                    "Another product has this SKU.",
+                )]),
+            WriteRefused::Stale => ApiError::version_mismatch(
+                "The product changed since you read it; read it again and retry.",
+            ),
+        }
+    }
+}
+
+fn put(
+    table: &Table,
+    product: &Product,
+    expected: Option<u64>,
+) -> Result<TransactWriteItem, ApiError> {
+    let version = expected.map_or(1, |v| v + 1);
+    let item = Table::item(&product_keys(product), product, version)?;
+    let put = Put::builder().table_name(table.name()).set_item(Some(item));
+    let put = match expected {
+        None => put.condition_expression("attribute_not_exists(pk)"),
+        Some(v) => put
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":expected", AttributeValue::N(v.to_string())),
+    };
+    Ok(TransactWriteItem::builder()
+        .put(put.build().map_err(ApiError::internal)?)
+        .build())
+}
+
+fn claim(table: &Table, product: &Product) -> Result<TransactWriteItem, ApiError> {
+    let claim = SkuClaim {
+        product_id: product.id.clone(),
+    };
+    let item = Table::item(&Keys::new(sku_pk(&product.sku), "SKU"), &claim, 1)?;
+    let put = Put::builder()
+        .table_name(table.name())
+        .set_item(Some(item))
+        // A claim already held by this product is fine: imports rewrite it.
+        .condition_expression("attribute_not_exists(pk) OR product_id = :id")
+        .expression_attribute_values(":id", AttributeValue::S(product.id.clone()))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+fn release(table: &Table, sku: &str) -> Result<TransactWriteItem, ApiError> {
+    let delete = Delete::builder()
+        .table_name(table.name())
+        .key("pk", AttributeValue::S(sku_pk(sku)))
+        .key("sk", AttributeValue::S("SKU".into()))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
+/// One product write: `expected` is the version read (`None` creates), `old_sku` the SKU it
+/// had when it changes.
+pub struct Write<'a> {
+    pub product: &'a Product,
+    pub expected: Option<u64>,
+    pub old_sku: Option<&'a str>,
+}
+
+fn items(table: &Table, write: &Write<'_>) -> Result<Vec<TransactWriteItem>, ApiError> {
+    let mut items = vec![put(table, write.product, write.expected)?, claim(table, write.product)?];
+    if let Some(old) = write.old_sku {
+        if !old.eq_ignore_ascii_case(&write.product.sku) {
+            items.push(release(table, old)?);
+        }
+    }
+    Ok(items)
+}
+
+/// Writes products all-or-nothing (at most 33 per call: 100 items a transaction). On refusal
+/// returns, per write, why it was refused (`None` for writes that were not the cause).
+pub async fn write_all(
+    table: &Table,
+    writes: &[Write<'_>],
+) -> Result<Result<(), Vec<Option<WriteRefused>>>, ApiError> {
+    let mut all = Vec::new();
+    let mut owner = Vec::new();
+    for (i, write) in writes.iter().enumerate() {
+        let items = items(table, write)?;
+        owner.extend(std::iter::repeat_n(i, items.len()));
+        all.extend(items);
+    }
+    let result = table
+        .client()
+        .await
+        .transact_write_items()
+        .set_transact_items(Some(all))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => {
+            let reasons = match e.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    c.cancellation_reasons().to_vec()
+                }
+                _ => return Err(service_error(e).into()),
+            };
+            let mut refused: Vec<Option<WriteRefused>> = writes.iter().map(|_| None).collect();
+            for (position, reason) in reasons.iter().enumerate() {
+                if reason.code() != Some("ConditionalCheckFailed") {
+                    continue;
+                }
+                let write = owner[position];
+                // Item 0 of a write is the product, item 1 its SKU claim.
+                let first = owner.iter().position(|o| *o == write).unwrap_or(0);
+                refused[write] = Some(if position == first {
+                    WriteRefused::Stale
+                } else {
+                    WriteRefused::SkuTaken
+                });
+            }
+            if refused.iter().all(Option::is_none) {
+                // Cancelled for another reason (a conflicting transaction): let the client retry.
+                return Err(ApiError::conflict(
+                    "write_conflict",
+                    "The catalog was being changed at the same moment; retry.",
+                ));
+            }
+            Ok(Err(refused))
+        }
+    }
+}
+
+/// Writes one product, mapping a refusal to its API error.
+pub async fn write_one(table: &Table, write: Write<'_>) -> Result<u64, ApiError> {
+    let version = write.expected.map_or(1, |v| v + 1);
+    match write_all(table, std::slice::from_ref(&write)).await? {
+        Ok(()) => {
+            bump_revision(table).await;
+            Ok(version)
+        }
+        Err(mut refused) => Err(refused
+            .pop()
+            .flatten()
+            .unwrap_or(WriteRefused::Stale)
+            .into_api("")),
+    }
+}
+
+pub async fn get(table: &Table, id: &str) -> Result<Option<Versioned<Product>>, ApiError> {
+    Ok(table.get(&product_pk(id), PRODUCT_SK).await?)
+}
+
+/// The id of the product holding `sku`.
+pub async fn id_by_sku(table: &Table, sku: &str) -> Result<Option<String>, ApiError> {
+    let claim: Option<Versioned<SkuClaim>> = table.get(&sku_pk(sku), "SKU").await?;
+    Ok(claim.map(|c| c.value.product_id))
+}
+
+/// The items at `keys` (pk, sk), 100 per BatchGetItem, asking again for any the service left
+/// unprocessed; missing items are left out.
+async fn batch_get(table: &Table, keys: Vec<(String, String)>) -> Result<Vec<Item>, ApiError> {
+    let mut found = Vec::new();
+    let unique: std::collections::BTreeSet<_> = keys.into_iter().collect();
+    let unique: Vec<_> = unique.into_iter().collect();
+    for chunk in unique.chunks(100) {
+        let mut keys: Vec<Item> = chunk
+            .iter()
+            .map(|(pk, sk)| {
+                HashMap::from([
+                    ("pk".to_string(), AttributeValue::S(pk.clone())),
+                    ("sk".to_string(), AttributeValue::S(sk.clone())),
+                ])
+            })
+            .collect();
+        for _ in 0..8 {
+            if keys.is_empty() {
+                break;
+            }
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .build()
+                .map_err(ApiError::internal)?;
+            let output = table
+                .client()
+                .await
+                .batch_get_item()
+                .request_items(table.name(), request)
+                .send()
+                .await
+                .map_err(|e| ApiError::from(service_error(e)))?;
+            found.extend(
+                output
+                    .responses
+                    .and_then(|mut r| r.remove(table.name()))
+                    .unwrap_or_default(),
+            );
+            keys = output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(table.name()))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+        }
+    }
+    Ok(found)
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Products by id; missing ids are left out.
+pub async fn get_many(
+    table: &Table,
+    ids: &[String],
+) -> Result<HashMap<String, Versioned<Product>>, ApiError> {
+    let keys = ids.iter().map(|id| (product_pk(id), PRODUCT_SK.to_string())).collect();
+    let mut found = HashMap::new();
+    for item in batch_get(table, keys).await? {
+        let product: Versioned<Product> = decode(item)?;
+        found.insert(product.value.id.clone(), product);
+    }
+    Ok(found)
+}
+
+/// The product ids holding these SKUs, keyed by upper-case SKU.
+pub async fn ids_by_sku(table: &Table, skus: &[String]) -> Result<HashMap<String, String>, ApiError> {
+    let keys = skus.iter().map(|sku| (sku_pk(sku), "SKU".to_string())).collect();
+    let mut found = HashMap::new();
+    for item in batch_get(table, keys).await? {
+        let sku = item
+            .get("pk")
+            .and_then(|v| v.as_s().ok())
+            .and_then(|pk| pk.strip_prefix("SKU#"))
+            .map(str::to_owned);
+        let claim: Versioned<SkuClaim> = decode(item)?;
+        if let Some(sku) = sku {
+            found.insert(sku, claim.value.product_id);
+        }
+    }
+    Ok(found)
+}
+
+/// Every product, active and retired, through the products index.
+pub async fn all(table: &Table) -> Result<Vec<Product>, ApiError> {
+    let items = table
+        .query_all::<Product>(Some("gsi1"), PRODUCTS_PARTITION, SortKey::Any)
+        .await?;
+    Ok(items.into_iter().map(|v| v.value).collect())
+}
+
+/// Marks the catalog changed. Best effort: a lost bump only delays the index to the next change
+/// or the next scheduled check, and must not fail a write that already happened.
+pub async fn bump_revision(table: &Table) {
+    let result = table
+        .client()
+        .await
+        .update_item()
+        .table_name(table.name())
+        .key("pk", AttributeValue::S("CATALOG".into()))
+        .key("sk", AttributeValue::S("REVISION".into()))
+        .update_expression("ADD revision :one")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .send()
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(e), "catalog revision not bumped");
+    }
+}
+
+/// The catalog's current revision (0 before any write).
+pub async fn revision(table: &Table) -> Result<u64, ApiError> {
+    let output = table
+        .client()
+        .await
+        .get_item()
+        .table_name(table.name())
+        .key("pk", AttributeValue::S("CATALOG".into()))
+        .key("sk", AttributeValue::S("REVISION".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| ApiError::from(service_error(e)))?;
+    Ok(output
+        .item
+        .and_then(|i| i.get("revision").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
+        .unwrap_or(0))
+}
