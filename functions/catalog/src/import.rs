@@ -51,7 +51,7 @@ pub struct ImportReport {
     pub rejected: Vec<RejectedRow>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct CsvRow {
     #[serde(default)]
     id: String,
@@ -164,6 +164,54 @@ impl CsvRow {
     }
 }
 
+impl From<&Product> for CsvRow {
+    fn from(p: &Product) -> Self {
+        let join = |values: &[String]| values.join("|");
+        Self {
+            id: p.id.clone(),
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            brand: p.brand.clone(),
+            category: p.category.join(" > "),
+            width_mm: p.dimensions.width_mm,
+            depth_mm: p.dimensions.depth_mm,
+            height_mm: p.dimensions.height_mm,
+            weight_kg: p.dimensions.weight_kg,
+            currency: p.list_price.currency.clone(),
+            list_price_minor: p.list_price.amount_minor,
+            dealer_price_minor: p.dealer_price_minor,
+            price_breaks: p
+                .price_breaks
+                .iter()
+                .map(|b| format!("{}:{}", b.min_quantity, b.dealer_price_minor))
+                .collect::<Vec<_>>()
+                .join("|"),
+            finishes: join(&p.finishes),
+            materials: join(&p.materials),
+            certifications: join(&p.certifications),
+            images: join(&p.images),
+            model_key: p.model_key.clone().unwrap_or_default(),
+            embodied_carbon_kg: p.sustainability.embodied_carbon_kg,
+            recycled_content_pct: p.sustainability.recycled_content_pct,
+            on_hand: p.stock.on_hand,
+            available: p.stock.available,
+            lead_time_days: p.stock.lead_time_days,
+            next_available: p.stock.next_available.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Products in the CSV import format, header included.
+pub fn to_csv(products: &[Product]) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for p in products {
+        writer.serialize(CsvRow::from(p))?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 strings"))
+}
+
 /// The rows of a file: each either a product input or why it could not be read.
 pub fn parse(format: Format, body: &[u8]) -> Result<Vec<Result<ProductInput, FieldError>>, ApiError> {
     let rows: Vec<Result<ProductInput, FieldError>> = match format {
@@ -180,15 +228,22 @@ pub fn parse(format: Format, body: &[u8]) -> Result<Vec<Result<ProductInput, Fie
         }
         Format::Csv => {
             let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(body);
+            let headers = reader
+                .headers()
+                .map_err(|e| ApiError::bad_request("unreadable_csv", format!("No header row: {e}")))?
+                .clone();
             reader
                 .deserialize::<CsvRow>()
                 .map(|record| match record {
                     Ok(row) => row.into_input(),
                     Err(e) => {
+                        // Name the column, not its position.
                         let column = match e.kind() {
-                            csv::ErrorKind::Deserialize { err, .. } => {
-                                err.field().map(|f| f.to_string()).unwrap_or_default()
-                            }
+                            csv::ErrorKind::Deserialize { err, .. } => err
+                                .field()
+                                .and_then(|i| headers.get(i as usize))
+                                .unwrap_or_default()
+                                .to_string(),
                             _ => String::new(),
                         };
                         Err(FieldError::new(column, "unreadable_row", e.to_string()))

@@ -87,9 +87,33 @@ struct Resolver<'a> {
     region: &'a str,
     parameters: &'a BTreeMap<String, String>,
     resources: &'a HashMap<String, Physical>,
+    conditions: &'a serde_json::Map<String, Value>,
 }
 
 impl Resolver<'_> {
+    /// A condition: `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or` or a named `Condition`.
+    fn holds(&self, condition: &Value) -> Result<bool, ProvisionError> {
+        let unresolved = || ProvisionError::Unresolved(condition.to_string());
+        if let Some(name) = condition.as_str().or_else(|| condition.get("Condition").and_then(Value::as_str)) {
+            let named = self.conditions.get(name).ok_or_else(unresolved)?;
+            return self.holds(named);
+        }
+        let list = |key: &str| condition.get(key).and_then(Value::as_array);
+        if let Some([a, b]) = list("Fn::Equals").map(Vec::as_slice) {
+            return Ok(self.resolve(a)? == self.resolve(b)?);
+        }
+        if let Some([inner]) = list("Fn::Not").map(Vec::as_slice) {
+            return Ok(!self.holds(inner)?);
+        }
+        if let Some(all) = list("Fn::And") {
+            return all.iter().try_fold(true, |acc, c| Ok(acc && self.holds(c)?));
+        }
+        if let Some(any) = list("Fn::Or") {
+            return any.iter().try_fold(false, |acc, c| Ok(acc || self.holds(c)?));
+        }
+        Err(unresolved())
+    }
+
     fn resolve(&self, value: &Value) -> Result<Option<String>, ProvisionError> {
         if let Some(text) = scalar(value) {
             return Ok(Some(text));
@@ -116,6 +140,12 @@ impl Resolver<'_> {
         }
         if let Some(text) = value.get("Fn::Sub").and_then(Value::as_str) {
             return self.substitute(text).map(Some);
+        }
+        if let Some([condition, then, otherwise]) =
+            value.get("Fn::If").and_then(Value::as_array).map(Vec::as_slice)
+        {
+            let chosen = if self.holds(condition)? { then } else { otherwise };
+            return self.resolve(chosen);
         }
         Err(unresolved())
     }
@@ -232,6 +262,7 @@ pub async fn provision(
                 region: &region,
                 parameters: &parameters,
                 resources: &resources,
+                conditions: &template.conditions,
             };
             let physical = create(aws, resource, stack_name, &region, &resolver).await?;
             resources.insert(resource.logical_id.clone(), physical);
@@ -248,6 +279,7 @@ pub async fn provision(
         region: &region,
         parameters: &parameters,
         resources: &resources,
+        conditions: &template.conditions,
     };
     let environment = function_environment(template, &resolver)?;
     Ok(Provisioned {

@@ -36,6 +36,8 @@ pub struct Template {
     pub resources: Vec<Resource>,
     /// `Globals.Function.Environment.Variables`.
     pub global_environment: Map<String, Value>,
+    /// `Conditions`, by name, for `Fn::If`.
+    pub conditions: Map<String, Value>,
 }
 
 impl Template {
@@ -78,10 +80,16 @@ impl Template {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        let conditions = root
+            .get("Conditions")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         Ok(Self {
             parameters,
             resources,
             global_environment,
+            conditions,
         })
     }
 

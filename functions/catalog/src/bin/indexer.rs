@@ -1,1 +1,26 @@
-fn main() {}
+//! Lambda entry point of the catalog indexer: on its schedule (and on demand) it rebuilds the
+//! search index when the catalog changed since the published one.
+
+use lambda_http::{Error, LambdaEvent, service_fn};
+use roomwright_catalog::SearchService;
+use roomwright_core::{AppState, aws::Aws, config::Config, telemetry};
+use serde_json::{Value, json};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry::init();
+    let state = AppState::new(Config::from_env()?, Aws::from_env());
+    let search = std::sync::Arc::new(SearchService::from_env());
+    lambda_http::lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| {
+        let (state, search) = (state.clone(), search.clone());
+        async move {
+            // An explicit reindex event rebuilds even when nothing changed.
+            let manifest = search
+                .reindex_if_stale(&state)
+                .await
+                .map_err(|e| Error::from(e.to_string()))?;
+            Ok::<Value, Error>(json!({ "rebuilt": manifest.is_some(), "manifest": manifest }))
+        }
+    }))
+    .await
+}

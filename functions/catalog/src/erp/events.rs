@@ -98,6 +98,12 @@ impl ErpEvent {
                 if e.available > e.on_hand {
                     errors.add("data.available", "exceeds_on_hand", "Cannot exceed on_hand.");
                 }
+                if e.next_available.as_deref().is_some_and(|d| {
+                    ::time::Date::parse(d, ::time::macros::format_description!("[year]-[month]-[day]"))
+                        .is_err()
+                }) {
+                    errors.add("data.next_available", "invalid_date", "A date like 2026-12-01.");
+                }
             }
             EventBody::PriceUpdated(e) => {
                 if !is_currency_code(&e.currency) {

@@ -12,7 +12,7 @@ use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
 pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 /// Products are described in a few sentences; longer text adds cost, not meaning.
-const MAX_TOKENS: usize = 128;
+const MAX_TOKENS: usize = 96;
 
 pub struct Embedder {
     model: BertModel,

@@ -101,7 +101,7 @@ pub fn analyse(text: &str) -> Vec<String> {
     terms
 }
 
-/// The text a product is found by, also what its embedding is computed from.
+/// The text a product is found by.
 pub fn searchable_text(p: &Product) -> String {
     format!(
         "{}. {}. {} {}. Materials: {}. Finishes: {}. {}",
@@ -113,6 +113,12 @@ pub fn searchable_text(p: &Product) -> String {
         p.finishes.join(", "),
         p.description
     )
+}
+
+/// What a product's embedding is computed from: what it is and what it is like, without the
+/// codes and lists that only text search needs (and that cost tokens).
+pub fn embedding_text(p: &Product) -> String {
+    format!("{}. {}. {}", p.name, p.category.join(", "), p.description)
 }
 
 /// Category levels of a path: `["Seating", "Seating/Task chairs"]`.

@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 
 use super::{
     embed::{self, Embedder},
-    index::{CatalogIndex, searchable_text},
+    index::{CatalogIndex, embedding_text},
     vectors::{Vectors, text_hash},
 };
 use crate::store;
@@ -335,7 +335,7 @@ pub fn embed_all(
     let texts: Vec<(String, u64)> = products
         .iter()
         .map(|p| {
-            let text = searchable_text(p);
+            let text = embedding_text(p);
             let hash = text_hash(&text);
             (text, hash)
         })
