@@ -4,6 +4,11 @@ moto keeps no locks in its backends, so a threaded server lets two conditional w
 pass their check (seen: two TransactWriteItems with the same version condition both
 succeeding). DynamoDB applies conditions atomically; serialising requests restores that, at
 the cost of concurrency the tests do not need. Arguments are moto_server's own (-H, -p).
+
+moto 5.2 also backs up a table for rollback once per *item* of a TransactWriteItems (a deep
+copy each time), so a 50-item transaction on a table of a few hundred items took seconds and
+grew with the table. The backup is taken once per table per transaction instead; what is
+restored on failure is the same.
 """
 
 import argparse
@@ -17,6 +22,38 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import run_simple
+import copy
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models.table import Table
+
+
+class TableBackupOncePerTransaction:
+    """Stands in for the `copy` module inside moto's DynamoDB backend."""
+
+    def __init__(self):
+        self.tables = None
+
+    def deepcopy(self, value, *args, **kwargs):
+        if self.tables is not None and isinstance(value, Table):
+            if id(value) not in self.tables:
+                self.tables[id(value)] = copy.deepcopy(value)
+            return self.tables[id(value)]
+        return copy.deepcopy(value, *args, **kwargs)
+
+
+def backup_tables_once():
+    shim = TableBackupOncePerTransaction()
+    dynamodb_models.copy = shim
+    original = dynamodb_models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        shim.tables = {}
+        try:
+            return original(self, transact_items)
+        finally:
+            shim.tables = None
+
+    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
 class Serialised:
@@ -37,6 +74,7 @@ def main():
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
     args = parser.parse_args()
+    backup_tables_once()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)

@@ -30,6 +30,7 @@ fn workload() -> Vec<Search> {
         mode: Mode::Text,
         offset: 0,
         limit: 20,
+        any_word: false,
     };
     let none = Filters::default;
     vec![

@@ -209,6 +209,7 @@ pub fn parse(params: &SearchParams, has_model: bool) -> Result<Search, ApiError>
         mode,
         offset,
         limit,
+        any_word: false,
     })
 }
 
@@ -514,6 +515,7 @@ pub async fn similar_products(
                 mode: Mode::Text,
                 offset: 0,
                 limit,
+                any_word: true,
             };
             index.search(&search, None)
         }

@@ -33,6 +33,8 @@ pub struct Search {
     pub mode: Mode,
     pub offset: usize,
     pub limit: usize,
+    /// Rank by any of the words rather than requiring all (for "more like this").
+    pub any_word: bool,
 }
 
 #[derive(Debug)]
@@ -139,8 +141,8 @@ impl CatalogIndex {
         if words.is_empty() {
             return self.run(&AllQuery, collect(keep));
         }
-        let collected = self.run(self.text_query(&words, true).as_ref(), collect(keep))?;
-        if collected.total > 0 || words.len() == 1 {
+        let collected = self.run(self.text_query(&words, !search.any_word).as_ref(), collect(keep))?;
+        if collected.total > 0 || words.len() == 1 || search.any_word {
             return Ok(collected);
         }
         // Nothing has every word: rank what has some of them rather than answer nothing.
