@@ -239,6 +239,37 @@ fn product(rng: &mut ChaCha8Rng, n: usize) -> Product {
     }
 }
 
+/// Workshops of the demo: a spread of trades and places, so matching has real choices.
+pub fn demo_makers() -> Vec<crate::makers::Maker> {
+    use crate::makers::{Location, Maker};
+    let maker = |id: &str, name: &str, caps: &[&str], materials: &[&str], place: (&str, &str, f64, f64), lead: u32, min_eur: i64| Maker {
+        id: id.into(),
+        name: name.into(),
+        capabilities: caps.iter().map(|c| c.to_string()).collect(),
+        materials: materials.iter().map(|m| m.to_string()).collect(),
+        location: Location {
+            city: place.0.into(),
+            country: place.1.into(),
+            lat: place.2,
+            lon: place.3,
+        },
+        lead_time_days: lead,
+        min_order_minor: min_eur * 100,
+        currency: "EUR".into(),
+        contact_email: format!("studio@{id}.example"),
+    };
+    vec![
+        maker("m-holz", "Holzwerk Berlin", &["joinery", "finishing"], &["oak", "walnut", "ash"], ("Berlin", "DE", 52.52, 13.405), 35, 2_000),
+        maker("m-polster", "Polsterei Hansen", &["upholstery", "textiles"], &["wool", "leather", "linen", "velvet"], ("Hamburg", "DE", 53.55, 9.993), 28, 800),
+        maker("m-staal", "Staalwerk Rotterdam", &["metalwork", "finishing"], &["steel", "aluminium", "brass"], ("Rotterdam", "NL", 51.924, 4.478), 21, 1_500),
+        maker("m-lumen", "Lumen Atelier", &["lighting", "glass", "metalwork"], &["brass", "opal glass", "aluminium"], ("Copenhagen", "DK", 55.676, 12.568), 42, 1_200),
+        maker("m-pierre", "Atelier Pierre", &["stone", "joinery"], &["marble", "travertine", "oak"], ("Lyon", "FR", 45.764, 4.835), 56, 3_500),
+        maker("m-felt", "Feltworks", &["acoustics", "textiles", "upholstery"], &["recycled pet felt", "wool felt", "wool"], ("Vienna", "AT", 48.208, 16.373), 18, 600),
+        maker("m-mobler", "Möbler Nord", &["joinery", "upholstery", "finishing"], &["birch", "oak", "wool"], ("Stockholm", "SE", 59.329, 18.069), 49, 2_500),
+        maker("m-ferro", "Ferro e Legno", &["metalwork", "joinery"], &["steel", "walnut", "oak"], ("Milan", "IT", 45.464, 9.19), 30, 1_800),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,11 +2,13 @@
 //! laptop and end-to-end tests talk HTTP to the same routers Lambda serves.
 
 pub mod seed;
+pub mod workers;
 
 use std::sync::Arc;
 
 use axum::{Extension, Json, Router};
 use roomwright_auth::AuthContext;
+use roomwright_catalog::{CatalogContext, SearchService, erp::ErpSettings};
 use roomwright_core::{AppState, http::finish, openapi};
 use utoipa::openapi::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -15,6 +17,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 #[derive(Clone)]
 pub struct Functions {
     pub auth: AuthContext,
+    pub catalog: CatalogContext,
 }
 
 /// Every function's documented routes, merged.
@@ -24,6 +27,7 @@ fn routes(functions: Functions) -> OpenApiRouter<AppState> {
         .merge(roomwright_auth::routes(functions.auth))
         .merge(roomwright_projects::routes())
         .merge(roomwright_exports::routes())
+        .merge(roomwright_catalog::routes(functions.catalog))
         .routes(routes!(openapi_document))
 }
 
@@ -35,6 +39,14 @@ pub fn openapi() -> OpenApi {
             roomwright_auth::KeySource::Given(Default::default()),
             roomwright_core::auth::Role::Designer,
         ),
+        catalog: CatalogContext {
+            search: Arc::new(SearchService::new(None)),
+            erp: Arc::new(ErpSettings {
+                webhook_secret: None,
+                events_queue_url: None,
+                client: None,
+            }),
+        },
     };
     let (_, api) = routes(functions).split_for_parts();
     openapi::merged([api])

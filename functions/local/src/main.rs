@@ -6,9 +6,18 @@
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use roomwright_auth::{AuthContext, KeySource};
-use roomwright_devstack::{MotoServer, TestStack, repo_root};
-use roomwright_local::{Functions, seed};
+use roomwright_catalog::{
+    CatalogContext, SearchService,
+    erp::{
+        ErpSettings,
+        client::{ErpClient, ErpClientConfig},
+    },
+};
+use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root};
+use roomwright_local::{Functions, seed, workers};
 
 const STACK_NAME: &str = "roomwright-local";
 
@@ -62,6 +71,16 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
     let seeded = seed::demo(&stack.state)
         .await
         .map_err(|e| format!("seeding demo data: {e}"))?;
+    let catalog = catalog_context(&stack);
+    workers::spawn_indexer(stack.state.clone(), catalog.search.clone());
+    if let Some(queue) = catalog.erp.events_queue_url.clone() {
+        workers::spawn_erp_consumer(stack.state.clone(), queue);
+    }
+    let search_note = match catalog.search.has_model() {
+        true => "text + semantic (all-MiniLM-L6-v2); the first index build embeds the catalog, ~20 s",
+        false => "text only (no embedding model found; run `make dev` to install it)",
+    };
+    let webhook_secret = catalog.erp.webhook_secret.clone().unwrap_or_default();
     let password_note = if seeded.password_generated {
         format!(
             "{}   (generated; set DEMO_PASSWORD to choose one)",
@@ -71,12 +90,13 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         "$DEMO_PASSWORD".to_string()
     };
     eprintln!(
-        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
+        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
         admin = seed::DEMO_ADMIN,
         designer = seed::DEMO_DESIGNER,
         project = seeded.demo_project.as_deref().unwrap_or("-"),
+        products = seeded.products,
     );
-    let app = roomwright_local::app(stack.state, Functions { auth });
+    let app = roomwright_local::app(stack.state, Functions { auth, catalog });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -84,6 +104,29 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
+}
+
+/// The catalog as `make dev` runs it: the embedding model from `EMBEDDING_MODEL_DIR` or the
+/// venv, a webhook secret from `ERP_WEBHOOK_SECRET` or made up, an ERP client when
+/// `ERP_BASE_URL` is set.
+fn catalog_context(stack: &TestStack) -> CatalogContext {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let model = var("EMBEDDING_MODEL_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(embedding_model_dir);
+    CatalogContext {
+        search: Arc::new(SearchService::new(model)),
+        erp: Arc::new(ErpSettings {
+            webhook_secret: Some(
+                var("ERP_WEBHOOK_SECRET")
+                    .unwrap_or_else(|| format!("whsec-{}", uuid::Uuid::new_v4().simple())),
+            ),
+            events_queue_url: stack.provisioned.environment.get("ERP_EVENTS_QUEUE_URL").cloned(),
+            client: var("ERP_BASE_URL").map(|base| {
+                ErpClient::new(ErpClientConfig::new(base, var("ERP_API_TOKEN").unwrap_or_default()))
+            }),
+        }),
+    }
 }
 
 async fn shutdown_signal() {

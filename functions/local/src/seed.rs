@@ -1,11 +1,11 @@
 //! Demo data for `make dev`: written when the stack has none.
 
 use roomwright_auth::users;
+use roomwright_catalog::{input::ProductInput, makers::maker_keys};
 use roomwright_core::{
     ApiError, AppState,
     auth::Role,
-    catalog::{Dimensions, PRODUCT_SK, PriceBreak, Product, Stock, Sustainability, product_pk},
-    dynamo::Keys,
+    catalog::{Dimensions, PriceBreak, Product, Stock, Sustainability},
     money::Money,
     time,
 };
@@ -25,6 +25,8 @@ pub struct Seeded {
     pub password_generated: bool,
     pub created: Vec<&'static str>,
     pub demo_project: Option<String>,
+    /// Products written to the catalog (0 when it was seeded before).
+    pub products: usize,
 }
 
 /// Creates the demo admin and designer with `$DEMO_PASSWORD`, or a generated password.
@@ -48,11 +50,22 @@ pub async fn demo(state: &AppState) -> Result<Seeded, ApiError> {
         }
     }
     let mut demo_project = None;
+    let mut products = 0;
     if let Some(designer) = designer {
-        for product in demo_products() {
-            table
-                .create(&Keys::new(product_pk(&product.id), PRODUCT_SK), &product)
-                .await?;
+        // Through the catalog's own import: SKU claims, the products index and the revision
+        // that starts the search index build.
+        let rows = demo_products()
+            .iter()
+            .chain(roomwright_catalog::demo::demo_catalog().iter())
+            .map(|p| Ok(ProductInput::from(p)))
+            .collect();
+        let report = roomwright_catalog::import::run(&table, rows).await?;
+        if let Some(rejected) = report.rejected.first() {
+            return Err(ApiError::internal(format!("demo product refused: {rejected:?}")));
+        }
+        products = report.created;
+        for maker in roomwright_catalog::demo::demo_makers() {
+            table.create(&maker_keys(&maker), &maker).await?;
         }
         let project = demo_project_for(&designer.id, &designer.email);
         store::write(&table, &project, None, &[]).await?;
@@ -63,10 +76,11 @@ pub async fn demo(state: &AppState) -> Result<Seeded, ApiError> {
         password_generated,
         created,
         demo_project,
+        products,
     })
 }
 
-/// A few products to price and place until the catalog brings its demo catalog.
+/// The products the demo project places, beside the generated demo catalog.
 fn demo_products() -> Vec<Product> {
     let product = |id: &str,
                    name: &str,
@@ -78,9 +92,9 @@ fn demo_products() -> Vec<Product> {
         id: id.into(),
         sku: format!("RW-{}", id.to_uppercase()),
         name: name.into(),
-        description: String::new(),
+        description: format!("{name}: a featured product of the demo studio project."),
         brand: "Nordform".into(),
-        category: vec![category.into()],
+        category: category.split('/').map(str::to_owned).collect(),
         dimensions: Dimensions {
             width_mm: size.0,
             depth_mm: size.1,
@@ -117,7 +131,7 @@ fn demo_products() -> Vec<Product> {
         product(
             "desk-160",
             "Linea desk 160x80",
-            "Desks",
+            "Desks/Fixed desks",
             (1600, 800, 740, 32.0),
             (89_000, 62_300),
             (96.0, 38.0),
@@ -126,7 +140,7 @@ fn demo_products() -> Vec<Product> {
         product(
             "desk-hs-140",
             "Lift height-adjustable desk 140x70",
-            "Desks",
+            "Desks/Height-adjustable desks",
             (1400, 700, 1250, 41.0),
             (129_000, 90_300),
             (141.0, 30.0),
@@ -135,7 +149,7 @@ fn demo_products() -> Vec<Product> {
         product(
             "chair-task",
             "Arca task chair",
-            "Task chairs",
+            "Seating/Task chairs",
             (680, 680, 1100, 17.5),
             (54_900, 38_400),
             (72.0, 45.0),
@@ -144,7 +158,7 @@ fn demo_products() -> Vec<Product> {
         product(
             "table-meet-8",
             "Tavola meeting table, 8 seats",
-            "Tables",
+            "Tables/Meeting tables",
             (2400, 1100, 740, 78.0),
             (214_000, 149_800),
             (210.0, 22.0),
@@ -153,7 +167,7 @@ fn demo_products() -> Vec<Product> {
         product(
             "storage-tall",
             "Pillar tall storage",
-            "Storage",
+            "Storage/Cabinets",
             (800, 450, 1950, 58.0),
             (76_500, 53_500),
             (118.0, 55.0),
@@ -162,7 +176,7 @@ fn demo_products() -> Vec<Product> {
         product(
             "sofa-2",
             "Nook two-seat sofa",
-            "Lounge",
+            "Seating/Sofas",
             (1550, 820, 780, 46.0),
             (182_000, 127_400),
             (160.0, 18.0),

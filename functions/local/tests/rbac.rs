@@ -18,6 +18,8 @@ const PUBLIC: &[&str] = &[
     "POST /v1/auth/login",
     "POST /v1/auth/refresh",
     "POST /v1/auth/logout",
+    // Signed by the ERP with the shared secret (HMAC), checked in the handler.
+    "POST /v1/webhooks/erp",
 ];
 
 const PASSWORD: &str = "correct horse battery staple";

