@@ -30,32 +30,332 @@ struct Kind {
 }
 
 const KINDS: &[Kind] = &[
-    Kind { category: ["Seating", "Task chairs"], noun: "task chair", code: "TC", size: [(620, 720), (580, 680), (950, 1250)], price: (290, 1490), weight: (12.0, 22.0), materials: &["recycled PET mesh", "wool fabric", "aluminium", "steel", "leather"], uses: &["long working days", "open-plan offices", "home offices", "hot desks"] },
-    Kind { category: ["Seating", "Lounge chairs"], noun: "lounge chair", code: "LC", size: [(700, 950), (720, 900), (700, 1050)], price: (540, 3200), weight: (14.0, 32.0), materials: &["walnut", "oak", "velvet", "leather", "wool fabric", "boucle"], uses: &["reception areas", "living rooms", "reading corners", "breakout spaces"] },
-    Kind { category: ["Seating", "Sofas"], noun: "sofa", code: "SF", size: [(1600, 2600), (820, 1000), (700, 900)], price: (1200, 5400), weight: (35.0, 90.0), materials: &["linen", "velvet", "wool fabric", "leather", "oak", "boucle"], uses: &["living rooms", "lounges", "reception areas", "breakout spaces"] },
-    Kind { category: ["Seating", "Stools"], noun: "stool", code: "ST", size: [(350, 480), (350, 480), (450, 780)], price: (90, 480), weight: (3.0, 8.0), materials: &["oak", "ash", "steel", "cork", "recycled plastic"], uses: &["kitchen islands", "touchdown areas", "cafes", "workshops"] },
-    Kind { category: ["Seating", "Conference chairs"], noun: "conference chair", code: "CC", size: [(560, 640), (540, 620), (800, 950)], price: (220, 980), weight: (6.0, 14.0), materials: &["oak", "steel", "wool fabric", "leather", "recycled plastic"], uses: &["meeting rooms", "boardrooms", "training rooms"] },
-    Kind { category: ["Seating", "Dining chairs"], noun: "dining chair", code: "DC", size: [(440, 560), (480, 560), (760, 860)], price: (120, 690), weight: (4.0, 9.0), materials: &["oak", "walnut", "beech", "rattan", "linen", "steel"], uses: &["dining rooms", "kitchens", "cafes", "canteens"] },
-    Kind { category: ["Desks", "Height-adjustable desks"], noun: "height-adjustable desk", code: "HD", size: [(1200, 1800), (700, 900), (650, 1300)], price: (590, 2100), weight: (35.0, 60.0), materials: &["oak veneer", "white laminate", "linoleum", "steel", "bamboo"], uses: &["sit-stand working", "open-plan offices", "home offices", "focus rooms"] },
-    Kind { category: ["Desks", "Fixed desks"], noun: "desk", code: "FD", size: [(1200, 1800), (700, 900), (720, 750)], price: (290, 1400), weight: (22.0, 45.0), materials: &["oak veneer", "white laminate", "ash", "steel", "linoleum"], uses: &["open-plan offices", "private offices", "team benches"] },
-    Kind { category: ["Desks", "Home office desks"], noun: "writing desk", code: "WD", size: [(900, 1300), (500, 700), (720, 760)], price: (240, 1350), weight: (14.0, 30.0), materials: &["solid oak", "walnut", "ash", "birch plywood", "steel"], uses: &["small home offices", "bedrooms", "studio flats", "study nooks"] },
-    Kind { category: ["Tables", "Meeting tables"], noun: "meeting table", code: "MT", size: [(1600, 4000), (900, 1400), (720, 750)], price: (900, 6800), weight: (40.0, 160.0), materials: &["oak veneer", "walnut veneer", "linoleum", "steel", "white laminate"], uses: &["meeting rooms", "boardrooms", "project rooms"] },
-    Kind { category: ["Tables", "Dining tables"], noun: "dining table", code: "DT", size: [(1400, 2400), (800, 1000), (730, 760)], price: (700, 4200), weight: (30.0, 90.0), materials: &["solid oak", "walnut", "ash", "marble", "steel"], uses: &["dining rooms", "kitchens", "canteens"] },
-    Kind { category: ["Tables", "Coffee tables"], noun: "coffee table", code: "CT", size: [(700, 1300), (500, 800), (300, 450)], price: (220, 1600), weight: (10.0, 40.0), materials: &["oak", "walnut", "marble", "travertine", "glass", "steel"], uses: &["living rooms", "lounges", "reception areas"] },
-    Kind { category: ["Tables", "Side tables"], noun: "side table", code: "SB", size: [(350, 550), (350, 550), (450, 600)], price: (120, 680), weight: (4.0, 14.0), materials: &["oak", "walnut", "marble", "steel", "rattan"], uses: &["living rooms", "bedsides", "lounges"] },
-    Kind { category: ["Storage", "Pedestals"], noun: "pedestal", code: "PD", size: [(400, 430), (550, 600), (550, 620)], price: (180, 560), weight: (15.0, 28.0), materials: &["steel", "white laminate", "oak veneer"], uses: &["desks", "open-plan offices", "hot desks"] },
-    Kind { category: ["Storage", "Cabinets"], noun: "cabinet", code: "CB", size: [(800, 1600), (400, 500), (740, 1500)], price: (350, 1900), weight: (30.0, 80.0), materials: &["oak veneer", "steel", "white laminate", "walnut veneer"], uses: &["archives", "team areas", "private offices"] },
-    Kind { category: ["Storage", "Bookcases"], noun: "bookcase", code: "BC", size: [(600, 1800), (300, 400), (800, 2200)], price: (190, 1700), weight: (18.0, 70.0), materials: &["solid oak", "ash", "birch plywood", "walnut", "steel"], uses: &["living rooms", "libraries", "home offices", "room dividers"] },
-    Kind { category: ["Storage", "Lockers"], noun: "locker unit", code: "LK", size: [(800, 1200), (450, 500), (1100, 1950)], price: (700, 2600), weight: (50.0, 120.0), materials: &["steel", "oak veneer", "recycled PET felt"], uses: &["hot-desking offices", "changing rooms", "schools"] },
-    Kind { category: ["Storage", "Sideboards"], noun: "sideboard", code: "SD", size: [(1400, 2200), (400, 500), (650, 800)], price: (650, 3400), weight: (35.0, 80.0), materials: &["walnut", "solid oak", "ash", "rattan", "lacquered MDF"], uses: &["dining rooms", "living rooms", "boardrooms"] },
-    Kind { category: ["Lighting", "Desk lamps"], noun: "desk lamp", code: "DL", size: [(150, 450), (150, 250), (350, 700)], price: (80, 520), weight: (1.0, 4.0), materials: &["aluminium", "brass", "steel", "opal glass"], uses: &["desks", "home offices", "bedsides"] },
-    Kind { category: ["Lighting", "Floor lamps"], noun: "floor lamp", code: "FL", size: [(300, 600), (300, 600), (1400, 1900)], price: (160, 1400), weight: (4.0, 14.0), materials: &["brass", "linen", "steel", "oak", "paper"], uses: &["living rooms", "reading corners", "lounges"] },
-    Kind { category: ["Lighting", "Pendant lights"], noun: "pendant light", code: "PL", size: [(250, 900), (250, 900), (200, 600)], price: (120, 1800), weight: (1.0, 9.0), materials: &["opal glass", "aluminium", "recycled PET felt", "paper", "brass"], uses: &["dining rooms", "meeting rooms", "kitchens", "receptions"] },
-    Kind { category: ["Acoustics", "Acoustic panels"], noun: "acoustic panel", code: "AP", size: [(600, 1200), (30, 60), (600, 1200)], price: (90, 460), weight: (2.0, 7.0), materials: &["recycled PET felt", "wool felt", "wood wool", "cork"], uses: &["open-plan offices", "meeting rooms", "restaurants", "home studios"] },
-    Kind { category: ["Acoustics", "Phone booths"], noun: "phone booth", code: "PB", size: [(1000, 2200), (1000, 1500), (2200, 2300)], price: (4900, 16_000), weight: (250.0, 600.0), materials: &["recycled PET felt", "tempered glass", "oak veneer", "steel"], uses: &["open-plan offices", "video calls", "focus work"] },
-    Kind { category: ["Acoustics", "Desk screens"], noun: "desk screen", code: "DS", size: [(800, 1800), (25, 40), (400, 700)], price: (110, 420), weight: (2.0, 6.0), materials: &["recycled PET felt", "wool fabric", "acrylic"], uses: &["team benches", "open-plan offices", "call centres"] },
-    Kind { category: ["Bedroom", "Beds"], noun: "bed", code: "BD", size: [(1000, 2000), (2000, 2200), (800, 1100)], price: (600, 3800), weight: (40.0, 110.0), materials: &["solid oak", "walnut", "linen", "velvet", "ash"], uses: &["bedrooms", "guest rooms", "hotel rooms"] },
-    Kind { category: ["Bedroom", "Wardrobes"], noun: "wardrobe", code: "WR", size: [(1000, 2400), (550, 650), (2000, 2400)], price: (800, 4200), weight: (70.0, 180.0), materials: &["oak veneer", "white laminate", "walnut veneer", "mirror glass"], uses: &["bedrooms", "hotel rooms", "dressing rooms"] },
+    Kind {
+        category: ["Seating", "Task chairs"],
+        noun: "task chair",
+        code: "TC",
+        size: [(620, 720), (580, 680), (950, 1250)],
+        price: (290, 1490),
+        weight: (12.0, 22.0),
+        materials: &[
+            "recycled PET mesh",
+            "wool fabric",
+            "aluminium",
+            "steel",
+            "leather",
+        ],
+        uses: &[
+            "long working days",
+            "open-plan offices",
+            "home offices",
+            "hot desks",
+        ],
+    },
+    Kind {
+        category: ["Seating", "Lounge chairs"],
+        noun: "lounge chair",
+        code: "LC",
+        size: [(700, 950), (720, 900), (700, 1050)],
+        price: (540, 3200),
+        weight: (14.0, 32.0),
+        materials: &[
+            "walnut",
+            "oak",
+            "velvet",
+            "leather",
+            "wool fabric",
+            "boucle",
+        ],
+        uses: &[
+            "reception areas",
+            "living rooms",
+            "reading corners",
+            "breakout spaces",
+        ],
+    },
+    Kind {
+        category: ["Seating", "Sofas"],
+        noun: "sofa",
+        code: "SF",
+        size: [(1600, 2600), (820, 1000), (700, 900)],
+        price: (1200, 5400),
+        weight: (35.0, 90.0),
+        materials: &["linen", "velvet", "wool fabric", "leather", "oak", "boucle"],
+        uses: &[
+            "living rooms",
+            "lounges",
+            "reception areas",
+            "breakout spaces",
+        ],
+    },
+    Kind {
+        category: ["Seating", "Stools"],
+        noun: "stool",
+        code: "ST",
+        size: [(350, 480), (350, 480), (450, 780)],
+        price: (90, 480),
+        weight: (3.0, 8.0),
+        materials: &["oak", "ash", "steel", "cork", "recycled plastic"],
+        uses: &["kitchen islands", "touchdown areas", "cafes", "workshops"],
+    },
+    Kind {
+        category: ["Seating", "Conference chairs"],
+        noun: "conference chair",
+        code: "CC",
+        size: [(560, 640), (540, 620), (800, 950)],
+        price: (220, 980),
+        weight: (6.0, 14.0),
+        materials: &["oak", "steel", "wool fabric", "leather", "recycled plastic"],
+        uses: &["meeting rooms", "boardrooms", "training rooms"],
+    },
+    Kind {
+        category: ["Seating", "Dining chairs"],
+        noun: "dining chair",
+        code: "DC",
+        size: [(440, 560), (480, 560), (760, 860)],
+        price: (120, 690),
+        weight: (4.0, 9.0),
+        materials: &["oak", "walnut", "beech", "rattan", "linen", "steel"],
+        uses: &["dining rooms", "kitchens", "cafes", "canteens"],
+    },
+    Kind {
+        category: ["Desks", "Height-adjustable desks"],
+        noun: "height-adjustable desk",
+        code: "HD",
+        size: [(1200, 1800), (700, 900), (650, 1300)],
+        price: (590, 2100),
+        weight: (35.0, 60.0),
+        materials: &[
+            "oak veneer",
+            "white laminate",
+            "linoleum",
+            "steel",
+            "bamboo",
+        ],
+        uses: &[
+            "sit-stand working",
+            "open-plan offices",
+            "home offices",
+            "focus rooms",
+        ],
+    },
+    Kind {
+        category: ["Desks", "Fixed desks"],
+        noun: "desk",
+        code: "FD",
+        size: [(1200, 1800), (700, 900), (720, 750)],
+        price: (290, 1400),
+        weight: (22.0, 45.0),
+        materials: &["oak veneer", "white laminate", "ash", "steel", "linoleum"],
+        uses: &["open-plan offices", "private offices", "team benches"],
+    },
+    Kind {
+        category: ["Desks", "Home office desks"],
+        noun: "writing desk",
+        code: "WD",
+        size: [(900, 1300), (500, 700), (720, 760)],
+        price: (240, 1350),
+        weight: (14.0, 30.0),
+        materials: &["solid oak", "walnut", "ash", "birch plywood", "steel"],
+        uses: &[
+            "small home offices",
+            "bedrooms",
+            "studio flats",
+            "study nooks",
+        ],
+    },
+    Kind {
+        category: ["Tables", "Meeting tables"],
+        noun: "meeting table",
+        code: "MT",
+        size: [(1600, 4000), (900, 1400), (720, 750)],
+        price: (900, 6800),
+        weight: (40.0, 160.0),
+        materials: &[
+            "oak veneer",
+            "walnut veneer",
+            "linoleum",
+            "steel",
+            "white laminate",
+        ],
+        uses: &["meeting rooms", "boardrooms", "project rooms"],
+    },
+    Kind {
+        category: ["Tables", "Dining tables"],
+        noun: "dining table",
+        code: "DT",
+        size: [(1400, 2400), (800, 1000), (730, 760)],
+        price: (700, 4200),
+        weight: (30.0, 90.0),
+        materials: &["solid oak", "walnut", "ash", "marble", "steel"],
+        uses: &["dining rooms", "kitchens", "canteens"],
+    },
+    Kind {
+        category: ["Tables", "Coffee tables"],
+        noun: "coffee table",
+        code: "CT",
+        size: [(700, 1300), (500, 800), (300, 450)],
+        price: (220, 1600),
+        weight: (10.0, 40.0),
+        materials: &["oak", "walnut", "marble", "travertine", "glass", "steel"],
+        uses: &["living rooms", "lounges", "reception areas"],
+    },
+    Kind {
+        category: ["Tables", "Side tables"],
+        noun: "side table",
+        code: "SB",
+        size: [(350, 550), (350, 550), (450, 600)],
+        price: (120, 680),
+        weight: (4.0, 14.0),
+        materials: &["oak", "walnut", "marble", "steel", "rattan"],
+        uses: &["living rooms", "bedsides", "lounges"],
+    },
+    Kind {
+        category: ["Storage", "Pedestals"],
+        noun: "pedestal",
+        code: "PD",
+        size: [(400, 430), (550, 600), (550, 620)],
+        price: (180, 560),
+        weight: (15.0, 28.0),
+        materials: &["steel", "white laminate", "oak veneer"],
+        uses: &["desks", "open-plan offices", "hot desks"],
+    },
+    Kind {
+        category: ["Storage", "Cabinets"],
+        noun: "cabinet",
+        code: "CB",
+        size: [(800, 1600), (400, 500), (740, 1500)],
+        price: (350, 1900),
+        weight: (30.0, 80.0),
+        materials: &["oak veneer", "steel", "white laminate", "walnut veneer"],
+        uses: &["archives", "team areas", "private offices"],
+    },
+    Kind {
+        category: ["Storage", "Bookcases"],
+        noun: "bookcase",
+        code: "BC",
+        size: [(600, 1800), (300, 400), (800, 2200)],
+        price: (190, 1700),
+        weight: (18.0, 70.0),
+        materials: &["solid oak", "ash", "birch plywood", "walnut", "steel"],
+        uses: &["living rooms", "libraries", "home offices", "room dividers"],
+    },
+    Kind {
+        category: ["Storage", "Lockers"],
+        noun: "locker unit",
+        code: "LK",
+        size: [(800, 1200), (450, 500), (1100, 1950)],
+        price: (700, 2600),
+        weight: (50.0, 120.0),
+        materials: &["steel", "oak veneer", "recycled PET felt"],
+        uses: &["hot-desking offices", "changing rooms", "schools"],
+    },
+    Kind {
+        category: ["Storage", "Sideboards"],
+        noun: "sideboard",
+        code: "SD",
+        size: [(1400, 2200), (400, 500), (650, 800)],
+        price: (650, 3400),
+        weight: (35.0, 80.0),
+        materials: &["walnut", "solid oak", "ash", "rattan", "lacquered MDF"],
+        uses: &["dining rooms", "living rooms", "boardrooms"],
+    },
+    Kind {
+        category: ["Lighting", "Desk lamps"],
+        noun: "desk lamp",
+        code: "DL",
+        size: [(150, 450), (150, 250), (350, 700)],
+        price: (80, 520),
+        weight: (1.0, 4.0),
+        materials: &["aluminium", "brass", "steel", "opal glass"],
+        uses: &["desks", "home offices", "bedsides"],
+    },
+    Kind {
+        category: ["Lighting", "Floor lamps"],
+        noun: "floor lamp",
+        code: "FL",
+        size: [(300, 600), (300, 600), (1400, 1900)],
+        price: (160, 1400),
+        weight: (4.0, 14.0),
+        materials: &["brass", "linen", "steel", "oak", "paper"],
+        uses: &["living rooms", "reading corners", "lounges"],
+    },
+    Kind {
+        category: ["Lighting", "Pendant lights"],
+        noun: "pendant light",
+        code: "PL",
+        size: [(250, 900), (250, 900), (200, 600)],
+        price: (120, 1800),
+        weight: (1.0, 9.0),
+        materials: &[
+            "opal glass",
+            "aluminium",
+            "recycled PET felt",
+            "paper",
+            "brass",
+        ],
+        uses: &["dining rooms", "meeting rooms", "kitchens", "receptions"],
+    },
+    Kind {
+        category: ["Acoustics", "Acoustic panels"],
+        noun: "acoustic panel",
+        code: "AP",
+        size: [(600, 1200), (30, 60), (600, 1200)],
+        price: (90, 460),
+        weight: (2.0, 7.0),
+        materials: &["recycled PET felt", "wool felt", "wood wool", "cork"],
+        uses: &[
+            "open-plan offices",
+            "meeting rooms",
+            "restaurants",
+            "home studios",
+        ],
+    },
+    Kind {
+        category: ["Acoustics", "Phone booths"],
+        noun: "phone booth",
+        code: "PB",
+        size: [(1000, 2200), (1000, 1500), (2200, 2300)],
+        price: (4900, 16_000),
+        weight: (250.0, 600.0),
+        materials: &["recycled PET felt", "tempered glass", "oak veneer", "steel"],
+        uses: &["open-plan offices", "video calls", "focus work"],
+    },
+    Kind {
+        category: ["Acoustics", "Desk screens"],
+        noun: "desk screen",
+        code: "DS",
+        size: [(800, 1800), (25, 40), (400, 700)],
+        price: (110, 420),
+        weight: (2.0, 6.0),
+        materials: &["recycled PET felt", "wool fabric", "acrylic"],
+        uses: &["team benches", "open-plan offices", "call centres"],
+    },
+    Kind {
+        category: ["Bedroom", "Beds"],
+        noun: "bed",
+        code: "BD",
+        size: [(1000, 2000), (2000, 2200), (800, 1100)],
+        price: (600, 3800),
+        weight: (40.0, 110.0),
+        materials: &["solid oak", "walnut", "linen", "velvet", "ash"],
+        uses: &["bedrooms", "guest rooms", "hotel rooms"],
+    },
+    Kind {
+        category: ["Bedroom", "Wardrobes"],
+        noun: "wardrobe",
+        code: "WR",
+        size: [(1000, 2400), (550, 650), (2000, 2400)],
+        price: (800, 4200),
+        weight: (70.0, 180.0),
+        materials: &[
+            "oak veneer",
+            "white laminate",
+            "walnut veneer",
+            "mirror glass",
+        ],
+        uses: &["bedrooms", "hotel rooms", "dressing rooms"],
+    },
 ];
 
 const BRANDS: &[&str] = &[
@@ -72,9 +372,9 @@ const BRANDS: &[&str] = &[
 ];
 
 const SERIES: &[&str] = &[
-    "Linea", "Arbor", "Halden", "Moda", "Tilde", "Kobe", "Fjord", "Mesa", "Orbit", "Sable",
-    "Vigo", "Cove", "Ridge", "Nimbus", "Brio", "Alto", "Lumen", "Ferro", "Juniper", "Pebble",
-    "Quill", "Rune", "Sienna", "Terra", "Umber", "Wren", "Yara", "Zinc", "Atlas", "Bruno",
+    "Linea", "Arbor", "Halden", "Moda", "Tilde", "Kobe", "Fjord", "Mesa", "Orbit", "Sable", "Vigo",
+    "Cove", "Ridge", "Nimbus", "Brio", "Alto", "Lumen", "Ferro", "Juniper", "Pebble", "Quill",
+    "Rune", "Sienna", "Terra", "Umber", "Wren", "Yara", "Zinc", "Atlas", "Bruno",
 ];
 
 const STYLES: &[&str] = &[
@@ -163,9 +463,11 @@ fn product(rng: &mut ChaCha8Rng, n: usize) -> Product {
         .choose_multiple(rng, finish_count)
         .map(|f| f.to_string())
         .collect();
-    let wooden = materials
-        .iter()
-        .any(|m| ["oak", "walnut", "ash", "beech", "birch", "bamboo"].iter().any(|w| m.contains(w)));
+    let wooden = materials.iter().any(|m| {
+        ["oak", "walnut", "ash", "beech", "birch", "bamboo"]
+            .iter()
+            .any(|w| m.contains(w))
+    });
     let certification_count = rng.random_range(0..=2);
     let mut certifications: Vec<String> = CERTIFICATIONS
         .choose_multiple(rng, certification_count)
@@ -176,9 +478,18 @@ fn product(rng: &mut ChaCha8Rng, n: usize) -> Product {
         certifications.push("FSC".into());
     }
     let recycled = f64::from(rng.random_range(0..=85u32));
-    let carbon = (weight * rng.random_range(1.2..3.4) * (1.0 - recycled / 200.0) * 10.0).round() / 10.0;
-    let available = if rng.random_bool(0.18) { 0 } else { rng.random_range(1..=240) };
-    let lead_time = if available == 0 { rng.random_range(28..=84) } else { rng.random_range(3..=35) };
+    let carbon =
+        (weight * rng.random_range(1.2..3.4) * (1.0 - recycled / 200.0) * 10.0).round() / 10.0;
+    let available = if rng.random_bool(0.18) {
+        0
+    } else {
+        rng.random_range(1..=240)
+    };
+    let lead_time = if available == 0 {
+        rng.random_range(28..=84)
+    } else {
+        rng.random_range(3..=35)
+    };
     let size_label = match kind.category[0] {
         "Desks" | "Tables" => format!(" {}x{}", width / 10, depth / 10),
         _ => String::new(),
@@ -187,7 +498,11 @@ fn product(rng: &mut ChaCha8Rng, n: usize) -> Product {
     let description = format!(
         "A {style} {noun} in {material}{with}, made for {usage}, with {feature}. {w} x {d} x {h} mm.",
         noun = kind.noun,
-        with = if second != material { format!(" and {second}") } else { String::new() },
+        with = if second != material {
+            format!(" and {second}")
+        } else {
+            String::new()
+        },
         w = width,
         d = depth,
         h = height,
@@ -242,7 +557,13 @@ fn product(rng: &mut ChaCha8Rng, n: usize) -> Product {
 /// Workshops of the demo: a spread of trades and places, so matching has real choices.
 pub fn demo_makers() -> Vec<crate::makers::Maker> {
     use crate::makers::{Location, Maker};
-    let maker = |id: &str, name: &str, caps: &[&str], materials: &[&str], place: (&str, &str, f64, f64), lead: u32, min_eur: i64| Maker {
+    let maker = |id: &str,
+                 name: &str,
+                 caps: &[&str],
+                 materials: &[&str],
+                 place: (&str, &str, f64, f64),
+                 lead: u32,
+                 min_eur: i64| Maker {
         id: id.into(),
         name: name.into(),
         capabilities: caps.iter().map(|c| c.to_string()).collect(),
@@ -259,14 +580,78 @@ pub fn demo_makers() -> Vec<crate::makers::Maker> {
         contact_email: format!("studio@{id}.example"),
     };
     vec![
-        maker("m-holz", "Holzwerk Berlin", &["joinery", "finishing"], &["oak", "walnut", "ash"], ("Berlin", "DE", 52.52, 13.405), 35, 2_000),
-        maker("m-polster", "Polsterei Hansen", &["upholstery", "textiles"], &["wool", "leather", "linen", "velvet"], ("Hamburg", "DE", 53.55, 9.993), 28, 800),
-        maker("m-staal", "Staalwerk Rotterdam", &["metalwork", "finishing"], &["steel", "aluminium", "brass"], ("Rotterdam", "NL", 51.924, 4.478), 21, 1_500),
-        maker("m-lumen", "Lumen Atelier", &["lighting", "glass", "metalwork"], &["brass", "opal glass", "aluminium"], ("Copenhagen", "DK", 55.676, 12.568), 42, 1_200),
-        maker("m-pierre", "Atelier Pierre", &["stone", "joinery"], &["marble", "travertine", "oak"], ("Lyon", "FR", 45.764, 4.835), 56, 3_500),
-        maker("m-felt", "Feltworks", &["acoustics", "textiles", "upholstery"], &["recycled pet felt", "wool felt", "wool"], ("Vienna", "AT", 48.208, 16.373), 18, 600),
-        maker("m-mobler", "Möbler Nord", &["joinery", "upholstery", "finishing"], &["birch", "oak", "wool"], ("Stockholm", "SE", 59.329, 18.069), 49, 2_500),
-        maker("m-ferro", "Ferro e Legno", &["metalwork", "joinery"], &["steel", "walnut", "oak"], ("Milan", "IT", 45.464, 9.19), 30, 1_800),
+        maker(
+            "m-holz",
+            "Holzwerk Berlin",
+            &["joinery", "finishing"],
+            &["oak", "walnut", "ash"],
+            ("Berlin", "DE", 52.52, 13.405),
+            35,
+            2_000,
+        ),
+        maker(
+            "m-polster",
+            "Polsterei Hansen",
+            &["upholstery", "textiles"],
+            &["wool", "leather", "linen", "velvet"],
+            ("Hamburg", "DE", 53.55, 9.993),
+            28,
+            800,
+        ),
+        maker(
+            "m-staal",
+            "Staalwerk Rotterdam",
+            &["metalwork", "finishing"],
+            &["steel", "aluminium", "brass"],
+            ("Rotterdam", "NL", 51.924, 4.478),
+            21,
+            1_500,
+        ),
+        maker(
+            "m-lumen",
+            "Lumen Atelier",
+            &["lighting", "glass", "metalwork"],
+            &["brass", "opal glass", "aluminium"],
+            ("Copenhagen", "DK", 55.676, 12.568),
+            42,
+            1_200,
+        ),
+        maker(
+            "m-pierre",
+            "Atelier Pierre",
+            &["stone", "joinery"],
+            &["marble", "travertine", "oak"],
+            ("Lyon", "FR", 45.764, 4.835),
+            56,
+            3_500,
+        ),
+        maker(
+            "m-felt",
+            "Feltworks",
+            &["acoustics", "textiles", "upholstery"],
+            &["recycled pet felt", "wool felt", "wool"],
+            ("Vienna", "AT", 48.208, 16.373),
+            18,
+            600,
+        ),
+        maker(
+            "m-mobler",
+            "Möbler Nord",
+            &["joinery", "upholstery", "finishing"],
+            &["birch", "oak", "wool"],
+            ("Stockholm", "SE", 59.329, 18.069),
+            49,
+            2_500,
+        ),
+        maker(
+            "m-ferro",
+            "Ferro e Legno",
+            &["metalwork", "joinery"],
+            &["steel", "walnut", "oak"],
+            ("Milan", "IT", 45.464, 9.19),
+            30,
+            1_800,
+        ),
     ]
 }
 
@@ -281,7 +666,10 @@ mod tests {
         assert_ne!(a, generate(700, 8));
         let skus: std::collections::HashSet<_> = a.iter().map(|p| p.sku.clone()).collect();
         assert_eq!(skus.len(), 700);
-        assert!(a.iter().all(|p| p.dealer_price_minor < p.list_price.amount_minor));
+        assert!(
+            a.iter()
+                .all(|p| p.dealer_price_minor < p.list_price.amount_minor)
+        );
         let kinds: std::collections::HashSet<_> = a.iter().map(|p| p.category[1].clone()).collect();
         assert_eq!(kinds.len(), KINDS.len(), "every kind of product appears");
     }

@@ -213,7 +213,10 @@ pub fn to_csv(products: &[Product]) -> Result<String, csv::Error> {
 }
 
 /// The rows of a file: each either a product input or why it could not be read.
-pub fn parse(format: Format, body: &[u8]) -> Result<Vec<Result<ProductInput, FieldError>>, ApiError> {
+pub fn parse(
+    format: Format,
+    body: &[u8],
+) -> Result<Vec<Result<ProductInput, FieldError>>, ApiError> {
     let rows: Vec<Result<ProductInput, FieldError>> = match format {
         Format::JsonLines => {
             let text = std::str::from_utf8(body)
@@ -227,10 +230,14 @@ pub fn parse(format: Format, body: &[u8]) -> Result<Vec<Result<ProductInput, Fie
                 .collect()
         }
         Format::Csv => {
-            let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(body);
+            let mut reader = csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .from_reader(body);
             let headers = reader
                 .headers()
-                .map_err(|e| ApiError::bad_request("unreadable_csv", format!("No header row: {e}")))?
+                .map_err(|e| {
+                    ApiError::bad_request("unreadable_csv", format!("No header row: {e}"))
+                })?
                 .clone();
             reader
                 .deserialize::<CsvRow>()
@@ -270,14 +277,18 @@ struct Planned {
 }
 
 /// Checks every row and writes the good ones.
-pub async fn run(table: &Table, rows: Vec<Result<ProductInput, FieldError>>) -> Result<ImportReport, ApiError> {
+pub async fn run(
+    table: &Table,
+    rows: Vec<Result<ProductInput, FieldError>>,
+) -> Result<ImportReport, ApiError> {
     let mut report = ImportReport {
         rows: rows.len(),
         ..ImportReport::default()
     };
-    let reject = |report: &mut ImportReport, row: usize, sku: Option<String>, errors: Vec<FieldError>| {
-        report.rejected.push(RejectedRow { row, sku, errors });
-    };
+    let reject =
+        |report: &mut ImportReport, row: usize, sku: Option<String>, errors: Vec<FieldError>| {
+            report.rejected.push(RejectedRow { row, sku, errors });
+        };
     // First pass: each row on its own, and SKUs unique within the file.
     let mut seen = HashSet::new();
     let mut valid = Vec::new();
@@ -296,7 +307,11 @@ pub async fn run(table: &Table, rows: Vec<Result<ProductInput, FieldError>>) -> 
                 &mut report,
                 number,
                 Some(sku),
-                vec![FieldError::new("sku", "duplicate_in_file", "This SKU appears earlier in the file.")],
+                vec![FieldError::new(
+                    "sku",
+                    "duplicate_in_file",
+                    "This SKU appears earlier in the file.",
+                )],
             );
             continue;
         }
@@ -307,7 +322,11 @@ pub async fn run(table: &Table, rows: Vec<Result<ProductInput, FieldError>>) -> 
                 &mut report,
                 number,
                 Some(sku),
-                vec![FieldError::new("id", "invalid_id", "1 to 64 letters, digits, '-' or '_'.")],
+                vec![FieldError::new(
+                    "id",
+                    "invalid_id",
+                    "1 to 64 letters, digits, '-' or '_'.",
+                )],
             );
             continue;
         }
@@ -336,7 +355,11 @@ pub async fn run(table: &Table, rows: Vec<Result<ProductInput, FieldError>>) -> 
                     &mut report,
                     number,
                     Some(sku),
-                    vec![FieldError::new("sku", "sku_taken", format!("SKU belongs to product {owner}."))],
+                    vec![FieldError::new(
+                        "sku",
+                        "sku_taken",
+                        format!("SKU belongs to product {owner}."),
+                    )],
                 );
                 continue;
             }
@@ -385,7 +408,11 @@ pub async fn run(table: &Table, rows: Vec<Result<ProductInput, FieldError>>) -> 
 
 /// Writes a chunk in one transaction; rows refused by a condition are reported and the rest
 /// written again without them.
-async fn write_chunk(table: &Table, chunk: &[Planned], report: &mut ImportReport) -> Result<(), ApiError> {
+async fn write_chunk(
+    table: &Table,
+    chunk: &[Planned],
+    report: &mut ImportReport,
+) -> Result<(), ApiError> {
     let mut pending: Vec<&Planned> = chunk.iter().collect();
     while !pending.is_empty() {
         let writes: Vec<Write<'_>> = pending
@@ -414,7 +441,11 @@ async fn write_chunk(table: &Table, chunk: &[Planned], report: &mut ImportReport
                         None => next.push(p),
                         Some(why) => {
                             let error = match why {
-                                WriteRefused::SkuTaken => FieldError::new("sku", "sku_taken", "Another product has this SKU."),
+                                WriteRefused::SkuTaken => FieldError::new(
+                                    "sku",
+                                    "sku_taken",
+                                    "Another product has this SKU.",
+                                ),
                                 WriteRefused::Stale => FieldError::new(
                                     "id",
                                     "changed_meanwhile",

@@ -97,7 +97,13 @@ impl ProductInput {
             );
         }
         check_text(&mut errors, &at("name"), &self.name, true, 200);
-        check_text(&mut errors, &at("description"), &self.description, false, MAX_TEXT);
+        check_text(
+            &mut errors,
+            &at("description"),
+            &self.description,
+            false,
+            MAX_TEXT,
+        );
         check_text(&mut errors, &at("brand"), &self.brand, false, 120);
         if self.category.is_empty() {
             errors.add(at("category"), "required", "Give at least one category.");
@@ -107,7 +113,11 @@ impl ProductInput {
         for (i, c) in self.category.iter().enumerate() {
             check_text(&mut errors, &at(&format!("category[{i}]")), c, true, 120);
             if c.contains('/') {
-                errors.add(at(&format!("category[{i}]")), "invalid", "No '/' in category names.");
+                errors.add(
+                    at(&format!("category[{i}]")),
+                    "invalid",
+                    "No '/' in category names.",
+                );
             }
         }
         let d = &self.dimensions;
@@ -125,13 +135,25 @@ impl ProductInput {
             }
         }
         if !(d.weight_kg.is_finite() && d.weight_kg > 0.0 && d.weight_kg <= 5_000.0) {
-            errors.add(at("dimensions.weight_kg"), "out_of_range", "Between 0 and 5000 kg.");
+            errors.add(
+                at("dimensions.weight_kg"),
+                "out_of_range",
+                "Between 0 and 5000 kg.",
+            );
         }
         if !is_currency_code(&self.list_price.currency) {
-            errors.add(at("list_price.currency"), "invalid_currency", "An ISO 4217 code such as EUR.");
+            errors.add(
+                at("list_price.currency"),
+                "invalid_currency",
+                "An ISO 4217 code such as EUR.",
+            );
         }
         if self.list_price.amount_minor <= 0 {
-            errors.add(at("list_price.amount_minor"), "out_of_range", "Must be positive.");
+            errors.add(
+                at("list_price.amount_minor"),
+                "out_of_range",
+                "Must be positive.",
+            );
         }
         if self.dealer_price_minor <= 0 || self.dealer_price_minor > self.list_price.amount_minor {
             errors.add(
@@ -173,7 +195,11 @@ impl ProductInput {
         }
         if let Some(key) = &self.model_key {
             if !key.starts_with(&own_prefix) || !key.ends_with(".glb") {
-                errors.add(at("model_key"), "foreign_key", format!("A .glb under {own_prefix}."));
+                errors.add(
+                    at("model_key"),
+                    "foreign_key",
+                    format!("A .glb under {own_prefix}."),
+                );
             }
         }
         let s = &self.sustainability;
@@ -192,14 +218,25 @@ impl ProductInput {
             );
         }
         if self.stock.available > self.stock.on_hand {
-            errors.add(at("stock.available"), "exceeds_on_hand", "Cannot exceed on_hand.");
+            errors.add(
+                at("stock.available"),
+                "exceeds_on_hand",
+                "Cannot exceed on_hand.",
+            );
         }
         if let Some(date) = &self.stock.next_available {
             if time::parse_rfc3339(date).is_none()
-                && ::time::Date::parse(date, ::time::macros::format_description!("[year]-[month]-[day]"))
-                    .is_err()
+                && ::time::Date::parse(
+                    date,
+                    ::time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .is_err()
             {
-                errors.add(at("stock.next_available"), "invalid_date", "A date like 2026-12-01.");
+                errors.add(
+                    at("stock.next_available"),
+                    "invalid_date",
+                    "A date like 2026-12-01.",
+                );
             }
         }
         if !errors.is_empty() {

@@ -73,7 +73,11 @@ fn check_location(location: &Location, path: &str, errors: &mut FieldErrors) {
         errors.add(format!("{path}.lat"), "out_of_range", "Between -90 and 90.");
     }
     if !(-180.0..=180.0).contains(&location.lon) {
-        errors.add(format!("{path}.lon"), "out_of_range", "Between -180 and 180.");
+        errors.add(
+            format!("{path}.lon"),
+            "out_of_range",
+            "Between -180 and 180.",
+        );
     }
 }
 
@@ -83,7 +87,11 @@ fn check_capabilities(values: &[String], path: &str, errors: &mut FieldErrors) {
     }
     for (i, c) in values.iter().enumerate() {
         if !CAPABILITIES.contains(&c.as_str()) {
-            errors.add(format!("{path}[{i}]"), "unknown_capability", CAPABILITIES.join(", "));
+            errors.add(
+                format!("{path}[{i}]"),
+                "unknown_capability",
+                CAPABILITIES.join(", "),
+            );
         }
     }
 }
@@ -202,8 +210,9 @@ pub fn rank(request: &MatchRequest, makers: Vec<Maker>) -> Vec<MakerMatch> {
             if caps.is_empty() {
                 return None;
             }
-            let distance_km =
-                Haversine.distance(site, Point::new(maker.location.lon, maker.location.lat)) / 1000.0;
+            let distance_km = Haversine
+                .distance(site, Point::new(maker.location.lon, maker.location.lat))
+                / 1000.0;
             if distance_km > max_km {
                 return None;
             }
@@ -220,16 +229,24 @@ pub fn rank(request: &MatchRequest, makers: Vec<Maker>) -> Vec<MakerMatch> {
                 Some(_) => 0.0,
                 None => 1.0,
             };
-            let score = 0.35 * capability + 0.20 * material + 0.20 * nearness + 0.15 * timing + 0.10 * budget;
+            let score = 0.35 * capability
+                + 0.20 * material
+                + 0.20 * nearness
+                + 0.15 * timing
+                + 0.10 * budget;
             let mut reasons = vec![format!("offers {}", caps.join(", "))];
             if !mats.is_empty() {
                 reasons.push(format!("works in {}", mats.join(", ")));
             }
-            reasons.push(format!("{distance_km:.0} km from the site ({})", maker.location.city));
+            reasons.push(format!(
+                "{distance_km:.0} km from the site ({})",
+                maker.location.city
+            ));
             match request.needed_within_days {
-                Some(days) if maker.lead_time_days <= days => {
-                    reasons.push(format!("{} days lead time fits {days}", maker.lead_time_days))
-                }
+                Some(days) if maker.lead_time_days <= days => reasons.push(format!(
+                    "{} days lead time fits {days}",
+                    maker.lead_time_days
+                )),
                 Some(days) => reasons.push(format!(
                     "{} days lead time exceeds {days}",
                     maker.lead_time_days
@@ -247,7 +264,90 @@ pub fn rank(request: &MatchRequest, makers: Vec<Maker>) -> Vec<MakerMatch> {
             })
         })
         .collect();
-    matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.maker.id.cmp(&b.maker.id)));
+    matches.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.maker.id.cmp(&b.maker.id))
+    });
     matches.truncate(request.limit.unwrap_or(10));
     matches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::demo_makers;
+
+    fn brief(capabilities: &[&str], materials: &[&str]) -> MatchRequest {
+        MatchRequest {
+            capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
+            materials: materials.iter().map(|m| m.to_string()).collect(),
+            // Amsterdam.
+            site: Location {
+                city: "Amsterdam".into(),
+                country: "NL".into(),
+                lat: 52.37,
+                lon: 4.9,
+            },
+            max_distance_km: None,
+            needed_within_days: None,
+            budget_minor: None,
+            limit: None,
+        }
+    }
+
+    #[test]
+    fn ranks_by_fit_distance_time_and_budget_and_leaves_out_what_cannot_help() {
+        let matches = rank(&brief(&["metalwork"], &["steel"]), demo_makers());
+        let names: Vec<&str> = matches.iter().map(|m| m.maker.name.as_str()).collect();
+        // Rotterdam is 57 km away and works steel; Milan works steel too but is 830 km off;
+        // the glass studio in Copenhagen offers metalwork without steel.
+        assert_eq!(
+            names,
+            ["Staalwerk Rotterdam", "Ferro e Legno", "Lumen Atelier"]
+        );
+        assert!(
+            (matches[0].distance_km - 57.0).abs() < 3.0,
+            "{}",
+            matches[0].distance_km
+        );
+        assert!(
+            matches[0]
+                .reasons
+                .iter()
+                .any(|r| r.contains("works in steel"))
+        );
+
+        let mut near = brief(&["metalwork"], &["steel"]);
+        near.max_distance_km = Some(100.0);
+        assert_eq!(rank(&near, demo_makers()).len(), 1);
+
+        // A tight deadline and a small budget reorder joiners.
+        let mut rushed = brief(&["joinery"], &["oak"]);
+        rushed.needed_within_days = Some(31);
+        rushed.budget_minor = Some(190_000);
+        let matches = rank(&rushed, demo_makers());
+        assert_eq!(
+            matches[0].maker.name,
+            "Ferro e Legno",
+            "{:?}",
+            matches
+                .iter()
+                .map(|m| (&m.maker.name, m.score))
+                .collect::<Vec<_>>()
+        );
+        let berlin = matches
+            .iter()
+            .find(|m| m.maker.name == "Holzwerk Berlin")
+            .unwrap();
+        assert!(berlin.reasons.iter().any(|r| r.contains("exceeds 31")));
+        assert!(berlin.reasons.iter().any(|r| r.contains("budget")));
+
+        assert!(
+            rank(&brief(&["stone"], &[]), demo_makers())
+                .iter()
+                .all(|m| m.maker.capabilities.contains(&"stone".to_string()))
+        );
+        assert!(brief(&["plumbing"], &[]).check().is_err());
+    }
 }

@@ -48,12 +48,15 @@ pub enum WriteRefused {
 impl WriteRefused {
     pub fn into_api(self, path: &str) -> ApiError {
         match self {
-            WriteRefused::SkuTaken => ApiError::conflict("sku_taken", "Another product has this SKU.")
-                .with_errors(vec![FieldError::new(
-                    format!("{path}sku"),
-                    "sku_taken",
-                    "Another product has this SKU.",
-                )]),
+            WriteRefused::SkuTaken => {
+                ApiError::conflict("sku_taken", "Another product has this SKU.").with_errors(vec![
+                    FieldError::new(
+                        format!("{path}sku"),
+                        "sku_taken",
+                        "Another product has this SKU.",
+                    ),
+                ])
+            }
             WriteRefused::Stale => ApiError::version_mismatch(
                 "The product changed since you read it; read it again and retry.",
             ),
@@ -116,7 +119,10 @@ pub struct Write<'a> {
 }
 
 fn items(table: &Table, write: &Write<'_>) -> Result<Vec<TransactWriteItem>, ApiError> {
-    let mut items = vec![put(table, write.product, write.expected)?, claim(table, write.product)?];
+    let mut items = vec![
+        put(table, write.product, write.expected)?,
+        claim(table, write.product)?,
+    ];
     if let Some(old) = write.old_sku {
         if !old.eq_ignore_ascii_case(&write.product.sku) {
             items.push(release(table, old)?);
@@ -261,7 +267,10 @@ pub async fn get_many(
     table: &Table,
     ids: &[String],
 ) -> Result<HashMap<String, Versioned<Product>>, ApiError> {
-    let keys = ids.iter().map(|id| (product_pk(id), PRODUCT_SK.to_string())).collect();
+    let keys = ids
+        .iter()
+        .map(|id| (product_pk(id), PRODUCT_SK.to_string()))
+        .collect();
     let mut found = HashMap::new();
     for item in batch_get(table, keys).await? {
         let product: Versioned<Product> = decode(item)?;
@@ -271,8 +280,14 @@ pub async fn get_many(
 }
 
 /// The product ids holding these SKUs, keyed by upper-case SKU.
-pub async fn ids_by_sku(table: &Table, skus: &[String]) -> Result<HashMap<String, String>, ApiError> {
-    let keys = skus.iter().map(|sku| (sku_pk(sku), "SKU".to_string())).collect();
+pub async fn ids_by_sku(
+    table: &Table,
+    skus: &[String],
+) -> Result<HashMap<String, String>, ApiError> {
+    let keys = skus
+        .iter()
+        .map(|sku| (sku_pk(sku), "SKU".to_string()))
+        .collect();
     let mut found = HashMap::new();
     for item in batch_get(table, keys).await? {
         let sku = item
@@ -330,6 +345,10 @@ pub async fn revision(table: &Table) -> Result<u64, ApiError> {
         .map_err(|e| ApiError::from(service_error(e)))?;
     Ok(output
         .item
-        .and_then(|i| i.get("revision").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
+        .and_then(|i| {
+            i.get("revision")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+        })
         .unwrap_or(0))
 }

@@ -77,7 +77,9 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         workers::spawn_erp_consumer(stack.state.clone(), queue);
     }
     let search_note = match catalog.search.has_model() {
-        true => "text + semantic (all-MiniLM-L6-v2); the first index build embeds the catalog, ~20 s",
+        true => {
+            "text + semantic (all-MiniLM-L6-v2); the first index build embeds the catalog, ~20 s"
+        }
         false => "text only (no embedding model found; run `make dev` to install it)",
     };
     let webhook_secret = catalog.erp.webhook_secret.clone().unwrap_or_default();
@@ -121,9 +123,16 @@ fn catalog_context(stack: &TestStack) -> CatalogContext {
                 var("ERP_WEBHOOK_SECRET")
                     .unwrap_or_else(|| format!("whsec-{}", uuid::Uuid::new_v4().simple())),
             ),
-            events_queue_url: stack.provisioned.environment.get("ERP_EVENTS_QUEUE_URL").cloned(),
+            events_queue_url: stack
+                .provisioned
+                .environment
+                .get("ERP_EVENTS_QUEUE_URL")
+                .cloned(),
             client: var("ERP_BASE_URL").map(|base| {
-                ErpClient::new(ErpClientConfig::new(base, var("ERP_API_TOKEN").unwrap_or_default()))
+                ErpClient::new(ErpClientConfig::new(
+                    base,
+                    var("ERP_API_TOKEN").unwrap_or_default(),
+                ))
             }),
         }),
     }

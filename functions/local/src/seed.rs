@@ -61,7 +61,9 @@ pub async fn demo(state: &AppState) -> Result<Seeded, ApiError> {
             .collect();
         let report = roomwright_catalog::import::run(&table, rows).await?;
         if let Some(rejected) = report.rejected.first() {
-            return Err(ApiError::internal(format!("demo product refused: {rejected:?}")));
+            return Err(ApiError::internal(format!(
+                "demo product refused: {rejected:?}"
+            )));
         }
         products = report.created;
         for maker in roomwright_catalog::demo::demo_makers() {

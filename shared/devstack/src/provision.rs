@@ -94,7 +94,10 @@ impl Resolver<'_> {
     /// A condition: `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or` or a named `Condition`.
     fn holds(&self, condition: &Value) -> Result<bool, ProvisionError> {
         let unresolved = || ProvisionError::Unresolved(condition.to_string());
-        if let Some(name) = condition.as_str().or_else(|| condition.get("Condition").and_then(Value::as_str)) {
+        if let Some(name) = condition
+            .as_str()
+            .or_else(|| condition.get("Condition").and_then(Value::as_str))
+        {
             let named = self.conditions.get(name).ok_or_else(unresolved)?;
             return self.holds(named);
         }
@@ -106,10 +109,14 @@ impl Resolver<'_> {
             return Ok(!self.holds(inner)?);
         }
         if let Some(all) = list("Fn::And") {
-            return all.iter().try_fold(true, |acc, c| Ok(acc && self.holds(c)?));
+            return all
+                .iter()
+                .try_fold(true, |acc, c| Ok(acc && self.holds(c)?));
         }
         if let Some(any) = list("Fn::Or") {
-            return any.iter().try_fold(false, |acc, c| Ok(acc || self.holds(c)?));
+            return any
+                .iter()
+                .try_fold(false, |acc, c| Ok(acc || self.holds(c)?));
         }
         Err(unresolved())
     }
@@ -141,10 +148,16 @@ impl Resolver<'_> {
         if let Some(text) = value.get("Fn::Sub").and_then(Value::as_str) {
             return self.substitute(text).map(Some);
         }
-        if let Some([condition, then, otherwise]) =
-            value.get("Fn::If").and_then(Value::as_array).map(Vec::as_slice)
+        if let Some([condition, then, otherwise]) = value
+            .get("Fn::If")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
         {
-            let chosen = if self.holds(condition)? { then } else { otherwise };
+            let chosen = if self.holds(condition)? {
+                then
+            } else {
+                otherwise
+            };
             return self.resolve(chosen);
         }
         Err(unresolved())

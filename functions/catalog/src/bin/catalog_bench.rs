@@ -38,11 +38,29 @@ fn workload() -> Vec<Search> {
         search("ergonmic chiar", none(), Order::Relevance),
         search("oak desks", none(), Order::Relevance),
         search("walnut sideboard", none(), Order::PriceAsc),
-        search("acoustic panl", Filters { in_stock: true, ..none() }, Order::Relevance),
-        search("", Filters { categories: vec!["Seating".into()], ..none() }, Order::Relevance),
+        search(
+            "acoustic panl",
+            Filters {
+                in_stock: true,
+                ..none()
+            },
+            Order::Relevance,
+        ),
+        search(
+            "",
+            Filters {
+                categories: vec!["Seating".into()],
+                ..none()
+            },
+            Order::Relevance,
+        ),
         search(
             "sofa",
-            Filters { price_max: Some(300_000), max_width_mm: Some(2200), ..none() },
+            Filters {
+                price_max: Some(300_000),
+                max_width_mm: Some(2200),
+                ..none()
+            },
             Order::PriceDesc,
         ),
         search(
@@ -56,12 +74,23 @@ fn workload() -> Vec<Search> {
         ),
         search(
             "lamp",
-            Filters { certifications: vec!["EU Ecolabel".into()], max_carbon_kg: Some(30.0), ..none() },
+            Filters {
+                certifications: vec!["EU Ecolabel".into()],
+                max_carbon_kg: Some(30.0),
+                ..none()
+            },
             Order::Relevance,
         ),
         search("meeting tabel for boardroom", none(), Order::Relevance),
         search("", none(), Order::PriceAsc),
-        search("recycled felt", Filters { max_depth_mm: Some(50), ..none() }, Order::Relevance),
+        search(
+            "recycled felt",
+            Filters {
+                max_depth_mm: Some(50),
+                ..none()
+            },
+            Order::Relevance,
+        ),
     ]
 }
 
@@ -139,7 +168,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 preferred_brands: vec!["Nordform".into()],
             };
             let started = Instant::now();
-            index.ranked(&ranking, &Filters { in_stock: true, ..Filters::default() }, 0, 20)?;
+            index.ranked(
+                &ranking,
+                &Filters {
+                    in_stock: true,
+                    ..Filters::default()
+                },
+                0,
+                20,
+            )?;
             semantic.push(started.elapsed());
         }
         semantic.sort();

@@ -14,10 +14,7 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use failsafe::{
-    StateMachine,
-    backoff::Constant,
-    failure_policy::ConsecutiveFailures,
-    futures::CircuitBreaker,
+    StateMachine, backoff::Constant, failure_policy::ConsecutiveFailures, futures::CircuitBreaker,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -144,7 +141,13 @@ impl ErpClient {
                 .await
                 .map_err(|e| ErpError::Unavailable(format!("unreadable answer: {e}")));
         }
-        let body: String = response.text().await.unwrap_or_default().chars().take(500).collect();
+        let body: String = response
+            .text()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(500)
+            .collect();
         if status.as_u16() == 429 || status.is_server_error() {
             Err(ErpError::Unavailable(format!("{status}: {body}")))
         } else {
@@ -168,7 +171,11 @@ impl ErpClient {
         let retried = (|| self.attempt::<T>(build()))
             .retry(backoff)
             .when(ErpError::is_transient);
-        match self.breaker.call_with(ErpError::is_transient, retried).await {
+        match self
+            .breaker
+            .call_with(ErpError::is_transient, retried)
+            .await
+        {
             Ok(value) => Ok(value),
             Err(failsafe::Error::Inner(e)) => Err(e),
             Err(failsafe::Error::Rejected) => Err(ErpError::CircuitOpen),

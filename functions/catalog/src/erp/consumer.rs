@@ -3,9 +3,7 @@
 //! late arrivals are no-ops. Messages that fail for a passing reason are reported back to SQS
 //! one by one (partial batch failure); the rest of the batch is not redelivered.
 
-use aws_lambda_events::{
-    event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent},
-};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use aws_sdk_dynamodb::types::AttributeValue;
 use roomwright_core::{
     ApiError,
@@ -57,7 +55,13 @@ pub async fn apply(table: &Table, event: &ErpEvent) -> Result<Applied, ApiError>
                 ":stock",
                 AttributeValue::M(serde_dynamo::to_item(&stock).map_err(ApiError::internal)?),
             )];
-            (product_pk(&id), PRODUCT_SK.to_string(), "stock = :stock".to_string(), "stock_as_of", values)
+            (
+                product_pk(&id),
+                PRODUCT_SK.to_string(),
+                "stock = :stock".to_string(),
+                "stock_as_of",
+                values,
+            )
         }
         EventBody::PriceUpdated(e) => {
             let Some(id) = store::id_by_sku(table, &e.sku).await? else {
@@ -65,11 +69,15 @@ pub async fn apply(table: &Table, event: &ErpEvent) -> Result<Applied, ApiError>
             };
             let price = roomwright_core::money::Money::new(e.list_price_minor, &e.currency);
             let values = vec![
-                (":price", AttributeValue::M(serde_dynamo::to_item(&price).map_err(ApiError::internal)?)),
+                (
+                    ":price",
+                    AttributeValue::M(serde_dynamo::to_item(&price).map_err(ApiError::internal)?),
+                ),
                 (":dealer", n(e.dealer_price_minor)),
                 (
                     ":breaks",
-                    serde_dynamo::to_attribute_value(&e.price_breaks).map_err(ApiError::internal)?,
+                    serde_dynamo::to_attribute_value(&e.price_breaks)
+                        .map_err(ApiError::internal)?,
                 ),
             ];
             (
@@ -88,7 +96,13 @@ pub async fn apply(table: &Table, event: &ErpEvent) -> Result<Applied, ApiError>
                 values.push((":reference", s(reference)));
                 update.push_str(", erp_reference = :reference");
             }
-            (orders::order_pk(&e.order_id), orders::ORDER_SK.to_string(), update, "status_as_of", values)
+            (
+                orders::order_pk(&e.order_id),
+                orders::ORDER_SK.to_string(),
+                update,
+                "status_as_of",
+                values,
+            )
         }
     };
     values.push((":as_of", s(&as_of)));

@@ -14,12 +14,7 @@
 //! `occurred_at` orders events: an event older than what a product or order already reflects
 //! changes nothing, so redeliveries and out-of-order deliveries never move state backwards.
 
-use roomwright_core::{
-    FieldErrors,
-    catalog::PriceBreak,
-    money::is_currency_code,
-    time,
-};
+use roomwright_core::{FieldErrors, catalog::PriceBreak, money::is_currency_code, time};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -76,7 +71,13 @@ pub struct OrderStatusChanged {
     pub erp_reference: Option<String>,
 }
 
-pub const ORDER_STATUSES: &[&str] = &["confirmed", "in_production", "shipped", "delivered", "cancelled"];
+pub const ORDER_STATUSES: &[&str] = &[
+    "confirmed",
+    "in_production",
+    "shipped",
+    "delivered",
+    "cancelled",
+];
 
 impl ErpEvent {
     /// `occurred_at` in the sortable form stored beside what the event changed.
@@ -96,13 +97,24 @@ impl ErpEvent {
         match &self.body {
             EventBody::InventoryUpdated(e) => {
                 if e.available > e.on_hand {
-                    errors.add("data.available", "exceeds_on_hand", "Cannot exceed on_hand.");
+                    errors.add(
+                        "data.available",
+                        "exceeds_on_hand",
+                        "Cannot exceed on_hand.",
+                    );
                 }
                 if e.next_available.as_deref().is_some_and(|d| {
-                    ::time::Date::parse(d, ::time::macros::format_description!("[year]-[month]-[day]"))
-                        .is_err()
+                    ::time::Date::parse(
+                        d,
+                        ::time::macros::format_description!("[year]-[month]-[day]"),
+                    )
+                    .is_err()
                 }) {
-                    errors.add("data.next_available", "invalid_date", "A date like 2026-12-01.");
+                    errors.add(
+                        "data.next_available",
+                        "invalid_date",
+                        "A date like 2026-12-01.",
+                    );
                 }
             }
             EventBody::PriceUpdated(e) => {

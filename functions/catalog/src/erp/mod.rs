@@ -27,7 +27,10 @@ impl ErpSettings {
             webhook_secret: var("ERP_WEBHOOK_SECRET"),
             events_queue_url: var("ERP_EVENTS_QUEUE_URL"),
             client: var("ERP_BASE_URL").map(|base| {
-                ErpClient::new(client::ErpClientConfig::new(base, var("ERP_API_TOKEN").unwrap_or_default()))
+                ErpClient::new(client::ErpClientConfig::new(
+                    base,
+                    var("ERP_API_TOKEN").unwrap_or_default(),
+                ))
             }),
         }
     }

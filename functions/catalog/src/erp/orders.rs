@@ -103,5 +103,7 @@ pub async fn replace(table: &Table, order: &Order, expected: u64) -> Result<u64,
 }
 
 pub async fn delete(table: &Table, id: &str, expected: u64) -> Result<(), ApiError> {
-    Ok(table.delete(&order_pk(id), ORDER_SK, Some(expected)).await?)
+    Ok(table
+        .delete(&order_pk(id), ORDER_SK, Some(expected))
+        .await?)
 }

@@ -29,7 +29,9 @@ fn mac(secret: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
 
 /// The header value a sender puts on `body` at `timestamp`.
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let tag = mac(secret, &timestamp.to_string(), body).finalize().into_bytes();
+    let tag = mac(secret, &timestamp.to_string(), body)
+        .finalize()
+        .into_bytes();
     format!("v1={}", hex::encode(tag))
 }
 
@@ -58,11 +60,18 @@ pub fn verify(
             continue;
         };
         any = true;
-        if mac(secret, timestamp.trim(), body).verify_slice(&tag).is_ok() {
+        if mac(secret, timestamp.trim(), body)
+            .verify_slice(&tag)
+            .is_ok()
+        {
             return Ok(());
         }
     }
-    Err(if any { Refusal::Mismatch } else { Refusal::Malformed })
+    Err(if any {
+        Refusal::Mismatch
+    } else {
+        Refusal::Malformed
+    })
 }
 
 #[cfg(test)]
@@ -73,19 +82,49 @@ mod tests {
     fn accepts_its_own_signature_and_refuses_tampering_and_replays() {
         let body = br#"{"id":"evt_1"}"#;
         let header = sign("s3cret", 1_000, body);
-        assert_eq!(verify("s3cret", Some("1000"), Some(&header), body, 1_100), Ok(()));
         assert_eq!(
-            verify("s3cret", Some("1000"), Some(&header), b"{\"id\":\"evt_2\"}", 1_100),
+            verify("s3cret", Some("1000"), Some(&header), body, 1_100),
+            Ok(())
+        );
+        assert_eq!(
+            verify(
+                "s3cret",
+                Some("1000"),
+                Some(&header),
+                b"{\"id\":\"evt_2\"}",
+                1_100
+            ),
             Err(Refusal::Mismatch)
         );
-        assert_eq!(verify("other", Some("1000"), Some(&header), body, 1_100), Err(Refusal::Mismatch));
-        assert_eq!(verify("s3cret", Some("1000"), Some(&header), body, 1_301), Err(Refusal::Stale));
-        assert_eq!(verify("s3cret", Some("1000"), Some(&header), body, 699), Err(Refusal::Stale));
+        assert_eq!(
+            verify("other", Some("1000"), Some(&header), body, 1_100),
+            Err(Refusal::Mismatch)
+        );
+        assert_eq!(
+            verify("s3cret", Some("1000"), Some(&header), body, 1_301),
+            Err(Refusal::Stale)
+        );
+        assert_eq!(
+            verify("s3cret", Some("1000"), Some(&header), body, 699),
+            Err(Refusal::Stale)
+        );
         // The timestamp is signed: moving it forward to pass the window breaks the signature.
-        assert_eq!(verify("s3cret", Some("1200"), Some(&header), body, 1_300), Err(Refusal::Mismatch));
-        assert_eq!(verify("s3cret", None, Some(&header), body, 1_000), Err(Refusal::Missing));
-        assert_eq!(verify("s3cret", Some("x"), Some(&header), body, 1_000), Err(Refusal::Malformed));
+        assert_eq!(
+            verify("s3cret", Some("1200"), Some(&header), body, 1_300),
+            Err(Refusal::Mismatch)
+        );
+        assert_eq!(
+            verify("s3cret", None, Some(&header), body, 1_000),
+            Err(Refusal::Missing)
+        );
+        assert_eq!(
+            verify("s3cret", Some("x"), Some(&header), body, 1_000),
+            Err(Refusal::Malformed)
+        );
         let rotated = format!("v1=00ff, {header}");
-        assert_eq!(verify("s3cret", Some("1000"), Some(&rotated), body, 1_000), Ok(()));
+        assert_eq!(
+            verify("s3cret", Some("1000"), Some(&rotated), body, 1_000),
+            Ok(())
+        );
     }
 }

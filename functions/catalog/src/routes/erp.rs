@@ -53,10 +53,22 @@ struct ReceivedEvent {
 
 fn unauthorized(refusal: Refusal) -> ApiError {
     let (code, detail) = match refusal {
-        Refusal::Missing => ("signature_missing", "Send X-Roomwright-Timestamp and X-Roomwright-Signature."),
-        Refusal::Malformed => ("signature_malformed", "The signature or timestamp is not in the expected form."),
-        Refusal::Stale => ("timestamp_out_of_range", "The timestamp is more than 5 minutes from our clock."),
-        Refusal::Mismatch => ("signature_mismatch", "The signature does not match the body."),
+        Refusal::Missing => (
+            "signature_missing",
+            "Send X-Roomwright-Timestamp and X-Roomwright-Signature.",
+        ),
+        Refusal::Malformed => (
+            "signature_malformed",
+            "The signature or timestamp is not in the expected form.",
+        ),
+        Refusal::Stale => (
+            "timestamp_out_of_range",
+            "The timestamp is more than 5 minutes from our clock.",
+        ),
+        Refusal::Mismatch => (
+            "signature_mismatch",
+            "The signature does not match the body.",
+        ),
     };
     ApiError::unauthorized(code, detail)
 }
@@ -97,9 +109,11 @@ pub async fn erp_webhook(
     .map_err(unauthorized)?;
     let event: ErpEvent = parse_json(&body)?;
     event.check().finish()?;
-    let queue_url = catalog.erp.events_queue_url.as_deref().ok_or_else(|| {
-        ApiError::internal("ERP_EVENTS_QUEUE_URL is not set")
-    })?;
+    let queue_url = catalog
+        .erp
+        .events_queue_url
+        .as_deref()
+        .ok_or_else(|| ApiError::internal("ERP_EVENTS_QUEUE_URL is not set"))?;
     // The event id is claimed before queueing: a redelivery finds the claim and stops here.
     let digest = hex::encode(&Sha256::digest(&body)[..16]);
     let table = state.table();
@@ -234,7 +248,9 @@ pub async fn create_order(
         )
         .with_detail("Set ERP_BASE_URL and ERP_API_TOKEN to place orders."));
     };
-    let project = access::load(&state, &caller, &request.project_id, Need::Read).await?.value;
+    let project = access::load(&state, &caller, &request.project_id, Need::Read)
+        .await?
+        .value;
     let scenario = project
         .scenarios
         .iter()
@@ -356,8 +372,16 @@ pub async fn get_order(
     Require(caller, _): Require<perm::OrdersCreate>,
     Path(id): Path<String>,
 ) -> Result<Json<Order>, ApiError> {
-    let not_found = || ApiError::not_found("order_not_found", format!("No order {id} that you can see."));
-    let order = orders::get(&state.table(), &id).await?.ok_or_else(not_found)?.value;
+    let not_found = || {
+        ApiError::not_found(
+            "order_not_found",
+            format!("No order {id} that you can see."),
+        )
+    };
+    let order = orders::get(&state.table(), &id)
+        .await?
+        .ok_or_else(not_found)?
+        .value;
     if order.created_by != caller.user_id && caller.role != Role::Admin {
         return Err(not_found());
     }

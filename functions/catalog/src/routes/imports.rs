@@ -110,7 +110,9 @@ pub async fn import_products(
                 "unsupported_media_type",
                 "Unsupported content type",
             )
-            .with_detail("Send text/csv, application/x-ndjson, or application/json with a source_key.")
+            .with_detail(
+                "Send text/csv, application/x-ndjson, or application/json with a source_key.",
+            )
         })?;
         (format, body)
     };

@@ -31,7 +31,10 @@ fn with_etag(version: u64, product: Product) -> (HeaderMap, Json<Product>) {
     (headers, Json(product))
 }
 
-pub async fn load(state: &AppState, id: &str) -> Result<roomwright_core::dynamo::Versioned<Product>, ApiError> {
+pub async fn load(
+    state: &AppState,
+    id: &str,
+) -> Result<roomwright_core::dynamo::Versioned<Product>, ApiError> {
     store::get(&state.table(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("product_not_found", format!("No product {id}.")))
@@ -74,7 +77,9 @@ pub async fn create_product(
         Some(id) => id.clone(),
         None => format!("p-{}", uuid::Uuid::now_v7().simple()),
     };
-    let product = input.validate(id, "").map_err(|e| e.finish().unwrap_err())?;
+    let product = input
+        .validate(id, "")
+        .map_err(|e| e.finish().unwrap_err())?;
     let version = store::write_one(
         &state.table(),
         Write {
@@ -86,7 +91,10 @@ pub async fn create_product(
     .await
     .map_err(|e| {
         if e.status == StatusCode::PRECONDITION_FAILED {
-            ApiError::conflict("product_exists", format!("A product {} exists.", product.id))
+            ApiError::conflict(
+                "product_exists",
+                format!("A product {} exists.", product.id),
+            )
         } else {
             e
         }
@@ -122,7 +130,9 @@ pub async fn replace_product(
             "The product changed since you read it; read it again and retry.",
         ));
     }
-    let mut product = input.validate(id, "").map_err(|e| e.finish().unwrap_err())?;
+    let mut product = input
+        .validate(id, "")
+        .map_err(|e| e.finish().unwrap_err())?;
     product.status = current.value.status.clone();
     product.stock_as_of = current.value.stock_as_of.clone();
     product.price_as_of = current.value.price_as_of.clone();

@@ -118,10 +118,26 @@ fn split(list: &Option<String>) -> Vec<String> {
 fn query_digest(params: &SearchParams) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (&params.q, &params.category, &params.brand, &params.certification).hash(&mut h);
+    (
+        &params.q,
+        &params.category,
+        &params.brand,
+        &params.certification,
+    )
+        .hash(&mut h);
     (params.price_min, params.price_max, params.in_stock).hash(&mut h);
-    (params.max_width_mm, params.max_depth_mm, params.max_height_mm).hash(&mut h);
-    (params.max_carbon_kg.map(f64::to_bits), &params.sort, &params.mode).hash(&mut h);
+    (
+        params.max_width_mm,
+        params.max_depth_mm,
+        params.max_height_mm,
+    )
+        .hash(&mut h);
+    (
+        params.max_carbon_kg.map(f64::to_bits),
+        &params.sort,
+        &params.mode,
+    )
+        .hash(&mut h);
     h.finish()
 }
 
@@ -134,7 +150,11 @@ pub fn parse(params: &SearchParams, has_model: bool) -> Result<Search, ApiError>
         "price_desc" => Order::PriceDesc,
         "lead_time" => Order::LeadTime,
         _ => {
-            errors.add("sort", "invalid_sort", "relevance, price_asc, price_desc or lead_time.");
+            errors.add(
+                "sort",
+                "invalid_sort",
+                "relevance, price_asc, price_desc or lead_time.",
+            );
             Order::Relevance
         }
     };
@@ -161,7 +181,11 @@ pub fn parse(params: &SearchParams, has_model: bool) -> Result<Search, ApiError>
     }
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        errors.add("limit", "out_of_range", format!("Between 1 and {MAX_LIMIT}."));
+        errors.add(
+            "limit",
+            "out_of_range",
+            format!("Between 1 and {MAX_LIMIT}."),
+        );
     }
     if params.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
         errors.add("q", "too_long", "At most 200 characters.");
@@ -169,9 +193,16 @@ pub fn parse(params: &SearchParams, has_model: bool) -> Result<Search, ApiError>
     if let (Some(low), Some(high)) = (params.price_min, params.price_max)
         && low > high
     {
-        errors.add("price_min", "above_price_max", "price_min must not exceed price_max.");
+        errors.add(
+            "price_min",
+            "above_price_max",
+            "price_min must not exceed price_max.",
+        );
     }
-    if params.max_carbon_kg.is_some_and(|c| !c.is_finite() || c < 0.0) {
+    if params
+        .max_carbon_kg
+        .is_some_and(|c| !c.is_finite() || c < 0.0)
+    {
         errors.add("max_carbon_kg", "out_of_range", "Zero or more.");
     }
     let digest = query_digest(params);
@@ -222,12 +253,7 @@ fn counts(map: HashMap<String, u64>) -> Vec<FacetCount> {
     list
 }
 
-fn respond(
-    results: Results,
-    next: Option<String>,
-    mode: Mode,
-    revision: u64,
-) -> SearchResponse {
+fn respond(results: Results, next: Option<String>, mode: Mode, revision: u64) -> SearchResponse {
     SearchResponse {
         items: results
             .items
@@ -275,8 +301,7 @@ pub async fn search_products(
     } else {
         Mode::Text
     };
-    let results = index.search(&search, vector)
-        .map_err(ApiError::internal)?;
+    let results = index.search(&search, vector).map_err(ApiError::internal)?;
     let next = (results.more && search.offset + search.limit <= MAX_OFFSET).then(|| {
         let cursor = SearchCursor {
             o: search.offset + search.limit,
@@ -369,7 +394,11 @@ pub fn check_weights(weights: &Weights, errors: &mut FieldErrors) {
         ("availability", weights.availability),
     ] {
         if !(0.0..=1.0).contains(&value) {
-            errors.add(format!("weights.{name}"), "out_of_range", "Between 0 and 1.");
+            errors.add(
+                format!("weights.{name}"),
+                "out_of_range",
+                "Between 0 and 1.",
+            );
         }
     }
     if weights.similarity < 0.1 {
@@ -398,7 +427,11 @@ pub async fn semantic_search(
     check_weights(&weights, &mut errors);
     let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        errors.add("limit", "out_of_range", format!("Between 1 and {MAX_LIMIT}."));
+        errors.add(
+            "limit",
+            "out_of_range",
+            format!("Between 1 and {MAX_LIMIT}."),
+        );
     }
     if !catalog.search.has_model() {
         errors.add(
@@ -429,7 +462,8 @@ pub async fn semantic_search(
         price_max: request.price_max,
         ..Filters::default()
     };
-    let results = index.ranked(&ranking, &filters, 0, limit)
+    let results = index
+        .ranked(&ranking, &filters, 0, limit)
         .map_err(ApiError::internal)?;
     Ok(Json(RankedResponse {
         items: results

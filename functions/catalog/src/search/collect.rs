@@ -108,8 +108,14 @@ impl Ord for Hit {
     /// Better hits are greater; ties go to the earlier document, so pages are stable.
     fn cmp(&self, other: &Self) -> Ordering {
         self.key.total_cmp(&other.key).then_with(|| {
-            (Reverse(self.address.segment_ord), Reverse(self.address.doc_id))
-                .cmp(&(Reverse(other.address.segment_ord), Reverse(other.address.doc_id)))
+            (
+                Reverse(self.address.segment_ord),
+                Reverse(self.address.doc_id),
+            )
+                .cmp(&(
+                    Reverse(other.address.segment_ord),
+                    Reverse(other.address.doc_id),
+                ))
         })
     }
 }
@@ -296,8 +302,7 @@ impl SegmentCollect {
             && at_most(f.max_width_mm, &self.width)
             && at_most(f.max_depth_mm, &self.depth)
             && at_most(f.max_height_mm, &self.height)
-            && f
-                .max_carbon_kg
+            && f.max_carbon_kg
                 .is_none_or(|m| self.carbon.first(doc).unwrap_or(f64::MAX) <= m)
     }
 
@@ -313,7 +318,11 @@ impl SegmentCollect {
             Some(budget) if budget > 0 && price > 0.0 => {
                 let ratio = price / budget as f32;
                 // Under budget: the closer the better; over budget falls off twice as fast.
-                if ratio <= 1.0 { ratio.sqrt() } else { (1.0 / ratio).powi(2) }
+                if ratio <= 1.0 {
+                    ratio.sqrt()
+                } else {
+                    (1.0 / ratio).powi(2)
+                }
             }
             _ => 0.0,
         };

@@ -148,9 +148,7 @@ pub struct Meta {
 }
 
 fn open_reader(index: &Index) -> tantivy::Result<IndexReader> {
-    index
-        .tokenizers()
-        .register(TOKENIZER, analyzer());
+    index.tokenizers().register(TOKENIZER, analyzer());
     index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)

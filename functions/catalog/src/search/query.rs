@@ -76,20 +76,32 @@ impl CatalogIndex {
                 for (field, boost) in [(f.name, 3.0), (f.text, 1.0)] {
                     let term = Term::from_field_text(field, word);
                     let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-                    options.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), boost))));
+                    options.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(exact), boost)),
+                    ));
                 }
                 let term = Term::from_field_text(f.text, word);
                 let distance = typo_distance(word);
                 if distance > 0 {
                     let fuzzy = FuzzyTermQuery::new(term.clone(), distance, true);
-                    options.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 0.3))));
+                    options.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(fuzzy), 0.3)),
+                    ));
                 }
                 if i + 1 == words.len() && word.chars().count() >= 2 {
                     let prefix = FuzzyTermQuery::new_prefix(term, 0, true);
-                    options.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), 0.2))));
+                    options.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(prefix), 0.2)),
+                    ));
                 }
                 let occur = if all { Occur::Must } else { Occur::Should };
-                (occur, Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
+                (
+                    occur,
+                    Box::new(BooleanQuery::new(options)) as Box<dyn Query>,
+                )
             })
             .collect();
         Box::new(BooleanQuery::new(clauses))
@@ -141,7 +153,10 @@ impl CatalogIndex {
         if words.is_empty() {
             return self.run(&AllQuery, collect(keep));
         }
-        let collected = self.run(self.text_query(&words, !search.any_word).as_ref(), collect(keep))?;
+        let collected = self.run(
+            self.text_query(&words, !search.any_word).as_ref(),
+            collect(keep),
+        )?;
         if collected.total > 0 || words.len() == 1 || search.any_word {
             return Ok(collected);
         }
@@ -161,7 +176,12 @@ impl CatalogIndex {
         self.page(collected, offset, limit)
     }
 
-    fn ranked_hits(&self, ranking: Arc<Ranking>, filters: &Filters, keep: usize) -> tantivy::Result<Collected> {
+    fn ranked_hits(
+        &self,
+        ranking: Arc<Ranking>,
+        filters: &Filters,
+        keep: usize,
+    ) -> tantivy::Result<Collected> {
         self.run(
             &AllQuery,
             Collect {
@@ -176,22 +196,28 @@ impl CatalogIndex {
 
     /// Runs `search`; `query_vector` is the embedding of its text for semantic and hybrid
     /// modes (text mode when absent).
-    pub fn search(&self, search: &Search, query_vector: Option<Vec<f32>>) -> tantivy::Result<Results> {
+    pub fn search(
+        &self,
+        search: &Search,
+        query_vector: Option<Vec<f32>>,
+    ) -> tantivy::Result<Results> {
         let keep = search.offset + search.limit + 1;
         let has_text = search.text.as_deref().is_some_and(|t| !t.trim().is_empty());
         let mode = match query_vector {
             Some(_) if has_text && search.order == Order::Relevance => search.mode,
             _ => Mode::Text,
         };
-        let similarity_only = |query| Arc::new(Ranking {
-            query,
-            similarity: 1.0,
-            price: 0.0,
-            brand: 0.0,
-            availability: 0.0,
-            budget_minor: None,
-            preferred_brands: Vec::new(),
-        });
+        let similarity_only = |query| {
+            Arc::new(Ranking {
+                query,
+                similarity: 1.0,
+                price: 0.0,
+                brand: 0.0,
+                availability: 0.0,
+                budget_minor: None,
+                preferred_brands: Vec::new(),
+            })
+        };
         match (mode, query_vector) {
             (Mode::Semantic, Some(query)) => {
                 let collected = self.ranked_hits(similarity_only(query), &search.filters, keep)?;

@@ -69,7 +69,8 @@ impl SearchService {
             last_check: Mutex::new(None),
             model_dir,
             embedder: OnceCell::new(),
-            work_dir: std::env::temp_dir().join(format!("roomwright-search-{}", std::process::id())),
+            work_dir: std::env::temp_dir()
+                .join(format!("roomwright-search-{}", std::process::id())),
         }
     }
 
@@ -265,7 +266,13 @@ impl SearchService {
         let embedder = self.embedder().await?;
         let (vectors, embedded) = tokio::task::spawn_blocking({
             let products = products.clone();
-            move || embed_all(&products, embedder.as_deref(), previous.as_ref().map(|p| p.vectors.as_ref()))
+            move || {
+                embed_all(
+                    &products,
+                    embedder.as_deref(),
+                    previous.as_ref().map(|p| p.vectors.as_ref()),
+                )
+            }
         })
         .await
         .map_err(ApiError::internal)?
@@ -304,7 +311,9 @@ impl SearchService {
             .bucket(&state.config.bucket_name)
             .key(MANIFEST_KEY)
             .content_type("application/json")
-            .body(ByteStream::from(serde_json::to_vec(&manifest).map_err(ApiError::internal)?))
+            .body(ByteStream::from(
+                serde_json::to_vec(&manifest).map_err(ApiError::internal)?,
+            ))
             .send()
             .await
             .map_err(|e| s3_error(aws_sdk_s3::error::DisplayErrorContext(e)))?;
@@ -342,7 +351,11 @@ pub fn embed_all(
         .collect();
     let same_model = previous.filter(|v| v.model.as_deref() == Some(embed::MODEL_NAME));
     let missing: Vec<usize> = (0..products.len())
-        .filter(|&i| same_model.and_then(|v| v.reusable(&products[i].id, texts[i].1)).is_none())
+        .filter(|&i| {
+            same_model
+                .and_then(|v| v.reusable(&products[i].id, texts[i].1))
+                .is_none()
+        })
         .collect();
     let mut computed = std::collections::HashMap::new();
     for chunk in missing.chunks(EMBED_BATCH) {
@@ -373,7 +386,8 @@ pub fn build(
     revision: u64,
 ) -> Result<(CatalogIndex, Vec<u8>), ApiError> {
     std::fs::create_dir_all(dir).map_err(ApiError::internal)?;
-    let index = CatalogIndex::build(dir, products, vectors, revision).map_err(ApiError::internal)?;
+    let index =
+        CatalogIndex::build(dir, products, vectors, revision).map_err(ApiError::internal)?;
     let bundle = index.bundle(dir).map_err(ApiError::internal)?;
     Ok((index, bundle))
 }

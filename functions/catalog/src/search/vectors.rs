@@ -74,11 +74,15 @@ impl Vectors {
     /// The stored vector of `id` if it was computed from text with this hash.
     pub fn reusable(&self, id: &str, text_hash: u64) -> Option<&[f32]> {
         let row = *self.rows.get(id)?;
-        (self.text_hashes[row] == text_hash).then(|| &self.data[row * self.dim..(row + 1) * self.dim])
+        (self.text_hashes[row] == text_hash)
+            .then(|| &self.data[row * self.dim..(row + 1) * self.dim])
     }
 
     /// Cosine similarity of every product to `query` (a unit vector), by id.
-    pub fn similarities<'a>(&'a self, query: &'a [f32]) -> impl Iterator<Item = (&'a str, f32)> + 'a {
+    pub fn similarities<'a>(
+        &'a self,
+        query: &'a [f32],
+    ) -> impl Iterator<Item = (&'a str, f32)> + 'a {
         self.ids.iter().enumerate().map(move |(row, id)| {
             let v = &self.data[row * self.dim..(row + 1) * self.dim];
             (id.as_str(), v.iter().zip(query).map(|(a, b)| a * b).sum())
@@ -107,17 +111,28 @@ impl Vectors {
             .get(..8)
             .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
             .ok_or("vectors: too short")?;
-        let header: Header = serde_json::from_slice(bytes.get(8..8 + length).ok_or("vectors: truncated header")?)
-            .map_err(|e| e.to_string())?;
+        let header: Header = serde_json::from_slice(
+            bytes
+                .get(8..8 + length)
+                .ok_or("vectors: truncated header")?,
+        )
+        .map_err(|e| e.to_string())?;
         let body = &bytes[8 + length..];
-        if body.len() != header.ids.len() * header.dim * 4 || header.ids.len() != header.text_hashes.len() {
+        if body.len() != header.ids.len() * header.dim * 4
+            || header.ids.len() != header.text_hashes.len()
+        {
             return Err("vectors: sizes disagree".into());
         }
         let data = body
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
             .collect();
-        let rows = header.ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
+        let rows = header
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i))
+            .collect();
         Ok(Self {
             model: header.model,
             dim: header.dim,
@@ -142,7 +157,10 @@ mod tests {
         assert_eq!(back.get("b"), Some(&[0.0, 1.0][..]));
         assert!(back.reusable("a", text_hash("oak desk")).is_some());
         assert!(back.reusable("a", text_hash("walnut desk")).is_none());
-        let best = back.similarities(&[0.6, 0.8]).max_by(|x, y| x.1.total_cmp(&y.1)).unwrap();
+        let best = back
+            .similarities(&[0.6, 0.8])
+            .max_by(|x, y| x.1.total_cmp(&y.1))
+            .unwrap();
         assert_eq!(best.0, "b");
         assert!(Vectors::from_bytes(&v.to_bytes()[..20]).is_err());
     }

@@ -52,17 +52,25 @@ pub struct Options {
 
 /// Where `make test` installed the embedding model.
 pub fn model_dir() -> std::path::PathBuf {
-    roomwright_devstack::embedding_model_dir().expect("the embedding model; run `make test` to install it")
+    roomwright_devstack::embedding_model_dir()
+        .expect("the embedding model; run `make test` to install it")
 }
 
 pub async fn app_with(options: Options) -> App {
     let stack = TestStack::new().await;
-    let auth = AuthContext::new(KeySource::Given(KeySet::generate().unwrap()), Role::Designer);
+    let auth = AuthContext::new(
+        KeySource::Given(KeySet::generate().unwrap()),
+        Role::Designer,
+    );
     let catalog = CatalogContext {
         search: Arc::new(SearchService::new(options.model.then(model_dir))),
         erp: Arc::new(ErpSettings {
             webhook_secret: Some(WEBHOOK_SECRET.into()),
-            events_queue_url: stack.provisioned.environment.get("ERP_EVENTS_QUEUE_URL").cloned(),
+            events_queue_url: stack
+                .provisioned
+                .environment
+                .get("ERP_EVENTS_QUEUE_URL")
+                .cloned(),
             client: options.erp,
         }),
     };
@@ -165,11 +173,16 @@ impl App {
                 &[],
                 Some((
                     "application/json",
-                    json!({"email": email, "password": PASSWORD}).to_string().into_bytes(),
+                    json!({"email": email, "password": PASSWORD})
+                        .to_string()
+                        .into_bytes(),
                 )),
             )
             .await;
-        (reply.body["access_token"].as_str().unwrap().to_string(), user.id)
+        (
+            reply.body["access_token"].as_str().unwrap().to_string(),
+            user.id,
+        )
     }
 
     pub async fn admin(&self) -> String {
@@ -177,7 +190,11 @@ impl App {
     }
 
     /// Imports `products` as JSON Lines; returns the report.
-    pub async fn import(&self, token: &str, products: &[roomwright_core::catalog::Product]) -> Value {
+    pub async fn import(
+        &self,
+        token: &str,
+        products: &[roomwright_core::catalog::Product],
+    ) -> Value {
         let mut body = Vec::new();
         for p in products {
             serde_json::to_writer(&mut body, &ProductInput::from(p)).unwrap();

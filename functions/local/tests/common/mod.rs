@@ -22,7 +22,11 @@ pub async fn spawn_app() -> (String, TestStack) {
             search: std::sync::Arc::new(roomwright_catalog::SearchService::new(None)),
             erp: std::sync::Arc::new(roomwright_catalog::erp::ErpSettings {
                 webhook_secret: Some("local-e2e-secret".into()),
-                events_queue_url: stack.provisioned.environment.get("ERP_EVENTS_QUEUE_URL").cloned(),
+                events_queue_url: stack
+                    .provisioned
+                    .environment
+                    .get("ERP_EVENTS_QUEUE_URL")
+                    .cloned(),
                 client: None,
             }),
         },
