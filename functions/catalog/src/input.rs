@@ -193,14 +193,14 @@ impl ProductInput {
                 );
             }
         }
-        if let Some(key) = &self.model_key {
-            if !key.starts_with(&own_prefix) || !key.ends_with(".glb") {
-                errors.add(
-                    at("model_key"),
-                    "foreign_key",
-                    format!("A .glb under {own_prefix}."),
-                );
-            }
+        if let Some(key) = &self.model_key
+            && (!key.starts_with(&own_prefix) || !key.ends_with(".glb"))
+        {
+            errors.add(
+                at("model_key"),
+                "foreign_key",
+                format!("A .glb under {own_prefix}."),
+            );
         }
         let s = &self.sustainability;
         if !(s.embodied_carbon_kg.is_finite() && s.embodied_carbon_kg >= 0.0) {
@@ -224,20 +224,15 @@ impl ProductInput {
                 "Cannot exceed on_hand.",
             );
         }
-        if let Some(date) = &self.stock.next_available {
-            if time::parse_rfc3339(date).is_none()
-                && ::time::Date::parse(
-                    date,
-                    ::time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .is_err()
-            {
-                errors.add(
-                    at("stock.next_available"),
-                    "invalid_date",
-                    "A date like 2026-12-01.",
-                );
-            }
+        if let Some(date) = &self.stock.next_available
+            && time::parse_rfc3339(date).is_none()
+            && !time::is_date(date)
+        {
+            errors.add(
+                at("stock.next_available"),
+                "invalid_date",
+                "A date like 2026-12-01.",
+            );
         }
         if !errors.is_empty() {
             return Err(errors);

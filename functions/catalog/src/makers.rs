@@ -177,7 +177,7 @@ impl MatchRequest {
         let mut errors = FieldErrors::new();
         check_capabilities(&self.capabilities, "capabilities", &mut errors);
         check_location(&self.site, "site", &mut errors);
-        if self.max_distance_km.is_some_and(|d| !(d > 0.0)) {
+        if self.max_distance_km.is_some_and(|d| d.is_nan() || d <= 0.0) {
             errors.add("max_distance_km", "out_of_range", "Greater than 0.");
         }
         if self.limit.is_some_and(|l| !(1..=50).contains(&l)) {

@@ -123,10 +123,10 @@ fn items(table: &Table, write: &Write<'_>) -> Result<Vec<TransactWriteItem>, Api
         put(table, write.product, write.expected)?,
         claim(table, write.product)?,
     ];
-    if let Some(old) = write.old_sku {
-        if !old.eq_ignore_ascii_case(&write.product.sku) {
-            items.push(release(table, old)?);
-        }
+    if let Some(old) = write.old_sku
+        && !old.eq_ignore_ascii_case(&write.product.sku)
+    {
+        items.push(release(table, old)?);
     }
     Ok(items)
 }

@@ -23,6 +23,11 @@ pub fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
+/// A calendar date such as `2026-12-01`.
+pub fn is_date(text: &str) -> bool {
+    time::Date::parse(text, format_description!("[year]-[month]-[day]")).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

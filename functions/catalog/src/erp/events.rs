@@ -103,13 +103,10 @@ impl ErpEvent {
                         "Cannot exceed on_hand.",
                     );
                 }
-                if e.next_available.as_deref().is_some_and(|d| {
-                    ::time::Date::parse(
-                        d,
-                        ::time::macros::format_description!("[year]-[month]-[day]"),
-                    )
-                    .is_err()
-                }) {
+                if e.next_available
+                    .as_deref()
+                    .is_some_and(|d| !time::is_date(d))
+                {
                     errors.add(
                         "data.next_available",
                         "invalid_date",

@@ -371,7 +371,7 @@ pub fn embed_all(
                 let v = same_model
                     .and_then(|prev| prev.reusable(&p.id, texts[i].1))
                     .expect("reusable vectors were checked above");
-                vectors.push(p.id.clone(), texts[i].1, &v.to_vec());
+                vectors.push(p.id.clone(), texts[i].1, v);
             }
         }
     }
