@@ -179,8 +179,17 @@ async fn uploads_are_presigned_for_allowed_types_and_sizes_only() {
     let key = ok.body["key"].as_str().unwrap();
     // S3 (unlike the local server) enforces what is signed: the type and the exact size.
     let url = ok.body["upload_url"].as_str().unwrap();
-    let signed = url.split("X-Amz-SignedHeaders=").nth(1).unwrap().split('&').next().unwrap();
-    assert!(signed.contains("content-type") && signed.contains("content-length"), "{signed}");
+    let signed = url
+        .split("X-Amz-SignedHeaders=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    assert!(
+        signed.contains("content-type") && signed.contains("content-length"),
+        "{signed}"
+    );
     assert!(key.starts_with(&format!("products/{id}/images/")) && key.ends_with(".png"));
     // The URL really uploads, with the signed type and size.
     let png = vec![0u8; 68];

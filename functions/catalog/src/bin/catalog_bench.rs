@@ -145,16 +145,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             index.search(search, None)?; // warm the page cache and code paths
         }
         let mut times = Vec::new();
+        let mut per_query = vec![Duration::ZERO; workload.len()];
         let mut hits = 0u64;
         for _ in 0..rounds {
-            for search in &workload {
+            for (i, search) in workload.iter().enumerate() {
                 let started = Instant::now();
                 let results = index.search(search, None)?;
-                times.push(started.elapsed());
+                let took = started.elapsed();
+                times.push(took);
+                per_query[i] = per_query[i].max(took);
                 hits += results.total;
             }
         }
         times.sort();
+        let slowest = (0..workload.len())
+            .max_by_key(|&i| per_query[i])
+            .unwrap_or(0);
         let mut semantic = Vec::new();
         let query = index.vectors.at(0).to_vec();
         for round in 0..rounds.max(5) {
@@ -193,6 +199,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "text_p99_ms": (percentile(&times, 0.99) * 1000.0).round() / 1000.0,
                 "text_max_ms": (percentile(&times, 1.0) * 1000.0).round() / 1000.0,
                 "mean_hits": hits / times.len() as u64,
+                "slowest_query": format!("{:?} {:?} {:?}", workload[slowest].text, workload[slowest].order, per_query[slowest]),
                 "semantic_rank_p50_ms": (percentile(&semantic, 0.5) * 1000.0).round() / 1000.0,
                 "semantic_rank_p99_ms": (percentile(&semantic, 0.99) * 1000.0).round() / 1000.0,
             })

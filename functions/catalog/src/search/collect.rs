@@ -36,6 +36,20 @@ pub struct Filters {
     pub exclude_ids: Vec<String>,
 }
 
+impl Filters {
+    /// Whether anything but the facet filters (category, brand, certification) narrows.
+    pub fn narrows_beyond_facets(&self) -> bool {
+        self.price_min.is_some()
+            || self.price_max.is_some()
+            || self.in_stock
+            || self.max_width_mm.is_some()
+            || self.max_depth_mm.is_some()
+            || self.max_height_mm.is_some()
+            || self.max_carbon_kg.is_some()
+            || !self.exclude_ids.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
     Relevance,
@@ -72,6 +86,24 @@ pub struct Collect {
     /// How many of the best to keep (offset + limit).
     pub keep: usize,
     pub scoring: Scoring,
+    /// Facets to count: `false` where the caller already knows the counts.
+    pub count: FacetSet,
+}
+
+/// One flag per facet.
+#[derive(Debug, Clone, Copy)]
+pub struct FacetSet {
+    pub brand: bool,
+    pub category: bool,
+    pub certification: bool,
+}
+
+impl FacetSet {
+    pub const ALL: Self = Self {
+        brand: true,
+        category: true,
+        certification: true,
+    };
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -154,22 +186,27 @@ fn matches(column: &Option<StrColumn>, wanted: &Option<Vec<u64>>, doc: DocId) ->
     }
 }
 
-fn count(column: &Option<StrColumn>, counts: &mut HashMap<u64, u64>, doc: DocId) {
+/// Facet counts by term ordinal: a dense array, as every doc increments one or more.
+fn counter(column: &Option<StrColumn>) -> Vec<u32> {
+    vec![0; column.as_ref().map_or(0, |c| c.num_terms())]
+}
+
+fn count(column: &Option<StrColumn>, counts: &mut [u32], doc: DocId) {
     if let Some(column) = column {
         for ord in column.term_ords(doc) {
-            *counts.entry(ord).or_default() += 1;
+            counts[ord as usize] += 1;
         }
     }
 }
 
-fn names(column: &Option<StrColumn>, counts: HashMap<u64, u64>) -> HashMap<String, u64> {
+fn names(column: &Option<StrColumn>, counts: Vec<u32>) -> HashMap<String, u64> {
     let mut out = HashMap::new();
     if let Some(column) = column {
         let mut name = String::new();
-        for (ord, n) in counts {
+        for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
             name.clear();
-            if column.ord_to_str(ord, &mut name).unwrap_or(false) {
-                out.insert(name.clone(), n);
+            if column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
+                out.insert(name.clone(), u64::from(n));
             }
         }
     }
@@ -202,9 +239,10 @@ pub struct SegmentCollect {
     preferred_brands: Vec<u64>,
     heap: BinaryHeap<Reverse<Hit>>,
     total: u64,
-    brands: HashMap<u64, u64>,
-    categories: HashMap<u64, u64>,
-    certifications: HashMap<u64, u64>,
+    counting: FacetSet,
+    brands: Vec<u32>,
+    categories: Vec<u32>,
+    certifications: Vec<u32>,
 }
 
 impl Collector for Collect {
@@ -230,6 +268,7 @@ impl Collector for Collect {
             }
             Scoring::Text => Vec::new(),
         };
+        let category_leaf = fast.str(name(self.fields.category_leaf))?;
         Ok(SegmentCollect {
             segment,
             filters: self.filters.clone(),
@@ -247,7 +286,10 @@ impl Collector for Collect {
             want_brand: wanted(&brand, &self.filters.brands)?,
             want_category: wanted(&category, &self.filters.categories)?,
             want_certification: wanted(&certification, &self.filters.certifications)?,
-            category_leaf: fast.str(name(self.fields.category_leaf))?,
+            brands: counter(&brand),
+            categories: counter(&category_leaf),
+            certifications: counter(&certification),
+            category_leaf,
             brand,
             category,
             certification,
@@ -256,9 +298,7 @@ impl Collector for Collect {
             preferred_brands,
             heap: BinaryHeap::with_capacity(self.keep + 1),
             total: 0,
-            brands: HashMap::new(),
-            categories: HashMap::new(),
-            certifications: HashMap::new(),
+            counting: self.count,
         })
     }
 
@@ -362,13 +402,14 @@ impl SegmentCollector for SegmentCollect {
         let brand_ok = matches(&self.brand, &self.want_brand, doc);
         let category_ok = matches(&self.category, &self.want_category, doc);
         let certification_ok = matches(&self.certification, &self.want_certification, doc);
-        if category_ok && certification_ok {
+        let counting = self.counting;
+        if counting.brand && category_ok && certification_ok {
             count(&self.brand, &mut self.brands, doc);
         }
-        if brand_ok && certification_ok {
+        if counting.category && brand_ok && certification_ok {
             count(&self.category_leaf, &mut self.categories, doc);
         }
-        if brand_ok && category_ok {
+        if counting.certification && brand_ok && category_ok {
             count(&self.certification, &mut self.certifications, doc);
         }
         if !(brand_ok && category_ok && certification_ok) {

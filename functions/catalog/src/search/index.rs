@@ -135,6 +135,8 @@ pub struct CatalogIndex {
     pub vectors: Arc<Vectors>,
     /// Where the index files are.
     pub dir: PathBuf,
+    /// Facet counts over the whole index, for searches that do not narrow them.
+    pub global_facets: super::collect::Collected,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -218,7 +220,9 @@ impl CatalogIndex {
             meta,
             vectors: Arc::new(vectors),
             dir: dir.to_path_buf(),
-        })
+            global_facets: Default::default(),
+        }
+        .with_global_facets()?)
     }
 
     /// The index files, metadata and vectors as one tar.
@@ -295,7 +299,16 @@ impl CatalogIndex {
             meta,
             vectors: Arc::new(vectors),
             dir: dir.to_path_buf(),
-        })
+            global_facets: Default::default(),
+        }
+        .with_global_facets()?)
+    }
+}
+
+impl CatalogIndex {
+    fn with_global_facets(mut self) -> tantivy::Result<Self> {
+        self.global_facets = self.count_all_facets()?;
+        Ok(self)
     }
 }
 

@@ -11,7 +11,7 @@ use tantivy::{
 };
 
 use super::{
-    collect::{Collect, Collected, Filters, Hit, Order, Ranking, Scoring},
+    collect::{Collect, Collected, FacetSet, Filters, Hit, Order, Ranking, Scoring},
     index::{CatalogIndex, analyse},
 };
 
@@ -142,17 +142,19 @@ impl CatalogIndex {
 
     fn text_hits(&self, search: &Search, keep: usize) -> tantivy::Result<Collected> {
         let filters = Arc::new(search.filters.clone());
-        let collect = |keep| Collect {
+        let collect = |keep, count| Collect {
             fields: self.fields,
             filters: filters.clone(),
             order: search.order,
             keep,
             scoring: Scoring::Text,
+            count,
         };
         let words = search.text.as_deref().map(analyse).unwrap_or_default();
         if words.is_empty() {
-            return self.run(&AllQuery, collect(keep));
+            return self.browse(&search.filters, keep, collect);
         }
+        let collect = |keep| collect(keep, FacetSet::ALL);
         let collected = self.run(
             self.text_query(&words, !search.any_word).as_ref(),
             collect(keep),
@@ -162,6 +164,83 @@ impl CatalogIndex {
         }
         // Nothing has every word: rank what has some of them rather than answer nothing.
         self.run(self.text_query(&words, false).as_ref(), collect(keep))
+    }
+
+    /// A search without words. Browsing by at most one facet is the common case and is
+    /// answered from the index's global facet counts: with no filter every facet is global; with
+    /// one facet filter only its matching documents are visited, and that facet's
+    /// (disjunctive) counts are the global ones.
+    fn browse(
+        &self,
+        filters: &Filters,
+        keep: usize,
+        collect: impl Fn(usize, FacetSet) -> Collect,
+    ) -> tantivy::Result<Collected> {
+        let f = &self.fields;
+        let facet_filters = [
+            (
+                !filters.categories.is_empty(),
+                f.category,
+                &filters.categories,
+            ),
+            (!filters.brands.is_empty(), f.brand, &filters.brands),
+            (
+                !filters.certifications.is_empty(),
+                f.certification,
+                &filters.certifications,
+            ),
+        ];
+        let active = facet_filters.iter().filter(|(on, ..)| *on).count();
+        if filters.narrows_beyond_facets() || active > 1 {
+            return self.run(&AllQuery, collect(keep, FacetSet::ALL));
+        }
+        let count = FacetSet {
+            category: filters.categories.is_empty() && active == 1,
+            brand: filters.brands.is_empty() && active == 1,
+            certification: filters.certifications.is_empty() && active == 1,
+        };
+        let query: Box<dyn Query> = match facet_filters.iter().find(|(on, ..)| *on) {
+            None => Box::new(AllQuery),
+            Some((_, field, values)) => Box::new(BooleanQuery::new(
+                values
+                    .iter()
+                    .map(|v| {
+                        let term = TermQuery::new(
+                            Term::from_field_text(*field, v),
+                            IndexRecordOption::Basic,
+                        );
+                        (Occur::Should, Box::new(term) as Box<dyn Query>)
+                    })
+                    .collect(),
+            )),
+        };
+        let mut collected = self.run(query.as_ref(), collect(keep, count))?;
+        let global = &self.global_facets;
+        if !count.brand {
+            collected.brands = global.brands.clone();
+        }
+        if !count.category {
+            collected.categories = global.categories.clone();
+        }
+        if !count.certification {
+            collected.certifications = global.certifications.clone();
+        }
+        Ok(collected)
+    }
+
+    /// Facet counts over every indexed product, computed once when the index is opened.
+    pub fn count_all_facets(&self) -> tantivy::Result<Collected> {
+        self.run(
+            &AllQuery,
+            Collect {
+                fields: self.fields,
+                filters: Arc::new(Filters::default()),
+                order: Order::Relevance,
+                keep: 0,
+                scoring: Scoring::Text,
+                count: FacetSet::ALL,
+            },
+        )
     }
 
     /// Products ranked by the formula over the embeddings, among those passing `filters`.
@@ -190,6 +269,7 @@ impl CatalogIndex {
                 order: Order::Relevance,
                 keep,
                 scoring: Scoring::Ranked(ranking, self.vectors.clone()),
+                count: FacetSet::ALL,
             },
         )
     }
