@@ -213,7 +213,7 @@ impl CatalogIndex {
             built_at: roomwright_core::time::rfc3339(roomwright_core::time::now()),
             embedding_model: vectors.model.clone(),
         };
-        Ok(Self {
+        Self {
             index,
             reader,
             fields,
@@ -222,7 +222,7 @@ impl CatalogIndex {
             dir: dir.to_path_buf(),
             global_facets: Default::default(),
         }
-        .with_global_facets()?)
+        .with_global_facets()
     }
 
     /// The index files, metadata and vectors as one tar.
