@@ -1,8 +1,5 @@
 //! Bulk import routes: a file in the request body, or a larger one uploaded to S3 first.
 
-use std::time::Duration;
-
-use aws_sdk_s3::presigning::PresigningConfig;
 use axum::{
     Json,
     body::Bytes,
@@ -17,10 +14,10 @@ use roomwright_core::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::products::{UPLOAD_TTL, presigned_put};
 use crate::import::{self, Format, ImportReport};
 
 const MAX_UPLOADED_BYTES: u64 = 20 * 1024 * 1024;
-const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
 
 fn format_of(content_type: &str) -> Option<Format> {
     match content_type.split(';').next().unwrap_or("").trim() {
@@ -167,23 +164,12 @@ pub async fn create_import_upload(
         )]));
     }
     let key = format!("imports/{}.{extension}", uuid::Uuid::now_v7().simple());
-    let presigned = state
-        .aws
-        .s3()
-        .await
-        .put_object()
-        .bucket(&state.config.bucket_name)
-        .key(&key)
-        .content_type(&request.content_type)
-        .content_length(request.size_bytes as i64)
-        .presigned(PresigningConfig::expires_in(UPLOAD_TTL).map_err(ApiError::internal)?)
-        .await
-        .map_err(|e| ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    let upload_url = presigned_put(&state, &key, &request.content_type, request.size_bytes).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportUploadTicket {
             source_key: key,
-            upload_url: presigned.uri().to_string(),
+            upload_url,
             method: "PUT",
             expires_in: UPLOAD_TTL.as_secs(),
         }),

@@ -209,7 +209,30 @@ pub struct UploadTicket {
     pub expires_in: u64,
 }
 
-const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
+pub(super) const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// A presigned PUT to `key` that S3 accepts only with this content type and exact size (both
+/// are signed headers).
+pub(super) async fn presigned_put(
+    state: &AppState,
+    key: &str,
+    content_type: &str,
+    size_bytes: u64,
+) -> Result<String, ApiError> {
+    let presigned = state
+        .aws
+        .s3()
+        .await
+        .put_object()
+        .bucket(&state.config.bucket_name)
+        .key(key)
+        .content_type(content_type)
+        .content_length(size_bytes as i64)
+        .presigned(PresigningConfig::expires_in(UPLOAD_TTL).map_err(ApiError::internal)?)
+        .await
+        .map_err(|e| ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    Ok(presigned.uri().to_string())
+}
 const MAX_IMAGE_BYTES: u64 = 10 * 1024 * 1024;
 const MAX_MODEL_BYTES: u64 = 50 * 1024 * 1024;
 
@@ -255,18 +278,7 @@ pub async fn create_upload(
         "products/{id}/{folder}/{}.{extension}",
         uuid::Uuid::now_v7().simple()
     );
-    let presigned = state
-        .aws
-        .s3()
-        .await
-        .put_object()
-        .bucket(&state.config.bucket_name)
-        .key(&key)
-        .content_type(&request.content_type)
-        .content_length(request.size_bytes as i64)
-        .presigned(PresigningConfig::expires_in(UPLOAD_TTL).map_err(ApiError::internal)?)
-        .await
-        .map_err(|e| ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    let upload_url = presigned_put(&state, &key, &request.content_type, request.size_bytes).await?;
     let headers = [
         ("content-type".to_string(), request.content_type.clone()),
         ("content-length".to_string(), request.size_bytes.to_string()),
@@ -276,7 +288,7 @@ pub async fn create_upload(
         StatusCode::CREATED,
         Json(UploadTicket {
             key,
-            upload_url: presigned.uri().to_string(),
+            upload_url,
             method: "PUT",
             headers,
             expires_in: UPLOAD_TTL.as_secs(),

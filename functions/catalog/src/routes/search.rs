@@ -82,6 +82,12 @@ pub struct SearchHit {
     pub score: f32,
 }
 
+impl From<(Product, f32)> for SearchHit {
+    fn from((product, score): (Product, f32)) -> Self {
+        Self { product, score }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResponse {
     pub items: Vec<SearchHit>,
@@ -255,11 +261,7 @@ fn counts(map: HashMap<String, u64>) -> Vec<FacetCount> {
 
 fn respond(results: Results, next: Option<String>, mode: Mode, revision: u64) -> SearchResponse {
     SearchResponse {
-        items: results
-            .items
-            .into_iter()
-            .map(|(product, score)| SearchHit { product, score })
-            .collect(),
+        items: results.items.into_iter().map(SearchHit::from).collect(),
         facets: Facets {
             category: counts(results.categories),
             brand: counts(results.brands),
@@ -466,11 +468,7 @@ pub async fn semantic_search(
         .ranked(&ranking, &filters, 0, limit)
         .map_err(ApiError::internal)?;
     Ok(Json(RankedResponse {
-        items: results
-            .items
-            .into_iter()
-            .map(|(product, score)| SearchHit { product, score })
-            .collect(),
+        items: results.items.into_iter().map(SearchHit::from).collect(),
         weights: AppliedWeights {
             similarity: weights.similarity,
             price: weights.price,
@@ -556,11 +554,7 @@ pub async fn similar_products(
     }
     .map_err(ApiError::internal)?;
     Ok(Json(RankedResponse {
-        items: results
-            .items
-            .into_iter()
-            .map(|(product, score)| SearchHit { product, score })
-            .collect(),
+        items: results.items.into_iter().map(SearchHit::from).collect(),
         weights,
     }))
 }
