@@ -2,7 +2,6 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use aws_sdk_s3::presigning::PresigningConfig;
 use axum::{
     Json,
     extract::{Path, State},
@@ -49,18 +48,9 @@ pub struct ExportResponse {
 }
 
 async fn download_url(state: &AppState, key: &str) -> Result<String, ApiError> {
-    let config = PresigningConfig::expires_in(URL_TTL).map_err(ApiError::internal)?;
-    let request = state
-        .aws
-        .s3()
+    roomwright_core::s3::presigned_get(&state.aws, &state.config.bucket_name, key, URL_TTL)
         .await
-        .get_object()
-        .bucket(&state.config.bucket_name)
-        .key(key)
-        .presigned(config)
-        .await
-        .map_err(|e| ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(e)))?;
-    Ok(request.uri().to_string())
+        .map_err(ApiError::internal)
 }
 
 /// Fetches the images the quote lines name; missing or oversized ones are skipped.

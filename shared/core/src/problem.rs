@@ -220,6 +220,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// The paths named so far, in order.
+    pub fn paths(&self) -> Vec<&str> {
+        self.0.iter().map(|e| e.path.as_str()).collect()
+    }
+
     /// `Ok(())` when nothing was added, else a 422 naming every field.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {

@@ -5,7 +5,7 @@ pub mod client;
 pub mod consumer;
 pub mod events;
 pub mod orders;
-pub mod signature;
+pub use roomwright_core::signature;
 
 use client::ErpClient;
 

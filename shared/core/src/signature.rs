@@ -1,4 +1,5 @@
-//! Webhook signatures: `X-Roomwright-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`
+//! Webhook signatures, for the webhooks we receive (ERP) and send (job completion):
+//! `X-Roomwright-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`
 //! with `X-Roomwright-Timestamp: <unix seconds>`. Signing the timestamp with the body stops a
 //! captured request from being replayed later; the comparison is constant-time.
 

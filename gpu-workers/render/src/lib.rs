@@ -1,0 +1,14 @@
+//! The render worker: turns a project (floor plan and placed furniture) into a scene and
+//! renders it with Blender Cycles, a production path tracer with a denoiser, on GPU in the
+//! container (OptiX, else CUDA) and on CPU elsewhere.
+//!
+//! - [`input`]: what clients ask for and the frozen input a job carries.
+//! - [`scene`]: the scene built from the input, checked for coplanar faces.
+//! - [`blender`]: the long-running Blender process and its line protocol.
+//! - [`job`]: one job from S3 input to S3 images, with progress in the job record.
+
+pub mod blender;
+pub mod input;
+pub mod job;
+pub mod sample;
+pub mod scene;
