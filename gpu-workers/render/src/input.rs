@@ -259,7 +259,10 @@ mod tests {
     #[test]
     fn defaults_to_720p_standard_png() {
         let r = request("{}");
-        assert_eq!((r.width, r.height, r.samples(), r.format), (1280, 720, 64, Format::Png));
+        assert_eq!(
+            (r.width, r.height, r.samples(), r.format),
+            (1280, 720, 64, Format::Png)
+        );
         assert_eq!(request(r#"{"quality": "high"}"#).samples(), 256);
         assert_eq!(request(r#"{"quality": "high", "samples": 8}"#).samples(), 8);
     }

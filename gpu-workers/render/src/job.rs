@@ -159,11 +159,17 @@ impl Worker {
             .ok_or_else(|| WorkerError::Input(format!("no job {job_id}")))?
             .value;
         if job.status.is_terminal() {
-            tracing::info!(job_id, status = job.status.as_str(), "job already finished; nothing to do");
+            tracing::info!(
+                job_id,
+                status = job.status.as_str(),
+                "job already finished; nothing to do"
+            );
             return Ok(timings);
         }
         let progress = Progress::start(self.table.clone(), job_id.to_string());
-        let result = self.render_input(job_id, &job.input_key, &progress, &mut timings).await;
+        let result = self
+            .render_input(job_id, &job.input_key, &progress, &mut timings)
+            .await;
         progress.stop();
         result?;
         timings.total_s = started.elapsed().as_secs_f64();
@@ -185,8 +191,9 @@ impl Worker {
             .await
             .map_err(transient)?
             .ok_or_else(|| WorkerError::Input(format!("the job's input {input_key} is gone")))?;
-        let input: RenderInput = serde_json::from_slice(&bytes)
-            .map_err(|e| WorkerError::Input(format!("the job's input is not a render input: {e}")))?;
+        let input: RenderInput = serde_json::from_slice(&bytes).map_err(|e| {
+            WorkerError::Input(format!("the job's input is not a render input: {e}"))
+        })?;
         let dir = self.work_dir.join(job_id);
         tokio::fs::create_dir_all(&dir)
             .await
@@ -253,7 +260,11 @@ impl Worker {
             timings.save_s += rendered.save_seconds;
 
             let phase = Instant::now();
-            let thumbnail_source = if settings.format == Format::Exr { &preview } else { &image };
+            let thumbnail_source = if settings.format == Format::Exr {
+                &preview
+            } else {
+                &image
+            };
             let thumbnail = thumbnail(thumbnail_source)?;
             let key_base = format!("{}camera-{camera}", jobs::output_prefix(job_id));
             let image_bytes = tokio::fs::read(&image)
@@ -324,7 +335,11 @@ impl Worker {
                         .map_err(|e| WorkerError::Transient(format!("writing a model: {e}")))?;
                     models.insert(item.product_id.clone(), path);
                 }
-                None => tracing::warn!(product = item.product_id, key, "model missing; using a stand-in"),
+                None => tracing::warn!(
+                    product = item.product_id,
+                    key,
+                    "model missing; using a stand-in"
+                ),
             }
         }
         Ok(models)

@@ -57,7 +57,12 @@ async fn run() -> Result<(), (i32, String)> {
         .run(&job_id)
         .await
         .map_err(|e| (e.exit_code(), e.to_string()))?;
-    tracing::info!(job_id, ?timings, overhead_s = timings.overhead_s(), "render job done");
+    tracing::info!(
+        job_id,
+        ?timings,
+        overhead_s = timings.overhead_s(),
+        "render job done"
+    );
     worker.blender.quit().await;
     Ok(())
 }

@@ -72,8 +72,22 @@ pub fn office() -> RenderInput {
         },
         items: vec![
             item("desk", "Desks/Fixed desks", [1600, 800, 740], 3.0, 2.8, 0.0),
-            item("chair", "Seating/Task chairs", [680, 680, 1100], 3.0, 2.0, 0.0),
-            item("cabinet", "Storage/Cabinets", [800, 450, 1950], 5.5, 2.0, 90.0),
+            item(
+                "chair",
+                "Seating/Task chairs",
+                [680, 680, 1100],
+                3.0,
+                2.0,
+                0.0,
+            ),
+            item(
+                "cabinet",
+                "Storage/Cabinets",
+                [800, 450, 1950],
+                5.5,
+                2.0,
+                90.0,
+            ),
         ],
         cameras: vec![],
         settings: RenderSettings {
@@ -86,4 +100,3 @@ pub fn office() -> RenderInput {
         },
     }
 }
-

@@ -9,7 +9,10 @@ use roomwright_render::{
 };
 
 fn out_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("roomwright-render-test-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "roomwright-render-test-{name}-{}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -60,16 +63,21 @@ async fn renders_the_sample_office_with_plausible_pixels_and_reuses_the_process(
         .map(|p| 0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2]))
         .collect();
     let mean = luminance.iter().sum::<f64>() / luminance.len() as f64;
-    let spread = (luminance.iter().map(|l| (l - mean).powi(2)).sum::<f64>()
-        / luminance.len() as f64)
-        .sqrt();
+    let spread =
+        (luminance.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / luminance.len() as f64).sqrt();
     // A lit room: neither black nor blown out, with visible structure (walls, floor, furniture).
     assert!((25.0..230.0).contains(&mean), "mean luminance {mean}");
     assert!(spread > 8.0, "the image is nearly flat: spread {spread}");
     let black = luminance.iter().filter(|l| **l < 3.0).count();
-    assert!(black * 20 < luminance.len(), "{black} black pixels: broken geometry or lights");
+    assert!(
+        black * 20 < luminance.len(),
+        "{black} black pixels: broken geometry or lights"
+    );
     let warm = image.pixels().filter(|p| p[0] > p[2] + 10).count();
-    assert!(warm > 0, "no warm pixels: the oak furniture and floor are missing");
+    assert!(
+        warm > 0,
+        "no warm pixels: the oak furniture and floor are missing"
+    );
 
     // The same process renders again; the same seed gives the same picture.
     let second = dir.join("second.png");

@@ -85,6 +85,14 @@ impl ApiError {
         }))
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    pub fn code(&self) -> &str {
+        &self.0.code
+    }
+
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.0.detail = Some(detail.into());
         self

@@ -2,17 +2,31 @@
 
 use std::time::Duration;
 
-use aws_sdk_s3::{error::DisplayErrorContext, presigning::PresigningConfig, primitives::ByteStream};
+use aws_sdk_s3::{
+    error::DisplayErrorContext, presigning::PresigningConfig, primitives::ByteStream,
+};
 
 use crate::aws::Aws;
 
 /// An object's bytes; `Ok(None)` when there is no such key.
 pub async fn get_bytes(aws: &Aws, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
-    let result = aws.s3().await.get_object().bucket(bucket).key(key).send().await;
+    let result = aws
+        .s3()
+        .await
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await;
     let object = match result {
         Ok(object) => object,
         Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
-        Err(e) => return Err(format!("reading s3://{bucket}/{key}: {}", DisplayErrorContext(e))),
+        Err(e) => {
+            return Err(format!(
+                "reading s3://{bucket}/{key}: {}",
+                DisplayErrorContext(e)
+            ));
+        }
     };
     let bytes = object
         .body

@@ -4,6 +4,7 @@
 //! The local runner and every integration test go through here, so both exercise the same SDK
 //! code paths as Lambda does, against resources provisioned from the same template.
 
+mod batch;
 pub mod moto;
 pub mod provision;
 pub mod stack;

@@ -16,7 +16,10 @@ use roomwright_core::aws::Aws;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::template::{Resource, Template, scalar};
+use crate::{
+    batch,
+    template::{Resource, Template, scalar},
+};
 
 pub const ACCOUNT_ID: &str = "123456789012";
 
@@ -48,6 +51,11 @@ pub enum Physical {
         url: String,
         arn: String,
     },
+    /// A Batch compute environment, job queue or job definition (`!Ref` is its ARN).
+    Batch {
+        name: String,
+        arn: String,
+    },
 }
 
 impl Physical {
@@ -56,6 +64,7 @@ impl Physical {
         match self {
             Physical::Table { name, .. } | Physical::Bucket { name } => name,
             Physical::Queue { url, .. } => url,
+            Physical::Batch { arn, .. } => arn,
         }
     }
 
@@ -228,7 +237,14 @@ fn references(value: &Value, into: &mut BTreeSet<String>) {
     }
 }
 
-const PROVISIONED_KINDS: [&str; 3] = ["AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue"];
+const PROVISIONED_KINDS: [&str; 6] = [
+    "AWS::DynamoDB::Table",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::Batch::ComputeEnvironment",
+    "AWS::Batch::JobQueue",
+    "AWS::Batch::JobDefinition",
+];
 
 /// Creates every table, bucket and queue of `template` with names starting `stack_name`, and
 /// resolves the functions' environment.
@@ -260,11 +276,14 @@ pub async fn provision(
         for resource in pending {
             let mut needs = BTreeSet::new();
             references(&resource.properties, &mut needs);
+            // References to what is not provisioned locally (IAM roles, say) are not waited for.
             let ready = needs.iter().all(|id| {
                 resources.contains_key(id)
                     || parameters.contains_key(id)
                     || id.starts_with("AWS::")
-                    || !template.resources.iter().any(|r| &r.logical_id == id)
+                    || !template.resources.iter().any(|r| {
+                        &r.logical_id == id && PROVISIONED_KINDS.contains(&r.kind.as_str())
+                    })
             });
             if !ready {
                 waiting.push(resource);
@@ -359,6 +378,44 @@ async fn create(
         "AWS::SQS::Queue" => create_queue(aws, &name, props, resolver)
             .await
             .map_err(fail),
+        "AWS::Batch::ComputeEnvironment" => batch::create_compute_environment(aws, &name)
+            .await
+            .map(|arn| Physical::Batch { name, arn })
+            .map_err(fail),
+        "AWS::Batch::JobQueue" => {
+            let environments = props["ComputeEnvironmentOrder"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|o| resolver.resolve(&o["ComputeEnvironment"]))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>();
+            batch::create_job_queue(aws, &name, props, &environments)
+                .await
+                .map(|arn| Physical::Batch { name, arn })
+                .map_err(fail)
+        }
+        "AWS::Batch::JobDefinition" => {
+            let container = &props["ContainerProperties"];
+            let image = resolver
+                .resolve(&container["Image"])?
+                .unwrap_or_else(|| "local".to_string());
+            let mut environment = Vec::new();
+            for variable in container["Environment"].as_array().into_iter().flatten() {
+                if let (Some(key), Some(value)) = (
+                    variable["Name"].as_str(),
+                    resolver.resolve(&variable["Value"])?,
+                ) {
+                    environment.push((key.to_string(), value));
+                }
+            }
+            batch::register_job_definition(aws, &name, props, &image, &environment)
+                .await
+                .map(|arn| Physical::Batch { name, arn })
+                .map_err(fail)
+        }
         other => Err(fail(format!("{other} is not provisioned locally"))),
     }
 }

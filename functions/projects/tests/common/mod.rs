@@ -1,5 +1,6 @@
-//! Shared by the projects tests: the auth and projects routers over one stack, users of each
-//! role signed in, catalog products written as the catalog function stores them.
+//! Shared by the projects tests (and the jobs tests, which include this file): the auth and
+//! projects routers over one stack, users of each role signed in, catalog products written as
+//! the catalog function stores them.
 
 #![allow(dead_code)]
 
@@ -39,6 +40,11 @@ impl Reply {
 }
 
 pub async fn app() -> App {
+    app_with(OpenApiRouter::new()).await
+}
+
+/// The auth, projects and exports routers plus `extra` (another function's routes).
+pub async fn app_with(extra: OpenApiRouter<roomwright_core::AppState>) -> App {
     let stack = TestStack::new().await;
     let context = AuthContext::new(
         KeySource::Given(KeySet::generate().unwrap()),
@@ -48,6 +54,7 @@ pub async fn app() -> App {
         .merge(roomwright_auth::routes(context))
         .merge(roomwright_projects::routes())
         .merge(roomwright_exports::routes())
+        .merge(extra)
         .split_for_parts();
     App {
         router: finish(router.with_state(stack.state.clone())),
@@ -64,20 +71,29 @@ impl App {
         if_match: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
+        let headers: Vec<(&str, &str)> =
+            if_match.map(|tag| ("if-match", tag)).into_iter().collect();
+        self.send_with(method, path, token, &headers, body).await
+    }
+
+    /// A request with extra headers (`Idempotency-Key`, say).
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
-            .header("authorization", format!("Bearer {token}"));
-        if let Some(tag) = if_match {
-            request = request.header("if-match", tag);
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
-        let body = match body {
-            Some(json) => {
-                request = request.header("content-type", "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
+        let body = body.map_or_else(Body::empty, |json| Body::from(json.to_string()));
         let response = self
             .router
             .clone()

@@ -30,7 +30,9 @@ pub fn shape_of(item: &SceneItem) -> Shape {
         Shape::Chair
     } else if has(&["desk", "table", "workstation"]) {
         Shape::Table
-    } else if has(&["storage", "cabinet", "shelf", "shelv", "locker", "pedestal", "bookcase"]) {
+    } else if has(&[
+        "storage", "cabinet", "shelf", "shelv", "locker", "pedestal", "bookcase",
+    ]) {
         Shape::Storage
     } else if has(&["screen", "partition", "divider", "panel", "acoustic"]) {
         Shape::Screen
@@ -77,7 +79,10 @@ pub fn stand_in(item: &SceneItem, finish_material: &str) -> Vec<Solid> {
             let leg = 0.05f64.min(w / 6.0).min(d / 6.0);
             let (lx, ly) = (w / 2.0 - leg, d / 2.0 - leg);
             let mut parts = vec![part("top", finish, 0.0, 0.0, w, d, top - slab, top)];
-            for (i, (sx, sy)) in [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)].iter().enumerate() {
+            for (i, (sx, sy)) in [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
+                .iter()
+                .enumerate()
+            {
                 parts.push(part(
                     &format!("leg{i}"),
                     FRAME_MATERIAL,
@@ -96,10 +101,46 @@ pub fn stand_in(item: &SceneItem, finish_material: &str) -> Vec<Solid> {
             let back_depth = (d * 0.1).max(0.04);
             vec![
                 // A star base as two crossed bars.
-                part("base-x", FRAME_MATERIAL, 0.0, 0.0, w * 0.85, 0.05, 0.0, 0.04),
-                part("base-y", FRAME_MATERIAL, 0.0, 0.0, 0.05, d * 0.85, 0.0, 0.04),
-                part("column", FRAME_MATERIAL, 0.0, 0.0, 0.06, 0.06, 0.04, seat_z - 0.06),
-                part("seat", finish, 0.0, 0.02, w * 0.75, d * 0.7, seat_z - 0.06, seat_z),
+                part(
+                    "base-x",
+                    FRAME_MATERIAL,
+                    0.0,
+                    0.0,
+                    w * 0.85,
+                    0.05,
+                    0.0,
+                    0.04,
+                ),
+                part(
+                    "base-y",
+                    FRAME_MATERIAL,
+                    0.0,
+                    0.0,
+                    0.05,
+                    d * 0.85,
+                    0.0,
+                    0.04,
+                ),
+                part(
+                    "column",
+                    FRAME_MATERIAL,
+                    0.0,
+                    0.0,
+                    0.06,
+                    0.06,
+                    0.04,
+                    seat_z - 0.06,
+                ),
+                part(
+                    "seat",
+                    finish,
+                    0.0,
+                    0.02,
+                    w * 0.75,
+                    d * 0.7,
+                    seat_z - 0.06,
+                    seat_z,
+                ),
                 part(
                     "back",
                     finish,
@@ -117,24 +158,96 @@ pub fn stand_in(item: &SceneItem, finish_material: &str) -> Vec<Solid> {
             let back = (d * 0.22).clamp(0.1, 0.25);
             let seat_z = (h * 0.55).min(0.45);
             vec![
-                part("plinth", FRAME_MATERIAL, 0.0, 0.0, w - 0.04, d - 0.04, 0.0, 0.08),
-                part("seat", finish, 0.0, back / 2.0, w - 2.0 * arm, d - back, 0.08, seat_z),
+                part(
+                    "plinth",
+                    FRAME_MATERIAL,
+                    0.0,
+                    0.0,
+                    w - 0.04,
+                    d - 0.04,
+                    0.0,
+                    0.08,
+                ),
+                part(
+                    "seat",
+                    finish,
+                    0.0,
+                    back / 2.0,
+                    w - 2.0 * arm,
+                    d - back,
+                    0.08,
+                    seat_z,
+                ),
                 part("back", finish, 0.0, -d / 2.0 + back / 2.0, w, back, 0.08, h),
-                part("arm-l", finish, -w / 2.0 + arm / 2.0, back / 2.0, arm, d - back, 0.08, seat_z + 0.2),
-                part("arm-r", finish, w / 2.0 - arm / 2.0, back / 2.0, arm, d - back, 0.08, seat_z + 0.2),
+                part(
+                    "arm-l",
+                    finish,
+                    -w / 2.0 + arm / 2.0,
+                    back / 2.0,
+                    arm,
+                    d - back,
+                    0.08,
+                    seat_z + 0.2,
+                ),
+                part(
+                    "arm-r",
+                    finish,
+                    w / 2.0 - arm / 2.0,
+                    back / 2.0,
+                    arm,
+                    d - back,
+                    0.08,
+                    seat_z + 0.2,
+                ),
             ]
         }
         Shape::Storage => vec![
-            part("plinth", FRAME_MATERIAL, 0.0, 0.0, w - 0.04, d - 0.04, 0.0, 0.06),
+            part(
+                "plinth",
+                FRAME_MATERIAL,
+                0.0,
+                0.0,
+                w - 0.04,
+                d - 0.04,
+                0.0,
+                0.06,
+            ),
             part("body", finish, 0.0, 0.0, w, d, 0.06, h),
         ],
         Shape::Screen => vec![
             part("panel", finish, 0.0, 0.0, w, d.min(0.06), 0.05, h),
-            part("foot-l", FRAME_MATERIAL, -w / 2.0 + 0.1, 0.0, 0.06, d.max(0.3), 0.0, 0.05),
-            part("foot-r", FRAME_MATERIAL, w / 2.0 - 0.1, 0.0, 0.06, d.max(0.3), 0.0, 0.05),
+            part(
+                "foot-l",
+                FRAME_MATERIAL,
+                -w / 2.0 + 0.1,
+                0.0,
+                0.06,
+                d.max(0.3),
+                0.0,
+                0.05,
+            ),
+            part(
+                "foot-r",
+                FRAME_MATERIAL,
+                w / 2.0 - 0.1,
+                0.0,
+                0.06,
+                d.max(0.3),
+                0.0,
+                0.05,
+            ),
         ],
         Shape::Lamp => vec![
-            part("base", FRAME_MATERIAL, 0.0, 0.0, w * 0.6, d * 0.6, 0.0, 0.03),
+            part(
+                "base",
+                FRAME_MATERIAL,
+                0.0,
+                0.0,
+                w * 0.6,
+                d * 0.6,
+                0.0,
+                0.03,
+            ),
             part("pole", FRAME_MATERIAL, 0.0, 0.0, 0.03, 0.03, 0.03, h * 0.8),
             part("shade", finish, 0.0, 0.0, w, d, h * 0.8, h),
         ],
@@ -168,10 +281,22 @@ mod tests {
 
     #[test]
     fn shapes_follow_the_category() {
-        assert_eq!(shape_of(&item("Desks/Fixed desks", "Linea", [1, 1, 1])), Shape::Table);
-        assert_eq!(shape_of(&item("Seating/Task chairs", "Arca", [1, 1, 1])), Shape::Chair);
-        assert_eq!(shape_of(&item("Seating/Sofas", "Nook", [1, 1, 1])), Shape::Sofa);
-        assert_eq!(shape_of(&item("Storage/Cabinets", "Pillar", [1, 1, 1])), Shape::Storage);
+        assert_eq!(
+            shape_of(&item("Desks/Fixed desks", "Linea", [1, 1, 1])),
+            Shape::Table
+        );
+        assert_eq!(
+            shape_of(&item("Seating/Task chairs", "Arca", [1, 1, 1])),
+            Shape::Chair
+        );
+        assert_eq!(
+            shape_of(&item("Seating/Sofas", "Nook", [1, 1, 1])),
+            Shape::Sofa
+        );
+        assert_eq!(
+            shape_of(&item("Storage/Cabinets", "Pillar", [1, 1, 1])),
+            Shape::Storage
+        );
         assert_eq!(shape_of(&item("Plants", "Fern", [1, 1, 1])), Shape::Block);
     }
 
@@ -187,7 +312,10 @@ mod tests {
             - ys.iter().cloned().fold(f64::INFINITY, f64::min);
         assert!((span - 1.6).abs() < 1e-9, "{span}");
         let adjustable = item("Desks/Height-adjustable desks", "Lift", [1400, 700, 1250]);
-        let top = stand_in(&adjustable, "f").into_iter().map(|p| p.top).fold(0.0, f64::max);
+        let top = stand_in(&adjustable, "f")
+            .into_iter()
+            .map(|p| p.top)
+            .fold(0.0, f64::max);
         assert!((top - SEATED_DESK_M).abs() < 1e-9);
     }
 }

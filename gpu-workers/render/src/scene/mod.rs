@@ -117,7 +117,9 @@ pub enum SceneError {
     NoRooms,
     #[error("camera {index} names room {room}, which is not on the floor plan")]
     UnknownRoom { index: usize, room: String },
-    #[error("{0} pairs of visible faces stay in one plane after correction (they would render black)")]
+    #[error(
+        "{0} pairs of visible faces stay in one plane after correction (they would render black)"
+    )]
     Coplanar(usize),
 }
 
@@ -147,7 +149,10 @@ pub fn build(
     solids.push(room::ceiling(plan));
     let mut imports = Vec::new();
     for item in &input.items {
-        let finish = item.finish.clone().or_else(|| item.materials.first().cloned());
+        let finish = item
+            .finish
+            .clone()
+            .or_else(|| item.materials.first().cloned());
         let finish_name = finish.as_deref().map(palette::finish_material_name);
         if let (Some(name), Some(finish)) = (&finish_name, &finish) {
             materials
@@ -225,8 +230,8 @@ fn cameras(input: &RenderInput) -> Result<Vec<CameraSpec>, SceneError> {
                 }),
                 (room, _, _) => {
                     let room = room.clone().unwrap_or_default();
-                    let mut camera = room_camera(input, &room)
-                        .ok_or(SceneError::UnknownRoom { index, room })?;
+                    let mut camera =
+                        room_camera(input, &room).ok_or(SceneError::UnknownRoom { index, room })?;
                     camera.lens_mm = lens(c);
                     Ok(camera)
                 }
@@ -246,7 +251,9 @@ fn cameras(input: &RenderInput) -> Result<Vec<CameraSpec>, SceneError> {
             .iter()
             .max_by(|a, b| {
                 use geo::Area;
-                a.shape().unsigned_area().total_cmp(&b.shape().unsigned_area())
+                a.shape()
+                    .unsigned_area()
+                    .total_cmp(&b.shape().unsigned_area())
             })
             .map(|r| r.id.as_str());
         furnished.extend(largest);
@@ -344,7 +351,11 @@ fn sun_direction(plan: &FloorPlan) -> [f64; 3] {
         [(x0 + x1) / 2.0, (y0 + y1) / 2.0]
     };
     let mut area_by_wall: BTreeMap<&str, f64> = BTreeMap::new();
-    for o in plan.openings.iter().filter(|o| o.kind == OpeningKind::Window) {
+    for o in plan
+        .openings
+        .iter()
+        .filter(|o| o.kind == OpeningKind::Window)
+    {
         *area_by_wall.entry(o.wall_id.as_str()).or_default() += o.width_m * o.height_m;
     }
     let wall = area_by_wall
@@ -362,7 +373,10 @@ fn sun_direction(plan: &FloorPlan) -> [f64; 3] {
                 normal = [-normal[0], -normal[1]];
             }
             // Slightly across the wall, so the patches of sun fall at an angle.
-            [normal[0] * 0.94 + normal[1] * 0.34, normal[1] * 0.94 - normal[0] * 0.34]
+            [
+                normal[0] * 0.94 + normal[1] * 0.34,
+                normal[1] * 0.94 - normal[0] * 0.34,
+            ]
         }
         None => [0.7, 0.7],
     };
@@ -391,13 +405,21 @@ mod tests {
         // conflict it could not fix would have failed the build).
         assert!(stats.coplanar_fixes > 0);
         assert!(scene.materials.contains_key("finish-oak"));
-        assert!(scene.meshes.iter().all(|m| scene.materials.contains_key(&m.material)));
+        assert!(
+            scene
+                .meshes
+                .iter()
+                .all(|m| scene.materials.contains_key(&m.material))
+        );
         // 24 m² of office: three ceiling panels and the sun.
         assert_eq!(scene.lights.len(), 4);
         let LightSpec::Sun { direction, .. } = scene.lights.last().unwrap() else {
             panic!("the sun comes last");
         };
-        assert!(direction[1] < 0.0, "the window is in the north wall: sun shines south");
+        assert!(
+            direction[1] < 0.0,
+            "the window is in the north wall: sun shines south"
+        );
     }
 
     #[test]

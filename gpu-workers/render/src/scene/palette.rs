@@ -52,13 +52,14 @@ const KNOWN: &[(&str, [f64; 3], f64, f64)] = &[
 /// The material of a finish name.
 pub fn finish(name: &str) -> MaterialSpec {
     let lower = name.to_lowercase();
-    if let Some((_, rgb, roughness, metallic)) = KNOWN.iter().find(|(key, ..)| lower.contains(key)) {
+    if let Some((_, rgb, roughness, metallic)) = KNOWN.iter().find(|(key, ..)| lower.contains(key))
+    {
         return spec(*rgb, *roughness, *metallic);
     }
     // FNV-1a of the name picks a hue; saturation and value stay muted like real upholstery.
-    let hash = lower
-        .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    let hash = lower.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    });
     let hue = (hash % 360) as f64;
     spec(hsv(hue, 0.35, 0.45), 0.7, 0.0)
 }
@@ -80,7 +81,10 @@ fn hsv(hue: f64, saturation: f64, value: f64) -> [f64; 3] {
 
 /// The name a finish's material goes by in the scene.
 pub fn finish_material_name(name: &str) -> String {
-    format!("finish-{}", name.to_lowercase().replace(char::is_whitespace, "-"))
+    format!(
+        "finish-{}",
+        name.to_lowercase().replace(char::is_whitespace, "-")
+    )
 }
 
 /// The shell's materials and the frame material of stand-ins.
@@ -92,7 +96,10 @@ pub fn shell() -> BTreeMap<String, MaterialSpec> {
         ("floor-carpet", spec([0.18, 0.19, 0.21], 1.0, 0.0)),
         ("floor-tile", spec([0.55, 0.55, 0.52], 0.25, 0.0)),
         ("floor-concrete", spec([0.40, 0.40, 0.38], 0.7, 0.0)),
-        (super::furniture::FRAME_MATERIAL, spec([0.04, 0.04, 0.045], 0.35, 0.6)),
+        (
+            super::furniture::FRAME_MATERIAL,
+            spec([0.04, 0.04, 0.045], 0.35, 0.6),
+        ),
     ]
     .into_iter()
     .map(|(name, spec)| (name.to_string(), spec))

@@ -82,13 +82,27 @@ pub fn wall_pieces(wall: &Wall, openings: &[&Opening]) -> Vec<Solid> {
     for (i, (from, to, sill, head)) in holes.into_iter().enumerate() {
         let from = from.max(at);
         if from > at + 1e-6 {
-            solids.push(piece(wall, format!("wall-{}-{i}", wall.id), at, from, 0.0, wall.height_m));
+            solids.push(piece(
+                wall,
+                format!("wall-{}-{i}", wall.id),
+                at,
+                from,
+                0.0,
+                wall.height_m,
+            ));
         }
         if to <= from {
             continue;
         }
         if sill > 1e-6 {
-            solids.push(piece(wall, format!("wall-{}-{i}-below", wall.id), from, to, 0.0, sill));
+            solids.push(piece(
+                wall,
+                format!("wall-{}-{i}-below", wall.id),
+                from,
+                to,
+                0.0,
+                sill,
+            ));
         }
         if head < wall.height_m - 1e-6 {
             solids.push(piece(
@@ -103,7 +117,14 @@ pub fn wall_pieces(wall: &Wall, openings: &[&Opening]) -> Vec<Solid> {
         at = to;
     }
     if end > at + 1e-6 {
-        solids.push(piece(wall, format!("wall-{}-end", wall.id), at, end, 0.0, wall.height_m));
+        solids.push(piece(
+            wall,
+            format!("wall-{}-end", wall.id),
+            at,
+            end,
+            0.0,
+            wall.height_m,
+        ));
     }
     solids
 }
@@ -134,7 +155,12 @@ pub fn ceiling_height(plan: &FloorPlan) -> f64 {
 
 /// Plan extent of rooms and walls: `[min x, min y, max x, max y]`.
 pub fn extent(plan: &FloorPlan) -> [f64; 4] {
-    let mut e = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut e = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     let mut add = |[x, y]: [f64; 2], margin: f64| {
         e = [
             e[0].min(x - margin),
@@ -222,7 +248,10 @@ mod tests {
             height_m: 2.1,
             sill_m: 0.0,
         };
-        let names: Vec<String> = wall_pieces(&wall(), &[&door]).into_iter().map(|s| s.name).collect();
+        let names: Vec<String> = wall_pieces(&wall(), &[&door])
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
         assert_eq!(names, ["wall-w-0", "wall-w-0-above", "wall-w-end"]);
     }
 }

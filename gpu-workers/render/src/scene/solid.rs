@@ -166,7 +166,13 @@ fn footprints_overlap(a: &Solid, b: &Solid) -> bool {
 fn side_frame((p, q): ([f64; 2], [f64; 2])) -> Option<([f64; 2], [f64; 2], f64)> {
     let (dx, dy) = (q[0] - p[0], q[1] - p[1]);
     let length = (dx * dx + dy * dy).sqrt();
-    (length > 1e-9).then(|| ([dy / length, -dx / length], [dx / length, dy / length], length))
+    (length > 1e-9).then(|| {
+        (
+            [dy / length, -dx / length],
+            [dx / length, dy / length],
+            length,
+        )
+    })
 }
 
 fn sides_conflict(a: ([f64; 2], [f64; 2]), b: ([f64; 2], [f64; 2])) -> bool {

@@ -39,6 +39,8 @@ impl Role {
                 ProjectsDelete,
                 ProductsRead,
                 EstimatesCreate,
+                JobsRead,
+                RendersCreate,
             ],
             Role::SalesRep => &[
                 ProjectsRead,
@@ -46,8 +48,11 @@ impl Role {
                 ProductsRead,
                 EstimatesCreate,
                 OrdersCreate,
+                JobsRead,
+                RendersCreate,
             ],
-            Role::Viewer => &[ProjectsRead, ProductsRead],
+            // Viewers follow jobs on projects they see but do not spend GPU time.
+            Role::Viewer => &[ProjectsRead, ProductsRead, JobsRead],
         }
     }
 
@@ -101,6 +106,8 @@ permissions! {
     OrdersCreate => "orders:create",
     UsersManage => "users:manage",
     AuditRead => "audit:read",
+    JobsRead => "jobs:read",
+    RendersCreate => "renders:create",
 }
 
 impl Permission {
@@ -119,7 +126,10 @@ mod tests {
         assert!(Permission::ALL.iter().all(|p| Role::Admin.has(*p)));
         assert!(Role::Designer.has(ProjectsDelete) && !Role::Designer.has(OrdersCreate));
         assert!(Role::SalesRep.has(OrdersCreate) && !Role::SalesRep.has(ProjectsDelete));
-        assert_eq!(Role::Viewer.permissions(), &[ProjectsRead, ProductsRead]);
+        assert_eq!(
+            Role::Viewer.permissions(),
+            &[ProjectsRead, ProductsRead, JobsRead]
+        );
         assert!(!Role::Designer.has(UsersManage) && !Role::SalesRep.has(AuditRead));
         for p in Permission::ALL {
             assert_eq!(Permission::parse(p.as_str()), Some(p));

@@ -30,7 +30,8 @@ const JOB_SK: &str = "JOB";
 
 fn keys(job: &Job) -> Keys {
     let sort = format!("{}#{}", job.created_at, job.id);
-    let keys = Keys::new(job_pk(&job.id), JOB_SK).gsi2(format!("USER#{}#JOBS", job.owner_id), &sort);
+    let keys =
+        Keys::new(job_pk(&job.id), JOB_SK).gsi2(format!("USER#{}#JOBS", job.owner_id), &sort);
     match &job.project_id {
         Some(project) => keys.gsi1(format!("PROJECT#{project}#JOBS"), sort),
         None => keys,
@@ -50,7 +51,9 @@ pub async fn create(table: &Table, job: &Job) -> Result<Created, ApiError> {
         Ok(_) => Ok(Created::New),
         Err(StoreError::ConditionFailed) => match get(table, &job.id).await? {
             Some(existing) => Ok(Created::Existing(Box::new(existing))),
-            None => Err(ApiError::internal("job vanished after a conflicting create")),
+            None => Err(ApiError::internal(
+                "job vanished after a conflicting create",
+            )),
         },
         Err(e) => Err(e.into()),
     }
@@ -106,7 +109,10 @@ impl Update {
             AttributeValue::S(time::rfc3339(time::now())),
         );
         Self {
-            set: vec!["updated_at = :now".into(), "#version = #version + :one".into()],
+            set: vec![
+                "updated_at = :now".into(),
+                "#version = #version + :one".into(),
+            ],
             condition: condition.to_string(),
             names,
             values,
@@ -251,15 +257,17 @@ pub async fn report_progress(
     percent: u8,
     stage: &str,
 ) -> Result<bool, ApiError> {
-    Ok(Update::not_terminal(" AND (attribute_not_exists(stage) OR stage <> :done)")
-        .value(":done", s(DONE_STAGE))
-        .set("progress_pct = :pct")
-        .value(":pct", n(percent.min(100)))
-        .set("stage = :stage")
-        .value(":stage", s(stage))
-        .run(table, id)
-        .await?
-        .is_some())
+    Ok(
+        Update::not_terminal(" AND (attribute_not_exists(stage) OR stage <> :done)")
+            .value(":done", s(DONE_STAGE))
+            .set("progress_pct = :pct")
+            .value(":pct", n(percent.min(100)))
+            .set("stage = :stage")
+            .value(":stage", s(stage))
+            .run(table, id)
+            .await?
+            .is_some(),
+    )
 }
 
 /// The worker's results.

@@ -1,0 +1,226 @@
+//! The dispatcher (SQS trigger on the jobs queue): submits each queued job to AWS Batch.
+//!
+//! At-least-once delivery means a message can arrive twice, even at the same time. The job
+//! moves from QUEUED to SUBMITTED by a conditional write after the Batch submit; the delivery
+//! that loses that race (or finds the job cancelled meanwhile) terminates the Batch job it
+//! just created, so one Batch job survives per job. Messages that fail are reported as batch
+//! item failures: SQS retries only those, and moves them to the dead-letter queue after the
+//! queue's maxReceiveCount.
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_sdk_batch::types::{ContainerOverrides, JobTimeout, KeyValuePair};
+use roomwright_core::{
+    AppState,
+    jobs::{JOB_ID_TAG, JOB_ID_VAR, Job, JobFailure, JobKind, JobMessage, JobStatus, store},
+};
+
+use crate::settings::BatchSettings;
+
+/// Shortest and longest attempt Batch allows a job before stopping it.
+const MIN_TIMEOUT_S: i32 = 15 * 60;
+const MAX_TIMEOUT_S: i32 = 4 * 3600;
+
+/// How long an attempt may take, from the work asked for. Renders: a GPU traces about
+/// 5 million samples a second on these scenes; twenty times that covers slow hosts, model
+/// downloads and the container start.
+pub fn attempt_timeout(job: &Job) -> i32 {
+    let number = |name: &str, default: u64| job.request[name].as_u64().unwrap_or(default);
+    let seconds = match job.kind {
+        JobKind::Render => {
+            let cameras = job.request["cameras"]
+                .as_array()
+                .map_or(1, |c| c.len().max(1)) as u64;
+            let work =
+                number("width", 1280) * number("height", 720) * number("samples", 64) * cameras;
+            300 + 20 * work / 5_000_000
+        }
+        JobKind::Vision | JobKind::Training => u64::from(MAX_TIMEOUT_S as u32),
+    };
+    (seconds.min(MAX_TIMEOUT_S as u64) as i32).max(MIN_TIMEOUT_S)
+}
+
+/// Handles one delivery of messages; the failed ones are returned for SQS to retry.
+pub async fn handle(
+    state: &AppState,
+    settings: &BatchSettings,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for record in event.records {
+        if let Err(reason) = dispatch(state, settings, &record).await {
+            tracing::warn!(message_id = ?record.message_id, %reason, "job message not dispatched; SQS will retry it");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = record.message_id.clone().unwrap_or_default();
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+async fn dispatch(
+    state: &AppState,
+    settings: &BatchSettings,
+    record: &SqsMessage,
+) -> Result<(), String> {
+    let body = record.body.as_deref().unwrap_or_default();
+    // A malformed message will never work: failing it sends it to the dead-letter queue.
+    let message: JobMessage =
+        serde_json::from_str(body).map_err(|e| format!("malformed job message: {e}"))?;
+    let table = state.table();
+    let Some(job) = store::get(&table, &message.job_id)
+        .await
+        .map_err(|e| format!("reading job: {e:?}"))?
+    else {
+        tracing::warn!(job_id = message.job_id, "no such job; message dropped");
+        return Ok(());
+    };
+    let job = job.value;
+    if job.status != JobStatus::Queued {
+        tracing::info!(
+            job_id = job.id,
+            status = job.status.as_str(),
+            "job already past the queue; duplicate message"
+        );
+        return Ok(());
+    }
+    let (Some(queue), Some(definition)) =
+        (settings.job_queue.as_deref(), settings.definition(job.kind))
+    else {
+        // The stack has no worker for this kind: the job can never run.
+        let failure = JobFailure {
+            code: "unsupported".into(),
+            message: format!("This deployment has no {} worker.", job.kind.as_str()),
+        };
+        store::apply_state(
+            &table,
+            &job.id,
+            &store::StateChange {
+                status: JobStatus::Failed,
+                finished_attempts: 0,
+                failure: Some(failure),
+            },
+        )
+        .await
+        .map_err(|e| format!("failing job: {e:?}"))?;
+        return Ok(());
+    };
+    let submitted = state
+        .aws
+        .batch()
+        .await
+        .submit_job()
+        .job_name(format!("{}-{}", job.kind.as_str(), job.id))
+        .job_queue(queue)
+        .job_definition(definition)
+        .container_overrides(
+            ContainerOverrides::builder()
+                .environment(
+                    KeyValuePair::builder()
+                        .name(JOB_ID_VAR)
+                        .value(&job.id)
+                        .build(),
+                )
+                .build(),
+        )
+        .tags(JOB_ID_TAG, &job.id)
+        .propagate_tags(true)
+        .timeout(
+            JobTimeout::builder()
+                .attempt_duration_seconds(attempt_timeout(&job))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "SubmitJob: {}",
+                aws_sdk_batch::error::DisplayErrorContext(e)
+            )
+        })?;
+    let batch_id = submitted.job_id().unwrap_or_default().to_string();
+    match store::mark_submitted(&table, &job.id, &batch_id)
+        .await
+        .map_err(|e| format!("recording submission: {e:?}"))?
+    {
+        Some(_) => tracing::info!(
+            job_id = job.id,
+            batch_job_id = batch_id,
+            "job submitted to Batch"
+        ),
+        None => {
+            terminate(
+                state,
+                &batch_id,
+                "Duplicate submission or cancelled before it started",
+            )
+            .await;
+        }
+    }
+    Ok(())
+}
+
+/// Stops a Batch job; failures are logged (the job record already says what happened).
+pub async fn terminate(state: &AppState, batch_job_id: &str, reason: &str) {
+    let result = state
+        .aws
+        .batch()
+        .await
+        .terminate_job()
+        .job_id(batch_job_id)
+        .reason(reason)
+        .send()
+        .await;
+    match result {
+        Ok(_) => tracing::info!(batch_job_id, reason, "Batch job terminated"),
+        Err(e) => {
+            tracing::warn!(batch_job_id, error = %aws_sdk_batch::error::DisplayErrorContext(e), "TerminateJob failed")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(request: serde_json::Value) -> Job {
+        Job {
+            id: "j".into(),
+            kind: JobKind::Render,
+            status: JobStatus::Queued,
+            owner_id: "u".into(),
+            project_id: None,
+            request,
+            input_key: String::new(),
+            request_hash: String::new(),
+            progress_pct: 0,
+            stage: None,
+            outputs: vec![],
+            error: None,
+            batch_job_id: None,
+            attempts: 0,
+            state_seq: 0,
+            webhook: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            started_at: None,
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn timeouts_grow_with_the_work_within_bounds() {
+        let small = attempt_timeout(&render(
+            serde_json::json!({"width": 640, "height": 480, "samples": 16}),
+        ));
+        assert_eq!(small, MIN_TIMEOUT_S);
+        let big = render(
+            serde_json::json!({"width": 3840, "height": 2160, "samples": 1024,
+            "cameras": [{}, {}, {}, {}]}),
+        );
+        assert_eq!(attempt_timeout(&big), MAX_TIMEOUT_S);
+        let mid = attempt_timeout(&render(
+            serde_json::json!({"width": 1920, "height": 1080, "samples": 256}),
+        ));
+        assert!(mid > MIN_TIMEOUT_S && mid < MAX_TIMEOUT_S, "{mid}");
+    }
+}

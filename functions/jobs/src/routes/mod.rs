@@ -1,0 +1,15 @@
+//! The jobs function's HTTP routes.
+
+mod jobs;
+mod renders;
+
+use roomwright_core::AppState;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn all() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(renders::submit_render))
+        .routes(routes!(jobs::list_jobs))
+        .routes(routes!(jobs::get_job))
+        .routes(routes!(jobs::cancel_job))
+}

@@ -1,0 +1,268 @@
+//! `POST /v1/projects/{id}/renders`: freezes the project's plan and placed furniture into a
+//! render job.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+};
+use roomwright_core::{
+    ApiError, AppState, FieldError, FieldErrors,
+    auth::{Require, perm},
+    catalog::Product,
+    http::ApiJson,
+    jobs::{JobKind, WebhookTarget},
+};
+use roomwright_projects::{
+    access::{self, Need},
+    floorplan::FloorPlan,
+    scenarios::{self, Scenario},
+    versions,
+};
+use roomwright_render::input::{RenderInput, RenderRequest, RenderSettings, SceneItem};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    submit::{self, NewJob, Submitted},
+    view::JobView,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmittedRender {
+    pub job: JobView,
+    /// Signs the completion webhook (`X-Roomwright-Signature`); shown only when the job is
+    /// created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+    /// Selections of the scenario without a placement on the plan: not in the picture.
+    pub unplaced_selections: Vec<String>,
+}
+
+/// Checks a completion webhook URL: https (plain http only on local and test stages, whose
+/// receivers run on the developer's machine).
+fn check_webhook(url: &str, stage: &str, errors: &mut FieldErrors) {
+    let parsed = reqwest::Url::parse(url);
+    let local = matches!(stage, "local" | "test");
+    match parsed {
+        Ok(u) if u.scheme() == "https" || (local && u.scheme() == "http") => {
+            if url.len() > 2048 || u.host_str().is_none() {
+                errors.add(
+                    "webhook_url",
+                    "invalid",
+                    "The webhook URL is too long or has no host.",
+                );
+            }
+        }
+        _ => errors.add(
+            "webhook_url",
+            "invalid",
+            "webhook_url is an absolute https:// URL.",
+        ),
+    }
+}
+
+/// The plan and scenario to render: the project's own, or a saved version's.
+async fn content(
+    state: &AppState,
+    project: &roomwright_projects::model::Project,
+    version: Option<u32>,
+) -> Result<(Option<FloorPlan>, Vec<Scenario>), ApiError> {
+    match version {
+        None => Ok((project.floor_plan.clone(), project.scenarios.clone())),
+        Some(number) => {
+            let saved = versions::get(&state.table(), &project.id, number)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::validation(vec![FieldError::new(
+                        "version",
+                        "unknown_version",
+                        format!("The project has no version {number}."),
+                    )])
+                })?;
+            Ok((saved.snapshot.floor_plan, saved.snapshot.scenarios))
+        }
+    }
+}
+
+fn scene_item(selection: &scenarios::Selection, product: &Product) -> Option<SceneItem> {
+    let placement = selection.placement.clone()?;
+    let d = &product.dimensions;
+    Some(SceneItem {
+        selection_id: selection.id.clone(),
+        product_id: product.id.clone(),
+        name: product.name.clone(),
+        category: product.category.clone(),
+        size_mm: [d.width_mm, d.depth_mm, d.height_mm],
+        finish: selection.finish.clone(),
+        materials: product.materials.clone(),
+        model_key: product.model_key.clone(),
+        placement,
+    })
+}
+
+/// Orders a photorealistic render of the project's floor plan with the placed furniture of
+/// one scenario. Send `Idempotency-Key`: a retry returns the same job (200) instead of a new
+/// one (202).
+#[utoipa::path(
+    post, path = "/v1/projects/{id}/renders", tag = "jobs", request_body = RenderRequest,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    security(("bearer" = ["renders:create"])),
+    responses((status = 202, body = SubmittedRender), (status = 200, body = SubmittedRender),
+              (status = 404), (status = 409), (status = 422))
+)]
+pub async fn submit_render(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::RendersCreate>,
+    Path(project_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<RenderRequest>,
+) -> Result<
+    (
+        StatusCode,
+        [(header::HeaderName, HeaderValue); 1],
+        Json<SubmittedRender>,
+    ),
+    ApiError,
+> {
+    let key = submit::idempotency_key(&headers)?;
+    let project = access::load(&state, &caller, &project_id, Need::Read)
+        .await?
+        .value;
+    let id = submit::job_id(&caller.user_id, key.as_deref());
+    let request_json = serde_json::to_string(&request).expect("serialisable");
+    let hash = submit::request_hash(&[&project_id, &request_json]);
+    // A retry answers before the project is read again (it may have changed since).
+    let location = |id: &str| {
+        [(
+            header::LOCATION,
+            HeaderValue::from_str(&format!("/v1/jobs/{id}")).expect("ids are ASCII"),
+        )]
+    };
+    if let Some(job) = submit::existing(&state, &id, &hash).await? {
+        let view = JobView::with_urls(&state, job).await?;
+        return Ok((
+            StatusCode::OK,
+            location(&view.id),
+            Json(SubmittedRender {
+                job: view,
+                webhook_secret: None,
+                unplaced_selections: Vec::new(),
+            }),
+        ));
+    }
+
+    let mut errors = FieldErrors::new();
+    request.validate(&mut errors);
+    if let Some(url) = &request.webhook_url {
+        check_webhook(url, &state.config.stage, &mut errors);
+    }
+    errors.finish()?;
+    let (plan, scenarios) = content(&state, &project, request.version).await?;
+    let mut errors = FieldErrors::new();
+    let plan = match plan {
+        Some(plan) if !plan.rooms.is_empty() => Some(plan),
+        _ => {
+            errors.add(
+                "floor_plan",
+                "no_floor_plan",
+                "Add a floor plan with at least one room before rendering.",
+            );
+            None
+        }
+    };
+    let scenario = match &request.scenario_id {
+        Some(sid) => scenarios.iter().find(|s| &s.id == sid).or_else(|| {
+            errors.add(
+                "scenario_id",
+                "unknown_scenario",
+                format!("No scenario {sid}."),
+            );
+            None
+        }),
+        None => scenarios.first(),
+    };
+    if let Some(plan) = &plan {
+        for (i, camera) in request.cameras.iter().enumerate() {
+            if let Some(room) = &camera.room_id
+                && !plan.rooms.iter().any(|r| &r.id == room)
+            {
+                errors.add(
+                    format!("cameras[{i}].room_id"),
+                    "unknown_room",
+                    format!("The floor plan has no room {room}."),
+                );
+            }
+        }
+    }
+    errors.finish()?;
+    let plan = plan.expect("checked above");
+
+    let (mut items, mut unplaced) = (Vec::new(), Vec::new());
+    if let Some(scenario) = scenario {
+        let products = scenarios::products_of(&state.table(), scenario).await?;
+        for selection in &scenario.selections {
+            match products
+                .get(&selection.product_id)
+                .and_then(|p| scene_item(selection, p))
+            {
+                Some(item) => items.push(item),
+                None => unplaced.push(selection.id.clone()),
+            }
+        }
+    }
+    let input = RenderInput {
+        job_id: id.clone(),
+        project_id: project.id.clone(),
+        floor_plan: plan,
+        items,
+        cameras: request.cameras.clone(),
+        settings: RenderSettings {
+            width: request.width,
+            height: request.height,
+            samples: request.samples(),
+            format: request.format,
+            seed: request.seed,
+            denoise: true,
+        },
+    };
+    let webhook = request.webhook_url.clone().map(|url| WebhookTarget {
+        url,
+        secret: format!("whsec_{}", uuid::Uuid::new_v4().simple()),
+    });
+    let mut shown = serde_json::to_value(&request).expect("serialisable");
+    shown["samples"] = request.samples().into();
+    shown["scenario_id"] = scenario.map(|s| s.id.clone()).into();
+    let submitted = submit::submit(
+        &state,
+        NewJob {
+            id,
+            kind: JobKind::Render,
+            owner_id: caller.user_id.clone(),
+            project_id: Some(project.id.clone()),
+            request: shown,
+            request_hash: hash,
+            input: serde_json::to_vec(&input).expect("serialisable"),
+            webhook,
+        },
+    )
+    .await?;
+    let (status, job, secret) = match submitted {
+        Submitted::Created(job) => {
+            let secret = job.webhook.as_ref().map(|w| w.secret.clone());
+            (StatusCode::ACCEPTED, job, secret)
+        }
+        Submitted::Replayed(job) => (StatusCode::OK, job, None),
+    };
+    tracing::info!(job_id = job.id, project_id = project.id, "render submitted");
+    let view = JobView::summary(job);
+    Ok((
+        status,
+        location(&view.id),
+        Json(SubmittedRender {
+            job: view,
+            webhook_secret: secret,
+            unplaced_selections: unplaced,
+        }),
+    ))
+}

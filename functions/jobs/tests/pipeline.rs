@@ -1,0 +1,547 @@
+//! The jobs pipeline against the local AWS server: submit (idempotent, validated), the
+//! dispatcher (partial batch failures, one Batch job per job), Batch state events (repeated,
+//! out of order), cancel, a crashing worker retried then failed, and a real render.
+
+#[path = "../../projects/tests/common/mod.rs"]
+mod common;
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use common::{App, product};
+use http::{Method, StatusCode};
+use roomwright_core::{
+    auth::Role,
+    catalog::Product,
+    jobs::{Job, JobStatus, store},
+    s3,
+};
+use roomwright_jobs::{dispatcher, local_batch::LocalBatch, settings::BatchSettings, state};
+use serde_json::{Value, json};
+
+fn settings(app: &App) -> BatchSettings {
+    BatchSettings::from_lookup(|name| app.stack.provisioned.environment.get(name).cloned())
+}
+
+fn furniture() -> Vec<Product> {
+    let mut desk = product("desk", 90_000, 60_000, (1600, 800));
+    desk.category = vec!["Desks".into(), "Fixed desks".into()];
+    let mut chair = product("chair", 50_000, 35_000, (680, 680));
+    chair.category = vec!["Seating".into(), "Task chairs".into()];
+    chair.dimensions.height_mm = 1100;
+    vec![desk, chair]
+}
+
+/// A designer's project: a 5 x 4 m office with a window, a placed desk and chair, and an
+/// unplaced chair.
+async fn project(app: &App, token: &str) -> String {
+    for p in furniture() {
+        app.put_product(&p).await;
+    }
+    let wall = |id: &str, s: [f64; 2], e: [f64; 2]| json!({"id": id, "start": s, "end": e, "thickness_m": 0.15, "height_m": 2.7});
+    let (id, etag) = app
+        .project(token, json!({"name": "Render test", "client": "ACME"}))
+        .await;
+    let plan = json!({
+        "units": "m",
+        "rooms": [{"id": "office", "name": "Office", "kind": "office",
+                   "polygon": [[0, 0], [5, 0], [5, 4], [0, 4]]}],
+        "walls": [wall("s", [0.0, 0.0], [5.0, 0.0]), wall("e", [5.0, 0.0], [5.0, 4.0]),
+                  wall("n", [5.0, 4.0], [0.0, 4.0]), wall("w", [0.0, 4.0], [0.0, 0.0])],
+        "openings": [{"id": "win", "wall_id": "n", "kind": "window", "offset_m": 1.0,
+                      "width_m": 3.0, "height_m": 1.4, "sill_m": 0.8}]
+    });
+    let path = format!("/v1/projects/{id}/floor-plan");
+    let reply = app
+        .send(Method::PUT, &path, token, Some(&etag), Some(plan))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let placed = |sid: &str, pid: &str, x: f64, y: f64| {
+        json!({"id": sid, "product_id": pid, "quantity": 1, "finish": "oak",
+               "placement": {"room_id": "office", "x_m": x, "y_m": y, "rotation_deg": 0}})
+    };
+    let scenario = json!({"id": "base", "name": "Base", "selections": [
+        placed("d1", "desk", 2.5, 2.6), placed("c1", "chair", 2.5, 1.8),
+        {"id": "spare", "product_id": "chair", "quantity": 2}
+    ]});
+    let path = format!("/v1/projects/{id}/scenarios/base");
+    let reply = app
+        .send(
+            Method::PUT,
+            &path,
+            token,
+            Some(reply.etag()),
+            Some(scenario),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    id
+}
+
+async fn submit(
+    app: &App,
+    token: &str,
+    project: &str,
+    key: Option<&str>,
+    body: Value,
+) -> common::Reply {
+    let path = format!("/v1/projects/{project}/renders");
+    let headers: Vec<(&str, &str)> = key.map(|k| ("idempotency-key", k)).into_iter().collect();
+    app.send_with(Method::POST, &path, token, &headers, Some(body))
+        .await
+}
+
+fn sqs_event(bodies: &[(&str, String)]) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = bodies
+        .iter()
+        .map(|(id, body)| {
+            let mut m = SqsMessage::default();
+            m.message_id = Some(id.to_string());
+            m.body = Some(body.clone());
+            m
+        })
+        .collect();
+    event
+}
+
+/// The queue message of a job, as the API sends it.
+fn message(job_id: &str) -> String {
+    json!({"job_id": job_id, "kind": "render", "input_key": format!("jobs/{job_id}/input.json")})
+        .to_string()
+}
+
+async fn job(app: &App, id: &str) -> Job {
+    store::get(&app.stack.state.table(), id)
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+}
+
+fn job_id(reply: &common::Reply) -> String {
+    reply.body["job"]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn submit_is_validated_frozen_and_idempotent() {
+    let app = common::app_with(roomwright_jobs::routes()).await;
+    let (token, _) = app.user("designer@render.test", Role::Designer).await;
+    let project = project(&app, &token).await;
+
+    let bad = json!({"width": 5000, "cameras": [{"room_id": "attic"}]});
+    let bad = submit(&app, &token, &project, None, bad).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.body["errors"][0]["path"], "width");
+    let hook = json!({"webhook_url": "ftp://example.com/x"});
+    let hook = submit(&app, &token, &project, None, hook).await;
+    assert_eq!(hook.body["errors"][0]["path"], "webhook_url");
+    let attic = json!({"cameras": [{"room_id": "attic"}]});
+    let attic = submit(&app, &token, &project, None, attic).await;
+    assert_eq!(attic.body["errors"][0]["path"], "cameras[0].room_id");
+    let (empty_project, _) = app.project(&token, json!({"name": "No plan"})).await;
+    let no_plan = submit(&app, &token, &empty_project, None, json!({})).await;
+    assert_eq!(
+        no_plan.body["errors"][0]["code"], "no_floor_plan",
+        "{}",
+        no_plan.body
+    );
+    let (viewer, _) = app.user("viewer@render.test", Role::Viewer).await;
+    let refused = submit(&app, &viewer, &project, None, json!({})).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "viewers spend no GPU time"
+    );
+
+    let body = json!({"width": 96, "height": 64, "samples": 4, "cameras": [{"room_id": "office"}]});
+    let first = submit(&app, &token, &project, Some("render-1"), body.clone()).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
+    let id = job_id(&first);
+    assert_eq!(first.body["job"]["status"], "QUEUED");
+    assert_eq!(first.body["unplaced_selections"], json!(["spare"]));
+    let again = submit(&app, &token, &project, Some("render-1"), body.clone()).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(job_id(&again), id);
+    let other = json!({"width": 128, "height": 64});
+    let other = submit(&app, &token, &project, Some("render-1"), other).await;
+    assert_eq!(other.status, StatusCode::CONFLICT);
+    assert_eq!(other.body["code"], "idempotency_key_reused");
+
+    // The input is frozen in S3: later edits of the project do not change the job.
+    let state = &app.stack.state;
+    let key = format!("jobs/{id}/input.json");
+    let input = s3::get_bytes(&state.aws, &state.config.bucket_name, &key)
+        .await
+        .unwrap()
+        .unwrap();
+    let input: roomwright_render::input::RenderInput = serde_json::from_slice(&input).unwrap();
+    assert_eq!(input.items.len(), 2);
+    assert_eq!((input.settings.width, input.settings.samples), (96, 4));
+
+    let listed = app
+        .get(&format!("/v1/jobs?project={project}"), &token)
+        .await;
+    let items = listed.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", listed.body);
+    let mine = app.get("/v1/jobs", &token).await;
+    assert_eq!(mine.body["items"][0]["id"], id.as_str());
+    let (stranger, _) = app.user("stranger@render.test", Role::Designer).await;
+    let path = format!("/v1/jobs/{id}");
+    assert_eq!(
+        app.get(&path, &stranger).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let path = format!("/v1/jobs?project={project}");
+    assert_eq!(
+        app.get(&path, &stranger).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn dispatcher_reports_only_failed_messages_and_submits_once() {
+    let app = common::app_with(roomwright_jobs::routes()).await;
+    let (token, _) = app.user("d@dispatch.test", Role::Designer).await;
+    let project = project(&app, &token).await;
+    let reply = submit(
+        &app,
+        &token,
+        &project,
+        None,
+        json!({"width": 96, "height": 64}),
+    )
+    .await;
+    let id = job_id(&reply);
+    let state = &app.stack.state;
+    let event = sqs_event(&[
+        ("m1", message(&id)),
+        ("m2", "{not json".into()),
+        ("m3", message(&id)),
+        ("m4", message("job_unknown")),
+    ]);
+    let response = dispatcher::handle(state, &settings(&app), event).await;
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["m2"],
+        "only the malformed message is retried (then dead-lettered)"
+    );
+    let record = job(&app, &id).await;
+    assert_eq!(record.status, JobStatus::Submitted);
+    let batch_id = record.batch_job_id.unwrap();
+    let batch = state.aws.batch().await;
+    let described = batch.describe_jobs().jobs(&batch_id).send().await.unwrap();
+    let submitted = &described.jobs()[0];
+    assert_eq!(submitted.tags().unwrap()["roomwright:job_id"], id);
+    assert!(
+        submitted
+            .job_definition()
+            .unwrap()
+            .contains("renderjobdefinition")
+    );
+    let listed = batch
+        .list_jobs()
+        .job_queue(settings(&app).job_queue.unwrap())
+        .job_status(aws_sdk_batch::types::JobStatus::Succeeded)
+        .send()
+        .await
+        .unwrap();
+    let name = format!("render-{id}");
+    let ours = listed
+        .job_summary_list()
+        .iter()
+        .filter(|j| j.job_name() == Some(name.as_str()))
+        .count();
+    assert_eq!(ours, 1, "the duplicate delivery submitted nothing");
+}
+
+fn batch_event(id: &str, status: &str, finished_attempts: usize) -> Value {
+    let mut event: Value = serde_json::from_str(include_str!(
+        "../../../events/eventbridge-batch-job-state-change.json"
+    ))
+    .unwrap();
+    event["detail"]["status"] = status.into();
+    event["detail"]["tags"]["roomwright:job_id"] = id.into();
+    event["detail"]["attempts"] = (0..finished_attempts)
+        .map(|_| json!({"container": {"exitCode": 1}}))
+        .collect::<Vec<_>>()
+        .into();
+    event
+}
+
+type Deliveries = Arc<tokio::sync::Mutex<Vec<(http::HeaderMap, bytes::Bytes)>>>;
+
+/// A webhook receiver on a free port that records what it is sent.
+async fn receiver() -> (String, Deliveries) {
+    let received: Deliveries = Default::default();
+    let sink = received.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: http::HeaderMap, body: bytes::Bytes| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().await.push((headers, body));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn state_events_apply_once_in_order_and_send_one_signed_webhook() {
+    let app = common::app_with(roomwright_jobs::routes()).await;
+    let (token, _) = app.user("d@state.test", Role::Designer).await;
+    let project = project(&app, &token).await;
+    let (url, received) = receiver().await;
+    let body = json!({"width": 96, "height": 64, "webhook_url": url});
+    let reply = submit(&app, &token, &project, None, body).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    let id = job_id(&reply);
+    let secret = reply.body["webhook_secret"].as_str().unwrap().to_string();
+    let state = &app.stack.state;
+    dispatcher::handle(state, &settings(&app), sqs_event(&[("m", message(&id))])).await;
+
+    use state::Outcome::*;
+    let apply = |status: &str, attempts: usize| {
+        let event = batch_event(&id, status, attempts);
+        async move { state::handle(state, &event).await.unwrap() }
+    };
+    assert_eq!(apply("RUNNING", 0).await, Applied(JobStatus::Running));
+    assert_eq!(
+        apply("RUNNING", 0).await,
+        Ignored,
+        "a repeated event changes nothing"
+    );
+    assert_eq!(
+        apply("RUNNABLE", 0).await,
+        Ignored,
+        "a late, older event changes nothing"
+    );
+    assert_eq!(job(&app, &id).await.status, JobStatus::Running);
+    // Attempt 1 failed and Batch retries: RUNNABLE again, but later.
+    assert_eq!(apply("RUNNABLE", 1).await, Applied(JobStatus::Runnable));
+    assert_eq!(apply("SUCCEEDED", 2).await, Applied(JobStatus::Succeeded));
+    assert_eq!(
+        apply("RUNNING", 1).await,
+        Ignored,
+        "nothing moves a finished job"
+    );
+    assert_eq!(apply("FAILED", 2).await, Ignored);
+    let record = job(&app, &id).await;
+    assert_eq!(
+        (record.status, record.attempts, record.progress_pct),
+        (JobStatus::Succeeded, 2, 100)
+    );
+    assert!(record.started_at.is_some() && record.finished_at.is_some());
+    let foreign = json!({"detail": {"status": "RUNNING", "tags": {}}});
+    assert_eq!(state::handle(state, &foreign).await.unwrap(), NotOurs);
+
+    let deliveries = received.lock().await;
+    assert_eq!(deliveries.len(), 1, "one webhook per finished job");
+    let (headers, body) = &deliveries[0];
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let now = roomwright_core::time::now().unix_timestamp();
+    roomwright_core::signature::verify(
+        &secret,
+        header(roomwright_core::signature::TIMESTAMP_HEADER),
+        header(roomwright_core::signature::SIGNATURE_HEADER),
+        body,
+        now,
+    )
+    .expect("signed with the job's secret");
+    let payload: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(payload["job"]["status"], "SUCCEEDED");
+    assert!(
+        !payload.to_string().contains(&secret),
+        "the secret is never sent"
+    );
+}
+
+#[tokio::test]
+async fn cancel_stops_a_queued_job_for_good_and_needs_the_right_role() {
+    let app = common::app_with(roomwright_jobs::routes()).await;
+    let (token, _) = app.user("d@cancel.test", Role::Designer).await;
+    let (viewer, _) = app.user("v@cancel.test", Role::Viewer).await;
+    let project = project(&app, &token).await;
+    let reply = submit(
+        &app,
+        &token,
+        &project,
+        None,
+        json!({"width": 96, "height": 64}),
+    )
+    .await;
+    let id = job_id(&reply);
+
+    let path = format!("/v1/jobs/{id}/cancel");
+    let refused = app.send(Method::POST, &path, &viewer, None, None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let cancelled = app.send(Method::POST, &path, &token, None, None).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert_eq!(cancelled.body["status"], "CANCELLED");
+    let again = app.send(Method::POST, &path, &token, None, None).await;
+    assert_eq!(
+        (again.status, again.body["status"].clone()),
+        (StatusCode::OK, json!("CANCELLED"))
+    );
+
+    // The queued message arrives after the cancel: nothing is submitted.
+    let state = &app.stack.state;
+    let event = sqs_event(&[("m", message(&id))]);
+    let response = dispatcher::handle(state, &settings(&app), event).await;
+    assert!(response.batch_item_failures.is_empty());
+    let record = job(&app, &id).await;
+    assert_eq!(
+        (record.status, record.batch_job_id),
+        (JobStatus::Cancelled, None)
+    );
+    let late = state::handle(state, &batch_event(&id, "RUNNING", 0)).await;
+    assert_eq!(late.unwrap(), state::Outcome::Ignored);
+
+    // A finished job cannot be cancelled.
+    let done = submit(
+        &app,
+        &token,
+        &project,
+        None,
+        json!({"width": 96, "height": 64}),
+    )
+    .await;
+    let done_id = job_id(&done);
+    let event = sqs_event(&[("m", message(&done_id))]);
+    dispatcher::handle(state, &settings(&app), event).await;
+    state::handle(state, &batch_event(&done_id, "SUCCEEDED", 1))
+        .await
+        .unwrap();
+    let path = format!("/v1/jobs/{done_id}/cancel");
+    let late = app.send(Method::POST, &path, &token, None, None).await;
+    assert_eq!(
+        (late.status, late.body["code"].clone()),
+        (StatusCode::CONFLICT, json!("job_finished"))
+    );
+}
+
+/// The local Batch with `program` as the render worker.
+fn local_batch(app: &App, program: Vec<String>) -> LocalBatch {
+    let env = vec![
+        ("AWS_ENDPOINT_URL".to_string(), app.stack.endpoint.clone()),
+        (
+            "AWS_REGION".into(),
+            roomwright_devstack::stack::LOCAL_REGION.into(),
+        ),
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+    ];
+    LocalBatch::new(
+        app.stack.state.clone(),
+        settings(app).job_queue.unwrap(),
+        BTreeMap::from([("render-worker".to_string(), program)]),
+        env,
+    )
+}
+
+async fn run_to_end(app: &App, batch: &mut LocalBatch, id: &str) {
+    let state = &app.stack.state;
+    dispatcher::handle(state, &settings(app), sqs_event(&[("m", message(id))])).await;
+    let tasks = batch.poll().await.unwrap();
+    assert_eq!(tasks.len(), 1, "the local Batch found the submitted job");
+    for task in tasks {
+        tokio::time::timeout(Duration::from_secs(240), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_crashing_worker_is_retried_then_the_job_fails_with_the_reason() {
+    let app = common::app_with(roomwright_jobs::routes()).await;
+    let (token, _) = app.user("d@crash.test", Role::Designer).await;
+    let project = project(&app, &token).await;
+    let reply = submit(
+        &app,
+        &token,
+        &project,
+        None,
+        json!({"width": 96, "height": 64}),
+    )
+    .await;
+    let id = job_id(&reply);
+    // A worker that dies of a segmentation fault on every attempt.
+    let crash = vec!["sh".to_string(), "-c".into(), "kill -SEGV $$".into()];
+    let mut batch = local_batch(&app, crash);
+    run_to_end(&app, &mut batch, &id).await;
+    let view = app.get(&format!("/v1/jobs/{id}"), &token).await;
+    assert_eq!(view.body["status"], "FAILED", "{}", view.body);
+    assert_eq!(
+        view.body["attempts"], 3,
+        "the job definition allows 3 attempts"
+    );
+    assert_eq!(view.body["error"]["code"], "worker_crashed");
+    let message = view.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("3 attempts") && message.contains("signal 11"),
+        "{message}"
+    );
+    assert_eq!(view.body["outputs"], json!([]));
+}
+
+/// The render worker binary, built by `cargo test --workspace` beside this test's binary.
+fn render_worker() -> String {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("render-worker");
+    if !path.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "-p", "roomwright-render", "--bin", "render-worker"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn a_render_job_runs_end_to_end_and_its_image_downloads() {
+    let app = common::app_with(roomwright_jobs::routes()).await;
+    let (token, _) = app.user("d@render.test", Role::Designer).await;
+    let project = project(&app, &token).await;
+    let body = json!({"width": 96, "height": 64, "samples": 4});
+    let reply = submit(&app, &token, &project, None, body).await;
+    let id = job_id(&reply);
+    let mut batch = local_batch(&app, vec![render_worker()]);
+    run_to_end(&app, &mut batch, &id).await;
+
+    let view = app.get(&format!("/v1/jobs/{id}"), &token).await;
+    assert_eq!(view.body["status"], "SUCCEEDED", "{}", view.body);
+    assert_eq!(view.body["attempts"], 1);
+    assert_eq!(view.body["progress"]["percent"], 100);
+    let outputs = view.body["outputs"].as_array().unwrap();
+    let names: Vec<&str> = outputs
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["camera-0", "camera-0-thumbnail"]);
+    let url = outputs[0]["url"].as_str().unwrap();
+    let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+    let image = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    assert_eq!(image.dimensions(), (96, 64));
+    let mean = image.pixels().map(|p| u64::from(p[1])).sum::<u64>() / (96 * 64);
+    assert!(
+        (20..235).contains(&mean),
+        "a lit room, not a black or white frame: {mean}"
+    );
+}
