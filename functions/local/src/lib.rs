@@ -27,6 +27,7 @@ fn routes(functions: Functions) -> OpenApiRouter<AppState> {
         .merge(roomwright_auth::routes(functions.auth))
         .merge(roomwright_projects::routes())
         .merge(roomwright_exports::routes())
+        .merge(roomwright_jobs::routes())
         .merge(roomwright_catalog::routes(functions.catalog))
         .routes(routes!(openapi_document))
 }

@@ -17,7 +17,9 @@ use roomwright_catalog::{
     },
 };
 use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root};
+use roomwright_jobs::{local_batch::LocalBatch, settings::BatchSettings};
 use roomwright_local::{Functions, seed, workers};
+use std::collections::BTreeMap;
 
 const STACK_NAME: &str = "roomwright-local";
 
@@ -76,6 +78,7 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
     if let Some(queue) = catalog.erp.events_queue_url.clone() {
         workers::spawn_erp_consumer(stack.state.clone(), queue);
     }
+    let render_note = start_jobs(&stack);
     let search_note = match catalog.search.has_model() {
         true => {
             "text + semantic (all-MiniLM-L6-v2); the first index build embeds the catalog, ~20 s"
@@ -92,7 +95,7 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         "$DEMO_PASSWORD".to_string()
     };
     eprintln!(
-        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
+        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  renders: {render_note}\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
         admin = seed::DEMO_ADMIN,
         designer = seed::DEMO_DESIGNER,
         project = seeded.demo_project.as_deref().unwrap_or("-"),
@@ -106,6 +109,50 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
+}
+
+/// The jobs pipeline as AWS runs it: the dispatcher on the jobs queue, and Batch (the local
+/// runner) starting `render-worker` from this build with the job's environment and the local
+/// AWS endpoint. Returns a line for the banner.
+fn start_jobs(stack: &TestStack) -> String {
+    let env = &stack.provisioned.environment;
+    let settings = BatchSettings::from_lookup(|name| env.get(name).cloned());
+    let (Some(jobs_queue), Some(batch_queue)) = (
+        stack.state.config.jobs_queue_url.clone(),
+        settings.job_queue.clone(),
+    ) else {
+        return "off (the template has no jobs queue or Batch queue)".into();
+    };
+    workers::spawn_jobs_dispatcher(stack.state.clone(), jobs_queue, settings);
+    let worker = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("render-worker")))
+        .filter(|path| path.exists());
+    let Some(worker) = worker else {
+        return "off (build render-worker: `make dev` does)".into();
+    };
+    let aws_env = vec![
+        ("AWS_ENDPOINT_URL".to_string(), stack.endpoint.clone()),
+        (
+            "AWS_REGION".into(),
+            roomwright_devstack::stack::LOCAL_REGION.into(),
+        ),
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+        // The GPU job definition asks for a GPU; here Blender renders on the CPU.
+        ("RENDER_DEVICE".into(), "CPU".into()),
+    ];
+    LocalBatch::new(
+        stack.state.clone(),
+        batch_queue,
+        BTreeMap::from([(
+            "render-worker".to_string(),
+            vec![worker.display().to_string()],
+        )]),
+        aws_env,
+    )
+    .spawn(std::time::Duration::from_secs(1));
+    "Blender Cycles on CPU (render-worker run by the local Batch)".into()
 }
 
 /// The catalog as `make dev` runs it: the embedding model from `EMBEDDING_MODEL_DIR` or the

@@ -1,11 +1,13 @@
 //! What AWS runs beside the API, run locally on the same code: the catalog indexer (its
-//! schedule) and the ERP event consumer (its SQS trigger, with partial batch failures).
+//! schedule), the ERP event consumer and the jobs dispatcher (their SQS triggers, with partial
+//! batch failures), and AWS Batch (the local Batch runs the GPU workers as child processes).
 
 use std::{sync::Arc, time::Duration};
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use roomwright_catalog::{SearchService, erp::consumer};
 use roomwright_core::AppState;
+use roomwright_jobs::{dispatcher, settings::BatchSettings};
 
 /// How often the local indexer looks for catalog changes (AWS: every minute).
 const INDEX_EVERY: Duration = Duration::from_secs(3);
@@ -29,12 +31,33 @@ pub fn spawn_indexer(state: AppState, search: Arc<SearchService>) {
     });
 }
 
-/// Feeds the ERP events queue to the consumer as Lambda's SQS trigger does: messages it
+/// Feeds the ERP events queue to the consumer, as Lambda's SQS trigger does.
+pub fn spawn_erp_consumer(state: AppState, queue_url: String) {
+    let table = state.table();
+    spawn_queue_consumer(state, queue_url, "ERP consumer", move |event| {
+        let table = table.clone();
+        async move { consumer::handle(&table, event).await }
+    });
+}
+
+/// Feeds the jobs queue to the dispatcher, which submits to (local) Batch.
+pub fn spawn_jobs_dispatcher(state: AppState, queue_url: String, settings: BatchSettings) {
+    let dispatch_state = state.clone();
+    spawn_queue_consumer(state, queue_url, "jobs dispatcher", move |event| {
+        let (state, settings) = (dispatch_state.clone(), settings.clone());
+        async move { dispatcher::handle(&state, &settings, event).await }
+    });
+}
+
+/// Polls a queue and hands each batch to `handle` as Lambda's SQS trigger does: messages it
 /// reports as failed stay on the queue and come back after the visibility timeout (and go to
 /// the dead-letter queue after too many tries).
-pub fn spawn_erp_consumer(state: AppState, queue_url: String) {
+fn spawn_queue_consumer<F, Fut>(state: AppState, queue_url: String, name: &'static str, handle: F)
+where
+    F: Fn(SqsEvent) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = SqsBatchResponse> + Send,
+{
     tokio::spawn(async move {
-        let table = state.table();
         loop {
             let sqs = state.aws.sqs().await;
             let received = sqs
@@ -47,7 +70,7 @@ pub fn spawn_erp_consumer(state: AppState, queue_url: String) {
             let messages = match received {
                 Ok(out) => out.messages.unwrap_or_default(),
                 Err(e) => {
-                    tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "local ERP consumer: receive failed");
+                    tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "local {name}: receive failed");
                     Vec::new()
                 }
             };
@@ -65,7 +88,7 @@ pub fn spawn_erp_consumer(state: AppState, queue_url: String) {
                     record
                 })
                 .collect();
-            let response = consumer::handle(&table, event).await;
+            let response = handle(event).await;
             for message in &messages {
                 let failed = response
                     .batch_item_failures
