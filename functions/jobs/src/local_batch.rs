@@ -55,10 +55,11 @@ pub fn decide(
             && matches(rule.on_reason(), reason)
             && matches(rule.on_status_reason(), status_reason)
         {
-            return match rule.action() {
-                Some(RetryAction::Exit) => Action::Exit,
-                _ => Action::Retry,
-            };
+            // Compared as text: moto answers `exit` where AWS says `EXIT`.
+            let exit = rule
+                .action()
+                .is_some_and(|a| a.as_str().eq_ignore_ascii_case(RetryAction::Exit.as_str()));
+            return if exit { Action::Exit } else { Action::Retry };
         }
     }
     Action::Retry
@@ -422,5 +423,7 @@ mod tests {
         );
         assert_eq!(decide(&[], 1, "", ""), Action::Retry);
         assert!(!matches(Some("13"), "139") && matches(Some("13*"), "139"));
+        let lower = [rule(Some("2"), None, RetryAction::from("exit"))];
+        assert_eq!(decide(&lower, 2, "", ""), Action::Exit);
     }
 }

@@ -35,7 +35,11 @@ fn furniture() -> Vec<Product> {
 /// A designer's project: a 5 x 4 m office with a window, a placed desk and chair, and an
 /// unplaced chair.
 async fn project(app: &App, token: &str) -> String {
-    for p in furniture() {
+    project_with(app, token, furniture()).await
+}
+
+async fn project_with(app: &App, token: &str, products: Vec<Product>) -> String {
+    for p in products {
         app.put_product(&p).await;
     }
     let wall = |id: &str, s: [f64; 2], e: [f64; 2]| json!({"id": id, "start": s, "end": e, "thickness_m": 0.15, "height_m": 2.7});
@@ -544,4 +548,39 @@ async fn a_render_job_runs_end_to_end_and_its_image_downloads() {
         (20..235).contains(&mean),
         "a lit room, not a black or white frame: {mean}"
     );
+}
+
+#[tokio::test]
+async fn an_unrenderable_input_fails_at_once_with_the_workers_reason() {
+    let app = common::app_with(roomwright_jobs::routes()).await;
+    let (token, _) = app.user("d@broken.test", Role::Designer).await;
+    // The desk's 3D model is not a glTF file: retrying cannot help.
+    let mut products = furniture();
+    products[0].model_key = Some("products/desk/model.glb".into());
+    let state = &app.stack.state;
+    let bucket = &state.config.bucket_name;
+    let garbage = b"not a model".to_vec();
+    s3::put_bytes(
+        &state.aws,
+        bucket,
+        "products/desk/model.glb",
+        "model/gltf-binary",
+        garbage,
+    )
+    .await
+    .unwrap();
+    let project = project_with(&app, &token, products).await;
+    let body = json!({"width": 96, "height": 64, "samples": 4});
+    let reply = submit(&app, &token, &project, None, body).await;
+    let id = job_id(&reply);
+    let mut batch = local_batch(&app, vec![render_worker()]);
+    run_to_end(&app, &mut batch, &id).await;
+    let view = app.get(&format!("/v1/jobs/{id}"), &token).await;
+    assert_eq!(view.body["status"], "FAILED", "{}", view.body);
+    assert_eq!(
+        view.body["attempts"], 1,
+        "exit code 2 is not retried: {}",
+        view.body
+    );
+    assert_eq!(view.body["error"]["code"], "invalid_input", "{}", view.body);
 }

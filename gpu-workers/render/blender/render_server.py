@@ -238,10 +238,11 @@ class Session:
 SAMPLE = re.compile(r"Sample (\d+)/(\d+)")
 
 
+# Persistent: `read_factory_settings` (every scene load) removes other handlers.
+@bpy.app.handlers.persistent
 def report_progress(*args):
-    # Cycles reports its state as text, e.g. "... | Sample 12/64"; the last argument is it.
-    stats = args[-1] if args else ""
-    match = SAMPLE.search(str(stats))
+    # Cycles reports its state as text, e.g. "Mem: 2M | Sample 12/64" (the first argument).
+    match = next(filter(None, (SAMPLE.search(str(a)) for a in args)), None)
     if match:
         done, total = int(match.group(1)), int(match.group(2))
         send(event="progress", fraction=done / max(total, 1), stage="rendering")

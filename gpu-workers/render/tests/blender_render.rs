@@ -56,6 +56,9 @@ async fn renders_the_sample_office_with_plausible_pixels_and_reuses_the_process(
         .render(&command(&first, 7), |f| fractions.push(f))
         .await
         .unwrap();
+    // Blender reports its samples as it goes: the worker turns them into job progress.
+    assert!(!fractions.is_empty(), "no progress reported");
+    assert_eq!(fractions.last(), Some(&1.0));
     let image = image::open(&first).unwrap().to_rgb8();
     assert_eq!(image.dimensions(), (96, 64));
     let luminance: Vec<f64> = image
@@ -102,6 +105,64 @@ async fn a_bad_command_is_refused_and_the_process_goes_on() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("no scene loaded"), "{error}");
+    blender.quit().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A GLB of a 2 m cube, exported by Blender itself.
+fn cube_glb(path: &std::path::Path) {
+    let script = "import bpy, sys\n\
+bpy.ops.wm.read_factory_settings(use_empty=True)\n\
+bpy.ops.mesh.primitive_cube_add(size=2)\n\
+bpy.ops.export_scene.gltf(filepath=sys.argv[-1], export_format='GLB')\n";
+    let status = std::process::Command::new(BlenderConfig::from_env().python)
+        .args(["-c", script, "--"])
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success() && path.exists());
+}
+
+#[tokio::test]
+async fn a_products_own_model_replaces_its_stand_in_and_a_broken_one_is_refused() {
+    let dir = out_dir("models");
+    let glb = dir.join("cabinet.glb");
+    cube_glb(&glb);
+    let models = BTreeMap::from([("p-cabinet".to_string(), glb.clone())]);
+    let (built, _) = scene::build(&sample::office(), &models).unwrap();
+    assert_eq!(built.imports.len(), 1);
+    assert_eq!(
+        built.imports[0].size,
+        [0.8, 0.45, 1.95],
+        "fitted to the catalogue size"
+    );
+    assert!(
+        !built
+            .meshes
+            .iter()
+            .any(|m| m.name.starts_with("item-cabinet"))
+    );
+    let scene_path = dir.join("scene.json");
+    std::fs::write(&scene_path, serde_json::to_vec(&built).unwrap()).unwrap();
+    let mut blender = Blender::start(&BlenderConfig::from_env()).unwrap();
+    let loaded = blender.load(&scene_path).await.unwrap();
+    // The model's mesh and the empty that places and scales it.
+    assert_eq!(
+        loaded.objects as usize,
+        built.meshes.len() + built.lights.len() + built.cameras.len() + 2
+    );
+    blender
+        .render(&command(&dir.join("model.png"), 1), |_| {})
+        .await
+        .unwrap();
+
+    std::fs::write(&glb, b"not a glTF file").unwrap();
+    let error = blender.load(&scene_path).await.unwrap_err();
+    assert!(
+        matches!(error, roomwright_render::blender::BlenderError::Refused(_)),
+        "{error}"
+    );
     blender.quit().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
