@@ -171,6 +171,8 @@ impl Worker {
             .render_input(job_id, &job.input_key, &progress, &mut timings)
             .await;
         progress.stop();
+        // Scratch files go whatever happened; a retry starts afresh.
+        let _ = tokio::fs::remove_dir_all(self.work_dir.join(job_id)).await;
         result?;
         timings.total_s = started.elapsed().as_secs_f64();
         Ok(timings)
@@ -307,7 +309,6 @@ impl Worker {
             .await
             .map_err(|e| transient(format!("recording outputs: {e:?}")))?;
         timings.upload_s += phase.elapsed().as_secs_f64();
-        let _ = tokio::fs::remove_dir_all(&dir).await;
         Ok(())
     }
 
