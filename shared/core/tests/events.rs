@@ -26,9 +26,14 @@ fn http_api_events_parse_with_and_without_a_jwt_authorizer() {
 fn sqs_batch_event_parses() {
     let event: SqsEvent = serde_json::from_str(&load("sqs-jobs-batch.json")).unwrap();
     assert_eq!(event.records.len(), 2);
-    let body: serde_json::Value =
-        serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
-    assert_eq!(body["kind"], "render");
+    // The messages are what the jobs API sends and the dispatcher reads.
+    let messages: Vec<roomwright_core::jobs::JobMessage> = event
+        .records
+        .iter()
+        .map(|r| serde_json::from_str(r.body.as_deref().unwrap()).unwrap())
+        .collect();
+    assert_eq!(messages[0].kind, roomwright_core::jobs::JobKind::Render);
+    assert_eq!(messages[1].input_key, "jobs/job_01JD2YC4T2/input.json");
 }
 
 #[test]
