@@ -95,6 +95,7 @@ async fn dispatch(
             &table,
             &job.id,
             &store::StateChange {
+                batch_job_id: None,
                 status: JobStatus::Failed,
                 finished_attempts: 0,
                 failure: Some(failure),

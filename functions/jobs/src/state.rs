@@ -89,6 +89,7 @@ pub async fn handle(state: &AppState, event: &Value) -> Result<Outcome, ApiError
     };
     let finished_attempts = detail["attempts"].as_array().map_or(0, Vec::len) as u32;
     let change = store::StateChange {
+        batch_job_id: detail["jobId"].as_str().map(str::to_owned),
         status,
         finished_attempts,
         failure: (status == JobStatus::Failed).then(|| failure(detail)),

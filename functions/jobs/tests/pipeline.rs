@@ -264,11 +264,13 @@ async fn dispatcher_reports_only_failed_messages_and_submits_once() {
     assert_eq!(ours, 1, "the duplicate delivery submitted nothing");
 }
 
-fn batch_event(id: &str, status: &str, finished_attempts: usize) -> Value {
+/// A Batch event about our job `id`'s Batch job, `batch_id`.
+fn batch_event(id: &str, batch_id: &str, status: &str, finished_attempts: usize) -> Value {
     let mut event: Value = serde_json::from_str(include_str!(
         "../../../events/eventbridge-batch-job-state-change.json"
     ))
     .unwrap();
+    event["detail"]["jobId"] = batch_id.into();
     event["detail"]["status"] = status.into();
     event["detail"]["tags"]["roomwright:job_id"] = id.into();
     event["detail"]["attempts"] = (0..finished_attempts)
@@ -313,12 +315,16 @@ async fn state_events_apply_once_in_order_and_send_one_signed_webhook() {
     let secret = reply.body["webhook_secret"].as_str().unwrap().to_string();
     let state = &app.stack.state;
     dispatcher::handle(state, &settings(&app), sqs_event(&[("m", message(&id))])).await;
+    let batch_id = job(&app, &id).await.batch_job_id.unwrap();
 
     use state::Outcome::*;
     let apply = |status: &str, attempts: usize| {
-        let event = batch_event(&id, status, attempts);
+        let event = batch_event(&id, &batch_id, status, attempts);
         async move { state::handle(state, &event).await.unwrap() }
     };
+    // A duplicate Batch job the dispatcher terminated reports FAILED: not this job's state.
+    let duplicate = batch_event(&id, "another-batch-job", "FAILED", 0);
+    assert_eq!(state::handle(state, &duplicate).await.unwrap(), Ignored);
     assert_eq!(apply("RUNNING", 0).await, Applied(JobStatus::Running));
     assert_eq!(
         apply("RUNNING", 0).await,
@@ -408,7 +414,7 @@ async fn cancel_stops_a_queued_job_for_good_and_needs_the_right_role() {
         (record.status, record.batch_job_id),
         (JobStatus::Cancelled, None)
     );
-    let late = state::handle(state, &batch_event(&id, "RUNNING", 0)).await;
+    let late = state::handle(state, &batch_event(&id, "any", "RUNNING", 0)).await;
     assert_eq!(late.unwrap(), state::Outcome::Ignored);
 
     // A finished job cannot be cancelled.
@@ -423,7 +429,8 @@ async fn cancel_stops_a_queued_job_for_good_and_needs_the_right_role() {
     let done_id = job_id(&done);
     let event = sqs_event(&[("m", message(&done_id))]);
     dispatcher::handle(state, &settings(&app), event).await;
-    state::handle(state, &batch_event(&done_id, "SUCCEEDED", 1))
+    let done_batch = job(&app, &done_id).await.batch_job_id.unwrap();
+    state::handle(state, &batch_event(&done_id, &done_batch, "SUCCEEDED", 1))
         .await
         .unwrap();
     let path = format!("/v1/jobs/{done_id}/cancel");

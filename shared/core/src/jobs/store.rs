@@ -206,6 +206,8 @@ pub const DONE_STAGE: &str = "done";
 /// A state Batch reported.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateChange {
+    /// The Batch job the state is of; `None` for a job that never reached Batch.
+    pub batch_job_id: Option<String>,
     pub status: JobStatus,
     /// Attempts finished before this state.
     pub finished_attempts: u32,
@@ -213,8 +215,9 @@ pub struct StateChange {
     pub failure: Option<JobFailure>,
 }
 
-/// Applies a Batch state unless a later one (or a final state) was applied already. Returns
-/// the job after the change, `None` when the event was stale or a duplicate.
+/// Applies a Batch state unless a later one (or a final state) was applied already, or it is
+/// about another Batch job (a duplicate submission the dispatcher terminated). Returns the job
+/// after the change, `None` when the event was stale, repeated or not this job's.
 pub async fn apply_state(
     table: &Table,
     id: &str,
@@ -222,13 +225,19 @@ pub async fn apply_state(
 ) -> Result<Option<Versioned<Job>>, ApiError> {
     let seq = change.status.sequence(change.finished_attempts);
     let attempts = change.finished_attempts + u32::from(change.status == JobStatus::Running);
-    let mut update = Update::not_terminal(" AND state_seq < :seq")
-        .set("#status = :status")
-        .value(":status", s(change.status.as_str()))
-        .set("state_seq = :seq")
-        .value(":seq", n(seq))
-        .set("attempts = :attempts")
-        .value(":attempts", n(attempts));
+    let mut update = match &change.batch_job_id {
+        Some(batch) => Update::not_terminal(" AND state_seq < :seq AND batch_job_id = :batch")
+            .value(":batch", s(batch)),
+        None => {
+            Update::not_terminal(" AND state_seq < :seq AND attribute_not_exists(batch_job_id)")
+        }
+    }
+    .set("#status = :status")
+    .value(":status", s(change.status.as_str()))
+    .set("state_seq = :seq")
+    .value(":seq", n(seq))
+    .set("attempts = :attempts")
+    .value(":attempts", n(attempts));
     match change.status {
         JobStatus::Running => update = update.set("started_at = if_not_exists(started_at, :now)"),
         status if status.is_terminal() => update = update.set("finished_at = :now"),
