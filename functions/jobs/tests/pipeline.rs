@@ -95,6 +95,28 @@ async fn submit(
         .await
 }
 
+/// A fresh stack with the jobs routes, a signed-in designer (`email`) and their project.
+async fn designer_project(email: &str) -> (App, String, String) {
+    let app = common::app_with(roomwright_jobs::routes()).await;
+    let (token, _) = app.user(email, Role::Designer).await;
+    let project = project(&app, &token).await;
+    (app, token, project)
+}
+
+/// Submits a 96x64 render of `project` and returns its job id.
+async fn submit_small(app: &App, token: &str, project: &str) -> String {
+    let reply = submit(
+        app,
+        token,
+        project,
+        None,
+        json!({"width": 96, "height": 64}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    job_id(&reply)
+}
+
 fn sqs_event(bodies: &[(&str, String)]) -> SqsEvent {
     let mut event = SqsEvent::default();
     event.records = bodies
@@ -205,18 +227,8 @@ async fn submit_is_validated_frozen_and_idempotent() {
 
 #[tokio::test]
 async fn dispatcher_reports_only_failed_messages_and_submits_once() {
-    let app = common::app_with(roomwright_jobs::routes()).await;
-    let (token, _) = app.user("d@dispatch.test", Role::Designer).await;
-    let project = project(&app, &token).await;
-    let reply = submit(
-        &app,
-        &token,
-        &project,
-        None,
-        json!({"width": 96, "height": 64}),
-    )
-    .await;
-    let id = job_id(&reply);
+    let (app, token, project) = designer_project("d@dispatch.test").await;
+    let id = submit_small(&app, &token, &project).await;
     let state = &app.stack.state;
     let event = sqs_event(&[
         ("m1", message(&id)),
@@ -304,9 +316,7 @@ async fn receiver() -> (String, Deliveries) {
 
 #[tokio::test]
 async fn state_events_apply_once_in_order_and_send_one_signed_webhook() {
-    let app = common::app_with(roomwright_jobs::routes()).await;
-    let (token, _) = app.user("d@state.test", Role::Designer).await;
-    let project = project(&app, &token).await;
+    let (app, token, project) = designer_project("d@state.test").await;
     let (url, received) = receiver().await;
     let body = json!({"width": 96, "height": 64, "webhook_url": url});
     let reply = submit(&app, &token, &project, None, body).await;
@@ -378,19 +388,9 @@ async fn state_events_apply_once_in_order_and_send_one_signed_webhook() {
 
 #[tokio::test]
 async fn cancel_stops_a_queued_job_for_good_and_needs_the_right_role() {
-    let app = common::app_with(roomwright_jobs::routes()).await;
-    let (token, _) = app.user("d@cancel.test", Role::Designer).await;
+    let (app, token, project) = designer_project("d@cancel.test").await;
     let (viewer, _) = app.user("v@cancel.test", Role::Viewer).await;
-    let project = project(&app, &token).await;
-    let reply = submit(
-        &app,
-        &token,
-        &project,
-        None,
-        json!({"width": 96, "height": 64}),
-    )
-    .await;
-    let id = job_id(&reply);
+    let id = submit_small(&app, &token, &project).await;
 
     let path = format!("/v1/jobs/{id}/cancel");
     let refused = app.send(Method::POST, &path, &viewer, None, None).await;
@@ -418,15 +418,7 @@ async fn cancel_stops_a_queued_job_for_good_and_needs_the_right_role() {
     assert_eq!(late.unwrap(), state::Outcome::Ignored);
 
     // A finished job cannot be cancelled.
-    let done = submit(
-        &app,
-        &token,
-        &project,
-        None,
-        json!({"width": 96, "height": 64}),
-    )
-    .await;
-    let done_id = job_id(&done);
+    let done_id = submit_small(&app, &token, &project).await;
     let event = sqs_event(&[("m", message(&done_id))]);
     dispatcher::handle(state, &settings(&app), event).await;
     let done_batch = job(&app, &done_id).await.batch_job_id.unwrap();
@@ -475,18 +467,8 @@ async fn run_to_end(app: &App, batch: &mut LocalBatch, id: &str) {
 
 #[tokio::test]
 async fn a_crashing_worker_is_retried_then_the_job_fails_with_the_reason() {
-    let app = common::app_with(roomwright_jobs::routes()).await;
-    let (token, _) = app.user("d@crash.test", Role::Designer).await;
-    let project = project(&app, &token).await;
-    let reply = submit(
-        &app,
-        &token,
-        &project,
-        None,
-        json!({"width": 96, "height": 64}),
-    )
-    .await;
-    let id = job_id(&reply);
+    let (app, token, project) = designer_project("d@crash.test").await;
+    let id = submit_small(&app, &token, &project).await;
     // A worker that dies of a segmentation fault on every attempt.
     let crash = vec!["sh".to_string(), "-c".into(), "kill -SEGV $$".into()];
     let mut batch = local_batch(&app, crash);
@@ -527,9 +509,7 @@ fn render_worker() -> String {
 
 #[tokio::test]
 async fn a_render_job_runs_end_to_end_and_its_image_downloads() {
-    let app = common::app_with(roomwright_jobs::routes()).await;
-    let (token, _) = app.user("d@render.test", Role::Designer).await;
-    let project = project(&app, &token).await;
+    let (app, token, project) = designer_project("d@render.test").await;
     let body = json!({"width": 96, "height": 64, "samples": 4});
     let reply = submit(&app, &token, &project, None, body).await;
     let id = job_id(&reply);
