@@ -12,6 +12,7 @@ pub mod access;
 pub mod dispatcher;
 pub mod local_batch;
 mod routes;
+pub use routes::renders::{SubmittedRender, order as order_render};
 pub mod settings;
 pub mod state;
 pub mod submit;

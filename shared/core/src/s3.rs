@@ -75,3 +75,27 @@ pub async fn presigned_get(
         .map(|request| request.uri().to_string())
         .map_err(|e| format!("presigning s3://{bucket}/{key}: {}", DisplayErrorContext(e)))
 }
+
+/// A presigned PUT to `key` that S3 accepts only with this content type and exact size (both
+/// are signed headers), so a client cannot upload something else under a ticket.
+pub async fn presigned_put(
+    aws: &Aws,
+    bucket: &str,
+    key: &str,
+    content_type: &str,
+    size_bytes: u64,
+    ttl: Duration,
+) -> Result<String, String> {
+    let config = PresigningConfig::expires_in(ttl).map_err(|e| e.to_string())?;
+    aws.s3()
+        .await
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .content_length(size_bytes as i64)
+        .presigned(config)
+        .await
+        .map(|request| request.uri().to_string())
+        .map_err(|e| format!("presigning s3://{bucket}/{key}: {}", DisplayErrorContext(e)))
+}

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use aws_sdk_s3::presigning::PresigningConfig;
 use axum::{
     Json,
     extract::{Path, State},
@@ -211,27 +210,23 @@ pub struct UploadTicket {
 
 pub(super) const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
 
-/// A presigned PUT to `key` that S3 accepts only with this content type and exact size (both
-/// are signed headers).
+/// A presigned PUT bound to the file's content type and size.
 pub(super) async fn presigned_put(
     state: &AppState,
     key: &str,
     content_type: &str,
     size_bytes: u64,
 ) -> Result<String, ApiError> {
-    let presigned = state
-        .aws
-        .s3()
-        .await
-        .put_object()
-        .bucket(&state.config.bucket_name)
-        .key(key)
-        .content_type(content_type)
-        .content_length(size_bytes as i64)
-        .presigned(PresigningConfig::expires_in(UPLOAD_TTL).map_err(ApiError::internal)?)
-        .await
-        .map_err(|e| ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(e)))?;
-    Ok(presigned.uri().to_string())
+    roomwright_core::s3::presigned_put(
+        &state.aws,
+        &state.config.bucket_name,
+        key,
+        content_type,
+        size_bytes,
+        UPLOAD_TTL,
+    )
+    .await
+    .map_err(ApiError::internal)
 }
 const MAX_IMAGE_BYTES: u64 = 10 * 1024 * 1024;
 const MAX_MODEL_BYTES: u64 = 50 * 1024 * 1024;

@@ -1,7 +1,7 @@
 //! The jobs function's HTTP routes.
 
 mod jobs;
-mod renders;
+pub mod renders;
 
 use roomwright_core::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};

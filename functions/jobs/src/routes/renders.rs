@@ -8,7 +8,7 @@ use axum::{
 };
 use roomwright_core::{
     ApiError, AppState, FieldError, FieldErrors,
-    auth::{Require, perm},
+    auth::{Caller, Permission, Require, perm},
     catalog::Product,
     http::ApiJson,
     jobs::{JobKind, WebhookTarget},
@@ -126,29 +126,38 @@ pub async fn submit_render(
     ApiError,
 > {
     let key = submit::idempotency_key(&headers)?;
-    let project = access::load(&state, &caller, &project_id, Need::Read)
+    let (status, submitted) = order(&state, &caller, &project_id, request, key).await?;
+    let location = HeaderValue::from_str(&format!("/v1/jobs/{}", submitted.job.id))
+        .expect("ids are ASCII");
+    Ok((status, [(header::LOCATION, location)], Json(submitted)))
+}
+
+/// Orders a render of the caller's project (the route, and the assistant's `submit_render`
+/// tool): 202 for a new job, 200 for a replay of the same `key`.
+pub async fn order(
+    state: &AppState,
+    caller: &Caller,
+    project_id: &str,
+    request: RenderRequest,
+    key: Option<String>,
+) -> Result<(StatusCode, SubmittedRender), ApiError> {
+    caller.require(Permission::RendersCreate)?;
+    let project = access::load(state, caller, project_id, Need::Read)
         .await?
         .value;
     let id = submit::job_id(&caller.user_id, key.as_deref());
     let request_json = serde_json::to_string(&request).expect("serialisable");
-    let hash = submit::request_hash(&[&project_id, &request_json]);
+    let hash = submit::request_hash(&[project_id, &request_json]);
     // A retry answers before the project is read again (it may have changed since).
-    let location = |id: &str| {
-        [(
-            header::LOCATION,
-            HeaderValue::from_str(&format!("/v1/jobs/{id}")).expect("ids are ASCII"),
-        )]
-    };
-    if let Some(job) = submit::existing(&state, &id, &hash).await? {
-        let view = JobView::with_urls(&state, job).await?;
+    if let Some(job) = submit::existing(state, &id, &hash).await? {
+        let view = JobView::with_urls(state, job).await?;
         return Ok((
             StatusCode::OK,
-            location(&view.id),
-            Json(SubmittedRender {
+            SubmittedRender {
                 job: view,
                 webhook_secret: None,
                 unplaced_selections: Vec::new(),
-            }),
+            },
         ));
     }
 
@@ -158,7 +167,7 @@ pub async fn submit_render(
         check_webhook(url, &state.config.stage, &mut errors);
     }
     errors.finish()?;
-    let (plan, scenarios) = content(&state, &project, request.version).await?;
+    let (plan, scenarios) = content(state, &project, request.version).await?;
     let mut errors = FieldErrors::new();
     let plan = match plan {
         Some(plan) if !plan.rooms.is_empty() => Some(plan),
@@ -234,7 +243,7 @@ pub async fn submit_render(
     shown["samples"] = request.samples().into();
     shown["scenario_id"] = scenario.map(|s| s.id.clone()).into();
     let submitted = submit::submit(
-        &state,
+        state,
         NewJob {
             id,
             kind: JobKind::Render,
@@ -258,11 +267,10 @@ pub async fn submit_render(
     let view = JobView::summary(job);
     Ok((
         status,
-        location(&view.id),
-        Json(SubmittedRender {
+        SubmittedRender {
             job: view,
             webhook_secret: secret,
             unplaced_selections: unplaced,
-        }),
+        },
     ))
 }

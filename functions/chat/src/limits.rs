@@ -1,0 +1,123 @@
+//! Per-user message rate limits: a counter per minute and per day (UTC), both taken in one
+//! conditional transaction so a refused message counts against neither.
+
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use roomwright_core::{ApiError, dynamo::Table};
+use time::OffsetDateTime;
+
+use crate::settings::ChatSettings;
+
+fn window_update(
+    table: &Table,
+    user_id: &str,
+    window: &str,
+    limit: u32,
+    expires_at: i64,
+) -> Result<TransactWriteItem, ApiError> {
+    let update = Update::builder()
+        .table_name(table.name())
+        .key("pk", AttributeValue::S(format!("RATE#chat#{user_id}")))
+        .key("sk", AttributeValue::S(window.to_string()))
+        .update_expression("ADD #n :one SET expires_at = :expires")
+        .condition_expression("attribute_not_exists(#n) OR #n < :limit")
+        .expression_attribute_names("#n", "n")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
+        .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// Counts one message of `user_id` at `now`, or refuses it with 429 and `Retry-After`.
+pub async fn take_message(
+    table: &Table,
+    settings: &ChatSettings,
+    user_id: &str,
+    now: OffsetDateTime,
+) -> Result<(), ApiError> {
+    let minute = format!(
+        "MIN#{:04}-{:02}-{:02}T{:02}:{:02}",
+        now.year(),
+        now.month() as u8,
+        now.day(),
+        now.hour(),
+        now.minute()
+    );
+    let day = format!(
+        "DAY#{:04}-{:02}-{:02}",
+        now.year(),
+        now.month() as u8,
+        now.day()
+    );
+    let epoch = now.unix_timestamp();
+    let to_next_minute = 60 - (epoch % 60);
+    let to_next_day = 86_400 - (epoch % 86_400);
+    let items = vec![
+        window_update(
+            table,
+            user_id,
+            &minute,
+            settings.messages_per_minute,
+            epoch + 120,
+        )?,
+        window_update(
+            table,
+            user_id,
+            &day,
+            settings.messages_per_day,
+            epoch + 2 * 86_400,
+        )?,
+    ];
+    let result = table
+        .client()
+        .await
+        .transact_write_items()
+        .set_transact_items(Some(items))
+        .send()
+        .await;
+    let Err(error) = result else { return Ok(()) };
+    let reasons: Vec<Option<String>> = error
+        .as_service_error()
+        .and_then(|e| match e {
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => Some(c),
+            _ => None,
+        })
+        .map(|c| {
+            c.cancellation_reasons()
+                .iter()
+                .map(|r| r.code().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let failed = |i: usize| {
+        reasons.get(i).and_then(|r| r.as_deref()) == Some("ConditionalCheckFailed")
+    };
+    if failed(1) {
+        Err(ApiError::new(
+            http::StatusCode::TOO_MANY_REQUESTS,
+            "daily_message_limit",
+            "Too many messages today",
+        )
+        .with_detail(format!(
+            "You can send {} messages a day; the count starts again at midnight UTC.",
+            settings.messages_per_day
+        ))
+        .with_retry_after(to_next_day as u64))
+    } else if failed(0) {
+        Err(ApiError::new(
+            http::StatusCode::TOO_MANY_REQUESTS,
+            "message_rate_limit",
+            "Too many messages",
+        )
+        .with_detail(format!(
+            "You can send {} messages a minute.",
+            settings.messages_per_minute
+        ))
+        .with_retry_after(to_next_minute as u64))
+    } else {
+        Err(ApiError::internal(
+            roomwright_core::dynamo::service_error(error),
+        ))
+    }
+}
