@@ -182,7 +182,7 @@ impl Model for BedrockModel {
                             }
                         }
                         Ok(None) => break,
-                        Err(e) => return Err(model_error(e)),
+                        Err(e) => return Err(stream_error(e)),
                     }
                 }
                 Ok(assembly.finish())
@@ -324,6 +324,21 @@ where
         ) => ModelError::Failed(text),
         Some(_) => ModelError::Refused(text),
         // No answer from Bedrock at all (connection, timeout).
+        None => ModelError::Unavailable(text),
+    }
+}
+
+/// An error Bedrock sends inside the stream, after the answer began.
+fn stream_error<R: std::fmt::Debug>(
+    error: SdkError<bedrock::error::ConverseStreamOutputError, R>,
+) -> ModelError {
+    use bedrock::error::ConverseStreamOutputError as E;
+    let text = DisplayErrorContext(&error).to_string();
+    match error.as_service_error() {
+        Some(E::ThrottlingException(_)) => ModelError::Throttled(text),
+        Some(E::ServiceUnavailableException(_)) => ModelError::Unavailable(text),
+        Some(E::ValidationException(_)) => ModelError::Refused(text),
+        Some(_) => ModelError::Failed(text),
         None => ModelError::Unavailable(text),
     }
 }

@@ -265,15 +265,19 @@ pub async fn post_message(
     let (sender, mut receiver) = mpsc::channel::<Event>(64);
     let mut task = tokio::spawn(work.run(Some(sender)));
     // Until the first event the answer may still fail as a plain problem response.
+    let whole = |reply: Reply| {
+        let data = serde_json::to_value(reply).expect("serialisable");
+        Sse::new(stream::once(async move { sse("message", data) })).into_response()
+    };
     let first = tokio::select! {
         event = receiver.recv() => event,
-        result = &mut task => {
-            let reply = result.map_err(ApiError::internal)??;
-            let events = stream::once(async move { sse("message", serde_json::to_value(reply).expect("serialisable")) });
-            return Ok(Sse::new(events).into_response());
-        }
+        result = &mut task => return Ok(whole(result.map_err(ApiError::internal)??)),
     };
-    let head = stream::iter(first.map(to_sse));
+    let Some(first) = first else {
+        // The sender is gone: the answer finished, or failed, without an event.
+        return Ok(whole(task.await.map_err(ApiError::internal)??));
+    };
+    let head = stream::once(async move { to_sse(first) });
     let rest = ReceiverStream::new(receiver).map(to_sse);
     let tail = stream::once(async move { Ok(final_event(task.await)) });
     let events = head.chain(rest).chain(tail);
