@@ -60,6 +60,19 @@ impl ChatContext {
         Ok(Self::with_client(settings, client))
     }
 
+    /// The offline assistant, with the deployment's other `CHAT_*` settings (limits, prices):
+    /// the local runner, which has no Bedrock.
+    pub fn offline(aws: Arc<roomwright_core::aws::Aws>) -> Result<Self, SettingError> {
+        let settings = ChatSettings::from_lookup(|name| match name {
+            "CHAT_ASSISTANT" => Some("offline".into()),
+            other => std::env::var(other).ok(),
+        })?;
+        Ok(Self::with_client(
+            settings,
+            Arc::new(BedrockClient::lazy(aws, None)),
+        ))
+    }
+
     /// A context whose Bedrock calls go through `client` (tests give one that replays
     /// recorded responses).
     pub fn with_client(settings: ChatSettings, client: Arc<BedrockClient>) -> Self {

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use axum::{Extension, Json, Router};
 use roomwright_auth::AuthContext;
 use roomwright_catalog::{CatalogContext, SearchService, erp::ErpSettings};
-use roomwright_core::{AppState, http::finish, openapi};
+use roomwright_chat::ChatContext;
+use roomwright_core::{AppState, aws::Aws, http::finish, openapi};
 use utoipa::openapi::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -18,6 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub struct Functions {
     pub auth: AuthContext,
     pub catalog: CatalogContext,
+    pub chat: ChatContext,
 }
 
 /// Every function's documented routes, merged.
@@ -29,6 +31,7 @@ fn routes(functions: Functions) -> OpenApiRouter<AppState> {
         .merge(roomwright_exports::routes())
         .merge(roomwright_jobs::routes())
         .merge(roomwright_catalog::routes(functions.catalog))
+        .merge(roomwright_chat::routes(functions.chat))
         .routes(routes!(openapi_document))
 }
 
@@ -48,6 +51,7 @@ pub fn openapi() -> OpenApi {
                 client: None,
             }),
         },
+        chat: ChatContext::offline(Arc::new(Aws::from_env())).expect("default chat settings"),
     };
     let (_, api) = routes(functions).split_for_parts();
     openapi::merged([api])

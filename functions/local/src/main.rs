@@ -18,6 +18,7 @@ use roomwright_catalog::{
 };
 use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root};
 use roomwright_jobs::{local_batch::LocalBatch, settings::BatchSettings};
+use roomwright_chat::ChatContext;
 use roomwright_local::{Functions, seed, workers};
 use std::collections::BTreeMap;
 
@@ -79,6 +80,10 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         workers::spawn_erp_consumer(stack.state.clone(), queue);
     }
     let render_note = start_jobs(&stack);
+    // The assistant searches the same index the catalog routes serve and the indexer refreshes.
+    let mut chat = ChatContext::offline(stack.state.aws.clone())
+        .map_err(|e| format!("chat settings: {e}"))?;
+    chat.catalog = catalog.search.clone();
     let search_note = match catalog.search.has_model() {
         true => {
             "text + semantic (all-MiniLM-L6-v2); the first index build embeds the catalog, ~20 s"
@@ -95,13 +100,18 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         "$DEMO_PASSWORD".to_string()
     };
     eprintln!(
-        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  renders: {render_note}\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
+        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  renders: {render_note}\n  chat: the offline assistant (rules, no Bedrock locally); POST /v1/conversations\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
         admin = seed::DEMO_ADMIN,
         designer = seed::DEMO_DESIGNER,
         project = seeded.demo_project.as_deref().unwrap_or("-"),
         products = seeded.products,
     );
-    let app = roomwright_local::app(stack.state, Functions { auth, catalog });
+    let app = roomwright_local::app(stack.state, Functions {
+            auth,
+            catalog,
+            chat,
+        },
+    );
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

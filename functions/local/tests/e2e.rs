@@ -226,3 +226,58 @@ fn moto_processes(port: &str) -> usize {
         })
         .count()
 }
+
+#[tokio::test]
+async fn chat_answers_stream_as_server_sent_events_over_http() {
+    let (base, stack) = spawn_app().await;
+    let password = "correct horse battery staple";
+    roomwright_auth::users::provision(
+        &stack.state.table(),
+        "sse@example.com",
+        "SSE",
+        roomwright_core::auth::Role::Designer,
+        password,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&serde_json::json!({"email": "sse@example.com", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap();
+    let conversation: Value = client
+        .post(format!("{base}/v1/conversations"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let response = client
+        .post(format!(
+            "{base}/v1/conversations/{}/messages",
+            conversation["id"].as_str().unwrap()
+        ))
+        .bearer_auth(token)
+        .header("accept", "text/event-stream")
+        .json(&serde_json::json!({"text": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let body = response.text().await.unwrap();
+    let texts = body.matches("event: text").count();
+    assert!(texts > 3, "the answer streams in pieces: {body}");
+    assert!(body.contains("event: message"), "{body}");
+    assert!(body.contains("(Offline assistant)"), "{body}");
+}

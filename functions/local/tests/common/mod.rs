@@ -30,6 +30,7 @@ pub async fn spawn_app() -> (String, TestStack) {
                 client: None,
             }),
         },
+        chat: roomwright_chat::ChatContext::offline(stack.state.aws.clone()).unwrap(),
     };
     let app = roomwright_local::app(stack.state.clone(), functions)
         .into_make_service_with_connect_info::<SocketAddr>();
