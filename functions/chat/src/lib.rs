@@ -55,7 +55,9 @@ impl ChatContext {
         let settings = ChatSettings::from_env()?;
         let client = Arc::new(BedrockClient::lazy(
             state.aws.clone(),
-            std::env::var("CHAT_BEDROCK_REGION").ok().filter(|r| !r.is_empty()),
+            std::env::var("CHAT_BEDROCK_REGION")
+                .ok()
+                .filter(|r| !r.is_empty()),
         ));
         Ok(Self::with_client(settings, client))
     }

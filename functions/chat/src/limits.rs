@@ -90,9 +90,8 @@ pub async fn take_message(
                 .collect()
         })
         .unwrap_or_default();
-    let failed = |i: usize| {
-        reasons.get(i).and_then(|r| r.as_deref()) == Some("ConditionalCheckFailed")
-    };
+    let failed =
+        |i: usize| reasons.get(i).and_then(|r| r.as_deref()) == Some("ConditionalCheckFailed");
     if failed(1) {
         Err(ApiError::new(
             http::StatusCode::TOO_MANY_REQUESTS,
@@ -116,8 +115,8 @@ pub async fn take_message(
         ))
         .with_retry_after(to_next_minute as u64))
     } else {
-        Err(ApiError::internal(
-            roomwright_core::dynamo::service_error(error),
-        ))
+        Err(ApiError::internal(roomwright_core::dynamo::service_error(
+            error,
+        )))
     }
 }

@@ -204,7 +204,10 @@ mod tests {
             ("CHAT_RATE_PER_MINUTE", "3"),
             ("CHAT_MONTHLY_BUDGET_USD", "12.5"),
             ("CHAT_GUARDRAIL_ID", "gr-1"),
-            ("CHAT_PRICES", r#"{"m1": {"input_per_1k": 3000, "output_per_1k": 15000}}"#),
+            (
+                "CHAT_PRICES",
+                r#"{"m1": {"input_per_1k": 3000, "output_per_1k": 15000}}"#,
+            ),
         ]);
         let s = ChatSettings::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!(s.model_id, "m1");

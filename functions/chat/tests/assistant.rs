@@ -5,21 +5,16 @@
 
 #[path = "../../projects/tests/common/mod.rs"]
 mod common;
+mod recorded;
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
-use aws_sdk_bedrockruntime::config::{
-    BehaviorVersion, Credentials, Region, retry::RetryConfig,
-};
-use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
-use aws_smithy_types::{
-    body::SdkBody,
-    event_stream::{Header, HeaderValue, Message},
-};
+use aws_smithy_http_client::test_util::StaticReplayClient;
 use axum::body::Body;
 use common::{App, product};
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
+use recorded::recorded;
 use roomwright_catalog::{
     SearchService,
     store::{Write, write_one},
@@ -27,79 +22,13 @@ use roomwright_catalog::{
 use roomwright_chat::{
     ChatContext,
     ledger::{self, Entry, Scope},
-    model::bedrock::BedrockClient,
     settings::ChatSettings,
 };
 use roomwright_core::{auth::Role, catalog::Product, time};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const MODEL: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
-
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../../events/bedrock/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON")
-}
-
-/// A recorded response as the HTTP response Bedrock sent: a JSON body, or an event stream
-/// whose frames are encoded as Bedrock encodes them.
-fn response(name: &str) -> http::Response<SdkBody> {
-    let recorded = fixture(name);
-    let mut builder = http::Response::builder().status(recorded["status"].as_u64().unwrap() as u16);
-    for (header, value) in recorded["headers"].as_object().unwrap() {
-        builder = builder.header(header, value.as_str().unwrap());
-    }
-    let body = match recorded.get("events") {
-        None => recorded["body"].to_string().into_bytes(),
-        Some(events) => {
-            let mut frames = Vec::new();
-            for event in events.as_array().unwrap() {
-                let header = |n: &'static str, v: &str| Header::new(n, HeaderValue::String(v.to_string().into()));
-                let message = Message::new(event["body"].to_string().into_bytes())
-                    .add_header(header(":content-type", "application/json"));
-                let message = match event.get("event") {
-                    Some(kind) => message
-                        .add_header(header(":message-type", "event"))
-                        .add_header(header(":event-type", kind.as_str().unwrap())),
-                    None => message
-                        .add_header(header(":message-type", "exception"))
-                        .add_header(header(":exception-type", event["exception"].as_str().unwrap())),
-                };
-                aws_smithy_eventstream::frame::write_message_to(&message, &mut frames).unwrap();
-            }
-            frames
-        }
-    };
-    builder.body(SdkBody::from(body)).unwrap()
-}
-
-/// A Bedrock client that answers with the recorded responses `names`, in order.
-fn recorded(names: &[&str]) -> (StaticReplayClient, Arc<BedrockClient>) {
-    let events = names
-        .iter()
-        .map(|name| {
-            let request = http::Request::builder()
-                .uri("https://bedrock-runtime.us-east-1.amazonaws.com/")
-                .body(SdkBody::empty())
-                .unwrap();
-            ReplayEvent::new(request, response(name))
-        })
-        .collect();
-    let http = StaticReplayClient::new(events);
-    let config = aws_sdk_bedrockruntime::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .http_client(http.clone())
-        // One attempt: each recorded response is one answer (deployments keep SDK retries).
-        .retry_config(RetryConfig::disabled())
-        .build();
-    let client = aws_sdk_bedrockruntime::Client::from_conf(config);
-    (http, Arc::new(BedrockClient::given(client)))
-}
+use recorded::MODEL;
 
 fn settings(extra: &[(&str, &str)]) -> ChatSettings {
     let mut env: HashMap<&str, &str> =
@@ -198,7 +127,11 @@ async fn messages(app: &App, token: &str, conversation: &str) -> Vec<Value> {
 async fn a_tool_call_runs_our_search_and_the_answer_uses_its_result() {
     let c = chat(&[], &["converse-tool-use", "converse-final"]).await;
     let (token, _) = c.app.user("dana@example.com", Role::Designer).await;
-    catalog(&c.app, &[chair(), product("desk", 90_000, 60_000, (1600, 800))]).await;
+    catalog(
+        &c.app,
+        &[chair(), product("desk", 90_000, 60_000, (1600, 800))],
+    )
+    .await;
     let (project, _) = c.app.project(&token, json!({"name": "HQ"})).await;
     let id = conversation(&c.app, &token, Some(&project)).await;
 
@@ -208,7 +141,10 @@ async fn a_tool_call_runs_our_search_and_the_answer_uses_its_result() {
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0]["name"], "search_catalog");
     assert_eq!(calls[0]["input"]["query"], "task chair");
-    assert_eq!(calls[0]["result"]["items"][0]["id"], "chair", "our index answered");
+    assert_eq!(
+        calls[0]["result"]["items"][0]["id"], "chair",
+        "our index answered"
+    );
     assert_eq!(calls[0]["result"]["count"], 1, "the desk is no task chair");
     assert_eq!(
         reply.body["message"]["text"],
@@ -222,35 +158,64 @@ async fn a_tool_call_runs_our_search_and_the_answer_uses_its_result() {
     assert_eq!(requests.len(), 2);
     let tools = requests[0]["toolConfig"]["tools"].as_array().unwrap();
     assert_eq!(tools.len(), 9);
-    assert!(tools.iter().any(|t| t["toolSpec"]["name"] == "update_requirements"));
-    assert_eq!(requests[0]["messages"][0]["content"][0]["text"], "Which task chairs are in stock?");
-    let last = requests[1]["messages"].as_array().unwrap().last().unwrap().clone();
+    assert!(
+        tools
+            .iter()
+            .any(|t| t["toolSpec"]["name"] == "update_requirements")
+    );
+    assert_eq!(
+        requests[0]["messages"][0]["content"][0]["text"],
+        "Which task chairs are in stock?"
+    );
+    let last = requests[1]["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(last["role"], "user");
     let result = &last["content"][0]["toolResult"];
     assert_eq!(result["toolUseId"], "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q");
     assert_eq!(result["status"], "success");
-    assert_eq!(result["content"][0]["json"]["items"][0]["name"], "Ergo Task Chair");
-    assert!(requests[1]["system"][0]["text"].as_str().unwrap().contains(&project));
+    assert_eq!(
+        result["content"][0]["json"]["items"][0]["name"],
+        "Ergo Task Chair"
+    );
+    assert!(
+        requests[1]["system"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&project)
+    );
 
     // Stored: the question, and the answer with its tool call.
     let stored = messages(&c.app, &token, &id).await;
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[0]["role"], "user");
-    assert_eq!(stored[1]["tool_calls"][0]["result"]["items"][0]["id"], "chair");
+    assert_eq!(
+        stored[1]["tool_calls"][0]["result"]["items"][0]["id"],
+        "chair"
+    );
 
     // Ledger: two calls, priced from the table (800 / 4000 micro-USD per 1k tokens).
     let mine = usage(&c.app, &token, "").await;
     assert_eq!(mine["totals"]["calls"], 2);
     assert_eq!(mine["totals"]["input_tokens"], 1412 + 1730);
     assert_eq!(mine["totals"]["output_tokens"], 71 + 38);
-    let expected = (1412 * 800 + 71 * 4000u64).div_ceil(1000) + (1730 * 800 + 38 * 4000u64).div_ceil(1000);
+    let expected =
+        (1412 * 800 + 71 * 4000u64).div_ceil(1000) + (1730 * 800 + 38 * 4000u64).div_ceil(1000);
     assert_eq!(mine["totals"]["cost_micro_usd"], expected);
     let of_project = usage(&c.app, &token, &format!("?project={project}")).await;
     assert_eq!(of_project["totals"]["calls"], 2);
 }
 
 /// Server-sent events of a streamed answer, as (event, data) pairs.
-async fn stream(app: &App, token: &str, conversation: &str, text: &str) -> (StatusCode, Vec<(String, Value)>) {
+async fn stream(
+    app: &App,
+    token: &str,
+    conversation: &str,
+    text: &str,
+) -> (StatusCode, Vec<(String, Value)>) {
     let request = Request::builder()
         .method(Method::POST)
         .uri(format!("/v1/conversations/{conversation}/messages"))
@@ -287,7 +252,8 @@ async fn a_streamed_answer_arrives_in_order_and_is_stored_whole() {
     let (token, _) = c.app.user("sam@example.com", Role::Designer).await;
     let id = conversation(&c.app, &token, None).await;
 
-    let (status, events) = stream(&c.app, &token, &id, "We are twelve; what rooms do we need?").await;
+    let (status, events) =
+        stream(&c.app, &token, &id, "We are twelve; what rooms do we need?").await;
     assert_eq!(status, StatusCode::OK);
     let pieces: Vec<&str> = events
         .iter()
@@ -296,7 +262,12 @@ async fn a_streamed_answer_arrives_in_order_and_is_stored_whole() {
         .collect();
     assert_eq!(
         pieces,
-        ["For twelve people ", "I would plan ", "two meeting rooms ", "and a quiet focus room."]
+        [
+            "For twelve people ",
+            "I would plan ",
+            "two meeting rooms ",
+            "and a quiet focus room."
+        ]
     );
     let (last, message) = events.last().unwrap();
     assert_eq!(last, "message");
@@ -312,7 +283,13 @@ async fn a_streamed_answer_arrives_in_order_and_is_stored_whole() {
 async fn throttling_and_model_errors_are_clear_and_store_nothing() {
     let c = chat(
         &[],
-        &["throttling", "model-error", "converse-tool-use", "throttling", "converse-stream-throttled"],
+        &[
+            "throttling",
+            "model-error",
+            "converse-tool-use",
+            "throttling",
+            "converse-stream-throttled",
+        ],
     )
     .await;
     let (token, _) = c.app.user("kim@example.com", Role::Designer).await;
@@ -320,18 +297,32 @@ async fn throttling_and_model_errors_are_clear_and_store_nothing() {
     let id = conversation(&c.app, &token, None).await;
 
     let reply = say(&c.app, &token, &id, "Hello?").await;
-    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.body["code"], "model_throttled");
 
     let reply = say(&c.app, &token, &id, "Hello?").await;
     assert_eq!(reply.status, StatusCode::BAD_GATEWAY, "{}", reply.body);
     assert_eq!(reply.body["code"], "model_error");
-    assert_eq!(usage(&c.app, &token, "").await["totals"]["calls"], 0, "failed calls cost nothing");
+    assert_eq!(
+        usage(&c.app, &token, "").await["totals"]["calls"],
+        0,
+        "failed calls cost nothing"
+    );
 
     // The first call answers (a tool call, billed), the second is throttled: the turn is
     // not stored, and the ledger holds exactly the one call that happened.
     let reply = say(&c.app, &token, &id, "Find task chairs").await;
-    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
     let totals = usage(&c.app, &token, "").await["totals"].clone();
     assert_eq!(totals["calls"], 1);
     assert_eq!(totals["input_tokens"], 1412);
@@ -340,14 +331,24 @@ async fn throttling_and_model_errors_are_clear_and_store_nothing() {
     let (status, _) = stream(&c.app, &token, &id, "Hello?").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 
-    assert!(messages(&c.app, &token, &id).await.is_empty(), "nothing half-stored");
+    assert!(
+        messages(&c.app, &token, &id).await.is_empty(),
+        "nothing half-stored"
+    );
     let listed = c.app.get("/v1/conversations", &token).await;
     assert_eq!(listed.body["items"][0]["message_count"], 0);
 }
 
 #[tokio::test]
 async fn a_guardrail_intervention_is_surfaced() {
-    let c = chat(&[("CHAT_GUARDRAIL_ID", "gr-roomwright"), ("CHAT_GUARDRAIL_VERSION", "3")], &["converse-guardrail-intervened"]).await;
+    let c = chat(
+        &[
+            ("CHAT_GUARDRAIL_ID", "gr-roomwright"),
+            ("CHAT_GUARDRAIL_VERSION", "3"),
+        ],
+        &["converse-guardrail-intervened"],
+    )
+    .await;
     let (token, _) = c.app.user("lee@example.com", Role::SalesRep).await;
     let id = conversation(&c.app, &token, None).await;
     let reply = say(&c.app, &token, &id, "Write my tax return").await;
@@ -359,14 +360,24 @@ async fn a_guardrail_intervention_is_surfaced() {
         "Sorry, I can only help with interior and furniture design."
     );
     let request = &sent(&c.http)[0];
-    assert_eq!(request["guardrailConfig"]["guardrailIdentifier"], "gr-roomwright");
+    assert_eq!(
+        request["guardrailConfig"]["guardrailIdentifier"],
+        "gr-roomwright"
+    );
     assert_eq!(request["guardrailConfig"]["guardrailVersion"], "3");
-    assert_eq!(messages(&c.app, &token, &id).await[1]["guardrail_intervened"], true);
+    assert_eq!(
+        messages(&c.app, &token, &id).await[1]["guardrail_intervened"],
+        true
+    );
 }
 
 #[tokio::test]
 async fn a_viewers_chat_cannot_change_a_project_through_a_tool() {
-    let c = chat(&[], &["converse-update-requirements", "converse-refusal-explained"]).await;
+    let c = chat(
+        &[],
+        &["converse-update-requirements", "converse-refusal-explained"],
+    )
+    .await;
     let (owner, _) = c.app.user("owner@example.com", Role::Designer).await;
     let (viewer, _) = c.app.user("viewer@example.com", Role::Viewer).await;
     let (project, etag) = c.app.project(&owner, json!({"name": "Shared"})).await;
@@ -384,7 +395,13 @@ async fn a_viewers_chat_cannot_change_a_project_through_a_tool() {
     let before = c.app.get(&format!("/v1/projects/{project}"), &owner).await;
 
     let id = conversation(&c.app, &viewer, Some(&project)).await;
-    let reply = say(&c.app, &viewer, &id, "We are 40 people and like industrial style.").await;
+    let reply = say(
+        &c.app,
+        &viewer,
+        &id,
+        "We are 40 people and like industrial style.",
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let call = &reply.body["tool_calls"][0];
     assert_eq!(call["name"], "update_requirements");
@@ -422,7 +439,10 @@ async fn the_ledger_counts_a_call_once_however_often_it_is_recorded() {
     let month = ledger::month_of(at);
     for scope in [Scope::User("u1"), Scope::Project("p1"), Scope::Organisation] {
         let totals = ledger::totals(&table, &scope, &month).await.unwrap();
-        assert_eq!((totals.calls, totals.input_tokens, totals.cost_micro_usd), (1, 1000, 840));
+        assert_eq!(
+            (totals.calls, totals.input_tokens, totals.cost_micro_usd),
+            (1, 1000, 840)
+        );
     }
 }
 
@@ -448,12 +468,22 @@ async fn the_monthly_budget_stops_model_calls_once_spent() {
 
 #[tokio::test]
 async fn messages_are_rate_limited_per_user() {
-    let c = chat(&[("CHAT_ASSISTANT", "offline"), ("CHAT_RATE_PER_MINUTE", "2")], &[]).await;
+    let c = chat(
+        &[("CHAT_ASSISTANT", "offline"), ("CHAT_RATE_PER_MINUTE", "2")],
+        &[],
+    )
+    .await;
     let (token, _) = c.app.user("ray@example.com", Role::Designer).await;
     let (other, _) = c.app.user("una@example.com", Role::Designer).await;
     let id = conversation(&c.app, &token, None).await;
-    assert_eq!(say(&c.app, &token, &id, "hello").await.status, StatusCode::OK);
-    assert_eq!(say(&c.app, &token, &id, "hello").await.status, StatusCode::OK);
+    assert_eq!(
+        say(&c.app, &token, &id, "hello").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        say(&c.app, &token, &id, "hello").await.status,
+        StatusCode::OK
+    );
     let request = Request::builder()
         .method(Method::POST)
         .uri(format!("/v1/conversations/{id}/messages"))
@@ -463,11 +493,19 @@ async fn messages_are_rate_limited_per_user() {
         .unwrap();
     let response = c.app.router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&wait));
     // A minute boundary may pass during the test; the third message of one minute is refused.
     let other_id = conversation(&c.app, &other, None).await;
-    assert_eq!(say(&c.app, &other, &other_id, "hello").await.status, StatusCode::OK, "limits are per user");
+    assert_eq!(
+        say(&c.app, &other, &other_id, "hello").await.status,
+        StatusCode::OK,
+        "limits are per user"
+    );
 }
 
 #[tokio::test]
@@ -478,20 +516,49 @@ async fn the_offline_assistant_sets_requirements_finds_and_prices_with_the_same_
     let (project, _) = c.app.project(&token, json!({"name": "Studio"})).await;
     let id = conversation(&c.app, &token, Some(&project)).await;
 
-    let reply = say(&c.app, &token, &id, "We are 12 people, budget 30000 EUR, scandinavian style").await;
+    let reply = say(
+        &c.app,
+        &token,
+        &id,
+        "We are 12 people, budget 30000 EUR, scandinavian style",
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert!(reply.body["message"]["text"].as_str().unwrap().starts_with("(Offline assistant)"));
+    assert!(
+        reply.body["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("(Offline assistant)")
+    );
     let stored = c.app.get(&format!("/v1/projects/{project}"), &token).await;
     assert_eq!(stored.body["requirements"]["headcount"], 12);
-    assert_eq!(stored.body["requirements"]["budget_ceiling_minor"], 3_000_000);
-    assert_eq!(stored.body["requirements"]["style_preferences"], json!(["scandinavian"]));
+    assert_eq!(
+        stored.body["requirements"]["budget_ceiling_minor"],
+        3_000_000
+    );
+    assert_eq!(
+        stored.body["requirements"]["style_preferences"],
+        json!(["scandinavian"])
+    );
 
     let reply = say(&c.app, &token, &id, "Find a task chair").await;
-    assert_eq!(reply.body["tool_calls"][0]["result"]["items"][0]["id"], "chair");
-    assert!(reply.body["message"]["text"].as_str().unwrap().contains("Ergo Task Chair"));
+    assert_eq!(
+        reply.body["tool_calls"][0]["result"]["items"][0]["id"],
+        "chair"
+    );
+    assert!(
+        reply.body["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Ergo Task Chair")
+    );
 
     let reply = say(&c.app, &token, &id, "add 4 chair please").await;
-    assert_eq!(reply.body["tool_calls"].as_array().unwrap().len(), 0, "ids need the prd_ form");
+    assert_eq!(
+        reply.body["tool_calls"].as_array().unwrap().len(),
+        0,
+        "ids need the prd_ form"
+    );
     let reply = say(&c.app, &token, &id, "What does it cost?").await;
     let call = &reply.body["tool_calls"][0];
     assert_eq!(call["name"], "price_scenario");
@@ -509,16 +576,36 @@ async fn concept_images_are_generated_stored_attached_and_billed() {
 
     let refused = c
         .app
-        .send(Method::POST, "/v1/images/generate", &viewer, None, Some(json!({"prompt": "a lobby"})))
+        .send(
+            Method::POST,
+            "/v1/images/generate",
+            &viewer,
+            None,
+            Some(json!({"prompt": "a lobby"})),
+        )
         .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN, "viewers spend no image credits");
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "viewers spend no image credits"
+    );
     let invalid = c
         .app
-        .send(Method::POST, "/v1/images/generate", &token, None,
-              Some(json!({"prompt": "a lobby", "width": 1000, "count": 9})))
+        .send(
+            Method::POST,
+            "/v1/images/generate",
+            &token,
+            None,
+            Some(json!({"prompt": "a lobby", "width": 1000, "count": 9})),
+        )
         .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let paths: Vec<&str> = invalid.body["errors"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = invalid.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, ["width", "count"]);
 
     let reply = c
@@ -531,10 +618,14 @@ async fn concept_images_are_generated_stored_attached_and_billed() {
     assert_eq!(reply.body["cost_micro_usd"], 40_000);
     let key = reply.body["images"][0]["key"].as_str().unwrap();
     assert!(key.starts_with(&format!("concepts/projects/{project}/")));
-    let png = roomwright_core::s3::get_bytes(&c.app.stack.state.aws, &c.app.stack.state.config.bucket_name, key)
-        .await
-        .unwrap()
-        .unwrap();
+    let png = roomwright_core::s3::get_bytes(
+        &c.app.stack.state.aws,
+        &c.app.stack.state.config.bucket_name,
+        key,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert!(png.starts_with(b"\x89PNG"));
 
     let request = &sent(&c.http)[0];
@@ -543,24 +634,50 @@ async fn concept_images_are_generated_stored_attached_and_billed() {
     let stored = messages(&c.app, &token, &id).await;
     assert_eq!(stored[0]["images"][0]["key"], key);
     let totals = usage(&c.app, &token, &format!("?project={project}")).await["totals"].clone();
-    assert_eq!((totals["images"].as_u64(), totals["cost_micro_usd"].as_u64()), (Some(1), Some(40_000)));
+    assert_eq!(
+        (totals["images"].as_u64(), totals["cost_micro_usd"].as_u64()),
+        (Some(1), Some(40_000))
+    );
 }
 
 #[tokio::test]
 async fn conversations_are_private_validated_and_spill_long_messages_to_s3() {
-    let c = chat(&[("CHAT_ASSISTANT", "offline"), ("CHAT_SPILL_BYTES", "300")], &[]).await;
+    let c = chat(
+        &[("CHAT_ASSISTANT", "offline"), ("CHAT_SPILL_BYTES", "300")],
+        &[],
+    )
+    .await;
     let (token, _) = c.app.user("amy@example.com", Role::Designer).await;
     let (other, _) = c.app.user("bob@example.com", Role::Designer).await;
     let id = conversation(&c.app, &token, None).await;
 
-    assert_eq!(c.app.get(&format!("/v1/conversations/{id}"), &other).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(say(&c.app, &other, &id, "hi").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.app
+            .get(&format!("/v1/conversations/{id}"), &other)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        say(&c.app, &other, &id, "hi").await.status,
+        StatusCode::NOT_FOUND
+    );
     let reply = c
         .app
-        .send(Method::POST, &format!("/v1/conversations/{id}/messages"), &token, None,
-              Some(json!({"text": "", "images": ["chat-uploads/someone-else/x.png"]})))
+        .send(
+            Method::POST,
+            &format!("/v1/conversations/{id}/messages"),
+            &token,
+            None,
+            Some(json!({"text": "", "images": ["chat-uploads/someone-else/x.png"]})),
+        )
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.body["errors"][0]["path"], "images[0]");
     assert_eq!(reply.body["errors"][0]["code"], "not_your_upload");
 
@@ -580,9 +697,32 @@ async fn conversations_are_private_validated_and_spill_long_messages_to_s3() {
 
     let list = c.app.get("/v1/conversations?limit=1", &token).await;
     assert_eq!(list.body["items"][0]["id"], id);
-    assert!(list.body["items"][0]["title"].as_str().unwrap().starts_with("Our brief"));
-    let deleted = c.app.send(Method::DELETE, &format!("/v1/conversations/{id}"), &token, None, None).await;
+    assert!(
+        list.body["items"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Our brief")
+    );
+    let deleted = c
+        .app
+        .send(
+            Method::DELETE,
+            &format!("/v1/conversations/{id}"),
+            &token,
+            None,
+            None,
+        )
+        .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    assert_eq!(c.app.get(&format!("/v1/conversations/{id}"), &token).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(c.app.get("/v1/conversations", &token).await.body["items"], json!([]));
+    assert_eq!(
+        c.app
+            .get(&format!("/v1/conversations/{id}"), &token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.app.get("/v1/conversations", &token).await.body["items"],
+        json!([])
+    );
 }

@@ -16,9 +16,9 @@ use roomwright_catalog::{
         client::{ErpClient, ErpClientConfig},
     },
 };
+use roomwright_chat::ChatContext;
 use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root};
 use roomwright_jobs::{local_batch::LocalBatch, settings::BatchSettings};
-use roomwright_chat::ChatContext;
 use roomwright_local::{Functions, seed, workers};
 use std::collections::BTreeMap;
 
@@ -81,8 +81,8 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
     }
     let render_note = start_jobs(&stack);
     // The assistant searches the same index the catalog routes serve and the indexer refreshes.
-    let mut chat = ChatContext::offline(stack.state.aws.clone())
-        .map_err(|e| format!("chat settings: {e}"))?;
+    let mut chat =
+        ChatContext::offline(stack.state.aws.clone()).map_err(|e| format!("chat settings: {e}"))?;
     chat.catalog = catalog.search.clone();
     let search_note = match catalog.search.has_model() {
         true => {
@@ -106,7 +106,9 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         project = seeded.demo_project.as_deref().unwrap_or("-"),
         products = seeded.products,
     );
-    let app = roomwright_local::app(stack.state, Functions {
+    let app = roomwright_local::app(
+        stack.state,
+        Functions {
             auth,
             catalog,
             chat,

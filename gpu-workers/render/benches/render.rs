@@ -20,7 +20,11 @@ use roomwright_render::{
 
 #[tokio::main]
 async fn main() {
-    let size = std::env::var("RENDER_BENCH_SIZE").unwrap_or_else(|_| "1280x720".into());
+    // `cargo test --all-targets` runs benches once without `--bench`: a 96x64 smoke render
+    // there keeps the test run short and still exercises the whole path.
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let default_size = if measuring { "1280x720" } else { "96x64" };
+    let size = std::env::var("RENDER_BENCH_SIZE").unwrap_or_else(|_| default_size.into());
     let (width, height) = size
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
@@ -28,7 +32,7 @@ async fn main() {
     let samples = std::env::var("RENDER_BENCH_SAMPLES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(64);
+        .unwrap_or(if measuring { 64 } else { 4 });
     let stack = TestStack::new().await;
     let state = &stack.state;
     let mut input = sample::office();

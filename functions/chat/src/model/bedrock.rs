@@ -60,10 +60,15 @@ impl BedrockClient {
     pub async fn get(&self) -> &Client {
         self.client
             .get_or_init(|| async {
-                let aws = self.aws.as_ref().expect("a lazy client has its configuration");
-                let mut config = aws_sdk_bedrockruntime::config::Builder::from(aws.sdk_config().await);
+                let aws = self
+                    .aws
+                    .as_ref()
+                    .expect("a lazy client has its configuration");
+                let mut config =
+                    aws_sdk_bedrockruntime::config::Builder::from(aws.sdk_config().await);
                 if let Some(region) = &self.region {
-                    config = config.region(aws_sdk_bedrockruntime::config::Region::new(region.clone()));
+                    config =
+                        config.region(aws_sdk_bedrockruntime::config::Region::new(region.clone()));
                 }
                 Client::from_conf(config.build())
             })
@@ -274,7 +279,8 @@ impl Assembly {
                     id,
                     name,
                     // A model that sends no input means "no arguments".
-                    input: serde_json::from_str(&input).unwrap_or(Value::Object(Default::default())),
+                    input: serde_json::from_str(&input)
+                        .unwrap_or(Value::Object(Default::default())),
                 }),
             })
             .collect();
@@ -308,7 +314,10 @@ where
     R: std::fmt::Debug,
 {
     let text = DisplayErrorContext(&error).to_string();
-    let code = error.as_service_error().and_then(|e| e.code()).map(str::to_owned);
+    let code = error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .map(str::to_owned);
     match code.as_deref() {
         Some("ThrottlingException" | "ServiceQuotaExceededException") => {
             ModelError::Throttled(text)

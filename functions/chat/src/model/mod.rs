@@ -24,9 +24,20 @@ pub enum Speaker {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     Text(String),
-    Image { format: ImageFormat, bytes: Bytes },
-    ToolUse { id: String, name: String, input: Value },
-    ToolResult { id: String, content: Value, is_error: bool },
+    Image {
+        format: ImageFormat,
+        bytes: Bytes,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        id: String,
+        content: Value,
+        is_error: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

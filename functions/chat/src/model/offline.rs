@@ -97,8 +97,14 @@ pub fn intents(text: &str) -> Vec<(String, Value)> {
             };
             rooms.push(json!({"kind": kind, "count": n}));
         } else if lower.contains("budget")
-            && (before.contains('€') || before.contains('$') || before == "budget" || before == "of"
-                || next == "eur" || next == "euro" || next == "euros" || next == "usd")
+            && (before.contains('€')
+                || before.contains('$')
+                || before == "budget"
+                || before == "of"
+                || next == "eur"
+                || next == "euro"
+                || next == "euros"
+                || next == "usd")
         {
             // Minor units: cents.
             requirements.insert("budget_ceiling_minor".into(), (n * 100).into());
@@ -119,7 +125,10 @@ pub fn intents(text: &str) -> Vec<(String, Value)> {
         requirements.insert("style_preferences".into(), json!(styles));
     }
     if !requirements.is_empty() {
-        calls.push(("update_requirements".to_string(), Value::Object(requirements)));
+        calls.push((
+            "update_requirements".to_string(),
+            Value::Object(requirements),
+        ));
     }
 
     if asks_to_find {
@@ -141,7 +150,10 @@ pub fn intents(text: &str) -> Vec<(String, Value)> {
             .first()
             .and_then(|w| w.parse::<u32>().ok())
             .unwrap_or(1);
-        if let Some(product) = words.iter().find(|w| w.starts_with("prd_") || w.starts_with("p-")) {
+        if let Some(product) = words
+            .iter()
+            .find(|w| w.starts_with("prd_") || w.starts_with("p-"))
+        {
             calls.push((
                 "add_selection".to_string(),
                 json!({"product_id": product.trim_matches(|c: char| c == '.' || c == ','), "quantity": quantity}),
@@ -208,7 +220,10 @@ fn describe(name: &str, result: &Value, is_error: bool) -> String {
                 r["headcount"],
                 r["rooms_needed"],
                 r["style_preferences"],
-                money(&r["budget_ceiling_minor"], r["currency"].as_str().unwrap_or(""))
+                money(
+                    &r["budget_ceiling_minor"],
+                    r["currency"].as_str().unwrap_or("")
+                )
             )
         }
         "add_selection" => format!(
@@ -350,7 +365,8 @@ mod tests {
 
     #[test]
     fn understands_requirements_search_price_and_render() {
-        let calls = intents("We are 12 people, need 2 meeting rooms, budget 30000 EUR, scandinavian style");
+        let calls =
+            intents("We are 12 people, need 2 meeting rooms, budget 30000 EUR, scandinavian style");
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].0, "update_requirements");
         assert_eq!(
@@ -359,8 +375,17 @@ mod tests {
                    "budget_ceiling_minor": 3_000_000, "style_preferences": ["scandinavian"]})
         );
         let calls = intents("Find me a height adjustable desk");
-        assert_eq!(calls, vec![("search_catalog".to_string(), json!({"query": "height adjustable desk", "limit": 5}))]);
-        let names: Vec<String> = intents("What does it cost? Then render it").into_iter().map(|c| c.0).collect();
+        assert_eq!(
+            calls,
+            vec![(
+                "search_catalog".to_string(),
+                json!({"query": "height adjustable desk", "limit": 5})
+            )]
+        );
+        let names: Vec<String> = intents("What does it cost? Then render it")
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
         assert_eq!(names, ["price_scenario", "submit_render"]);
         assert!(intents("hello").is_empty());
     }

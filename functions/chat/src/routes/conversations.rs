@@ -44,6 +44,13 @@ pub struct ConversationWithMessages {
 
 const MAX_TITLE: usize = 200;
 
+/// A conversation as clients see it: the summary lines are the model's, not theirs (the
+/// messages are there to read).
+fn shown(mut conversation: Conversation) -> Conversation {
+    conversation.summary.clear();
+    conversation
+}
+
 /// The caller's live conversation `id`.
 pub async fn load(
     state: &AppState,
@@ -73,7 +80,11 @@ pub async fn create_conversation(
     let mut errors = FieldErrors::new();
     let title = request.title.unwrap_or_default().trim().to_string();
     if title.chars().count() > MAX_TITLE {
-        errors.add("title", "too_long", format!("At most {MAX_TITLE} characters."));
+        errors.add(
+            "title",
+            "too_long",
+            format!("At most {MAX_TITLE} characters."),
+        );
     }
     errors.finish()?;
     if let Some(project) = &request.project_id {
@@ -89,6 +100,7 @@ pub async fn create_conversation(
         created_at: now.clone(),
         updated_at: now,
         deleted_at: None,
+        summary: Vec::new(),
     };
     conversation::create(&state.table(), &conversation).await?;
     Ok((StatusCode::CREATED, Json(conversation)))
@@ -108,7 +120,7 @@ pub async fn list_conversations(
     let page = page.parse()?;
     let result = conversation::list(&state.table(), &caller.user_id, &page).await?;
     Ok(Json(ConversationPage {
-        items: result.items.into_iter().map(|c| c.value).collect(),
+        items: result.items.into_iter().map(|c| shown(c.value)).collect(),
         next_cursor: result.next_cursor,
     }))
 }
@@ -124,7 +136,7 @@ pub async fn get_conversation(
     Require(caller, _): Require<perm::ProductsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<ConversationWithMessages>, ApiError> {
-    let conversation = load(&state, &caller, &id).await?.value;
+    let conversation = shown(load(&state, &caller, &id).await?.value);
     let messages = conversation::messages(&state, &id).await?;
     Ok(Json(ConversationWithMessages {
         conversation,

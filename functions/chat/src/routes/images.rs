@@ -115,7 +115,11 @@ pub struct Concepts {
 fn check_prompt(prompt: &str, path: &str, errors: &mut FieldErrors) {
     let n = prompt.trim().chars().count();
     if n == 0 || n > MAX_PROMPT {
-        errors.add(path, "out_of_range", format!("1 to {MAX_PROMPT} characters."));
+        errors.add(
+            path,
+            "out_of_range",
+            format!("1 to {MAX_PROMPT} characters."),
+        );
     }
 }
 
@@ -136,7 +140,9 @@ async fn readable(state: &AppState, caller: &Caller, key: &str) -> Result<bool, 
     if let Some(rest) = key.strip_prefix("concepts/projects/")
         && let Some((project, _)) = rest.split_once('/')
     {
-        return Ok(access::load(state, caller, project, Need::Read).await.is_ok());
+        return Ok(access::load(state, caller, project, Need::Read)
+            .await
+            .is_ok());
     }
     Ok(false)
 }
@@ -227,9 +233,15 @@ async fn make(
     let mut images = Vec::new();
     for (i, png) in pngs.into_iter().enumerate() {
         let key = format!("{folder}/{call_id}-{i}.png");
-        s3::put_bytes(&state.aws, &state.config.bucket_name, &key, "image/png", png)
-            .await
-            .map_err(ApiError::internal)?;
+        s3::put_bytes(
+            &state.aws,
+            &state.config.bucket_name,
+            &key,
+            "image/png",
+            png,
+        )
+        .await
+        .map_err(ApiError::internal)?;
         let url = s3::presigned_get(&state.aws, &state.config.bucket_name, &key, URL_TTL)
             .await
             .map_err(ApiError::internal)?;
@@ -253,6 +265,7 @@ async fn make(
             usage: None,
             created_at: time::sortable(now),
         };
+        conversation.remember(message.seq, crate::context::summary_line(&message));
         conversation.message_count += 1;
         conversation.updated_at = message.created_at.clone();
         message_seq = Some(message.seq);
@@ -302,7 +315,11 @@ pub async fn generate_image(
     }
     for (path, side) in [("width", request.width), ("height", request.height)] {
         if !(320..=4096).contains(&side) || side % 16 != 0 {
-            errors.add(path, "out_of_range", "320 to 4096 pixels, a multiple of 16.");
+            errors.add(
+                path,
+                "out_of_range",
+                "320 to 4096 pixels, a multiple of 16.",
+            );
         }
     }
     if request.width as u64 * request.height as u64 > 4_194_304 {
@@ -356,7 +373,11 @@ pub async fn edit_image(
         }
         EditMode::Inpaint => {
             if request.mask.is_some() == request.mask_prompt.is_some() {
-                errors.add("mask", "required", "Give mask or mask_prompt (one of them).");
+                errors.add(
+                    "mask",
+                    "required",
+                    "Give mask or mask_prompt (one of them).",
+                );
             }
         }
     }
@@ -364,7 +385,11 @@ pub async fn edit_image(
     let mut errors = FieldErrors::new();
     let mut load = async |path: &str, key: &str| -> Result<Option<Vec<u8>>, ApiError> {
         if !readable(&state, &caller, key).await? {
-            errors.add(path, "not_your_image", "Use your upload or a concept image you can see.");
+            errors.add(
+                path,
+                "not_your_image",
+                "Use your upload or a concept image you can see.",
+            );
             return Ok(None);
         }
         let bytes = s3::get_bytes(&state.aws, &state.config.bucket_name, key)

@@ -40,6 +40,8 @@ use crate::{
 
 const MAX_TEXT: usize = 8_000;
 const MAX_IMAGES: usize = 4;
+/// Newest messages read for an answer; older ones reach the model as summary lines.
+const HISTORY_WINDOW: u32 = 40;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -72,10 +74,18 @@ async fn validate(
         errors.add("text", "required", "Send text, images, or both.");
     }
     if text.chars().count() > MAX_TEXT {
-        errors.add("text", "too_long", format!("At most {MAX_TEXT} characters."));
+        errors.add(
+            "text",
+            "too_long",
+            format!("At most {MAX_TEXT} characters."),
+        );
     }
     if request.images.len() > MAX_IMAGES {
-        errors.add("images", "too_many", format!("At most {MAX_IMAGES} images."));
+        errors.add(
+            "images",
+            "too_many",
+            format!("At most {MAX_IMAGES} images."),
+        );
     }
     errors.finish()?;
     let mut errors = FieldErrors::new();
@@ -84,7 +94,11 @@ async fn validate(
     for (i, key) in request.images.iter().enumerate() {
         let path = format!("images[{i}]");
         if !key.starts_with(&own) {
-            errors.add(path, "not_your_upload", "Use a key from POST /v1/chat/uploads.");
+            errors.add(
+                path,
+                "not_your_upload",
+                "Use a key from POST /v1/chat/uploads.",
+            );
             continue;
         }
         let bytes = s3::get_bytes(&state.aws, &state.config.bucket_name, key)
@@ -95,7 +109,10 @@ async fn validate(
             Some(b) if b.len() as u64 > chat.settings.max_image_bytes => errors.add(
                 path,
                 "too_large",
-                format!("Images are at most {} bytes.", chat.settings.max_image_bytes),
+                format!(
+                    "Images are at most {} bytes.",
+                    chat.settings.max_image_bytes
+                ),
             ),
             Some(b) => match ImageFormat::sniff(&b) {
                 Some(format) => images.push(ImageRef {
@@ -132,8 +149,15 @@ impl Work {
             value: mut conversation,
             version,
         } = conversation;
-        let history = conversation::messages(&state, &conversation.id).await?;
-        let turns = context::build(&state, &history, &user, chat.settings.context_tokens).await?;
+        let history = conversation::recent(&state, &conversation.id, HISTORY_WINDOW).await?;
+        let turns = context::build(
+            &state,
+            &conversation.summary,
+            &history,
+            &user,
+            chat.settings.context_tokens,
+        )
+        .await?;
         // Unique per attempt: a retried message is new model calls, billed anew.
         let message_key = format!("msg_{}", uuid::Uuid::now_v7().simple());
         let agent = Agent {
@@ -158,6 +182,8 @@ impl Work {
             usage: Some(answer.usage),
             created_at: time::sortable(time::now()),
         };
+        conversation.remember(user.seq, context::summary_line(&user));
+        conversation.remember(assistant.seq, context::summary_line(&assistant));
         if conversation.title.is_empty() {
             conversation.title = user.text.chars().take(60).collect();
         }
@@ -204,7 +230,10 @@ fn to_sse(event: Event) -> Result<SseEvent, Infallible> {
 fn final_event(result: Result<Result<Reply, ApiError>, tokio::task::JoinError>) -> SseEvent {
     let outcome = result.unwrap_or_else(|e| Err(ApiError::internal(e)));
     let (name, data) = match outcome {
-        Ok(reply) => ("message", serde_json::to_value(reply).expect("serialisable")),
+        Ok(reply) => (
+            "message",
+            serde_json::to_value(reply).expect("serialisable"),
+        ),
         Err(error) => (
             "error",
             serde_json::to_value(error.to_problem()).expect("serialisable"),

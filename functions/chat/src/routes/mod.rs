@@ -6,8 +6,6 @@ mod messages;
 mod uploads;
 mod usage;
 
-
-
 use roomwright_core::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -2,11 +2,7 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
-use axum::{
-    Extension, Json,
-    extract::State,
-    http::StatusCode,
-};
+use axum::{Extension, Json, extract::State, http::StatusCode};
 use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Require, perm},

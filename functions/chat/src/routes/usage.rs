@@ -68,9 +68,7 @@ pub async fn get_usage(
     Require(caller, _): Require<perm::ProductsRead>,
     ApiQuery(query): ApiQuery<UsageQuery>,
 ) -> Result<Json<Usage>, ApiError> {
-    let month = query
-        .month
-        .unwrap_or_else(|| ledger::month_of(time::now()));
+    let month = query.month.unwrap_or_else(|| ledger::month_of(time::now()));
     if !valid_month(&month) {
         return Err(ApiError::validation(vec![FieldError::new(
             "month",

@@ -187,7 +187,9 @@ pub async fn recommend(context: &ToolContext<'_>, args: RecommendArgs) -> ToolRe
         .flat_map(|s| s.selections.iter().map(|x| x.product_id.as_str()))
         .collect();
     let per_person = match (requirements.budget_ceiling_minor, requirements.headcount) {
-        (Some(budget), Some(heads)) if heads > 0 && budget > 0 => Some(budget as u64 / heads as u64),
+        (Some(budget), Some(heads)) if heads > 0 && budget > 0 => {
+            Some(budget as u64 / heads as u64)
+        }
         _ => None,
     };
     let limit = args.limit.unwrap_or(5).clamp(1, MAX_ITEMS);

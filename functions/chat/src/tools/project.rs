@@ -5,13 +5,7 @@
 //! (a tool's change is a delta, so nothing of theirs is lost), at most a few times.
 
 use geo::Area;
-use roomwright_core::{
-    ApiError,
-    auth::Permission,
-    catalog::get_product,
-    dynamo::Versioned,
-    time,
-};
+use roomwright_core::{auth::Permission, catalog::get_product, dynamo::Versioned, time};
 use roomwright_projects::{
     access::{self, Need},
     model::{Project, RoomNeed},
@@ -262,7 +256,11 @@ pub async fn add_selection(context: &ToolContext<'_>, args: AddArgs) -> ToolResu
     {
         return Err(ToolError::new(
             "unknown_finish",
-            format!("{} comes in: {}.", product.name, product.finishes.join(", ")),
+            format!(
+                "{} comes in: {}.",
+                product.name,
+                product.finishes.join(", ")
+            ),
         ));
     }
     if !(1..=10_000).contains(&args.quantity) {
@@ -283,11 +281,11 @@ pub async fn add_selection(context: &ToolContext<'_>, args: AddArgs) -> ToolResu
         });
         let mut errors = roomwright_core::FieldErrors::new();
         scenarios::validate(scenario, &mut errors);
-        if !errors.is_empty() {
-            return Err(ApiError::from(errors.finish().unwrap_err()).into());
-        }
-        Ok(json!({"added": true, "scenario_id": scenario.id, "selection_id": selection_id,
-                  "product": product.name, "quantity": args.quantity}))
+        errors.finish().map_err(ToolError::from)?;
+        Ok(
+            json!({"added": true, "scenario_id": scenario.id, "selection_id": selection_id,
+                  "product": product.name, "quantity": args.quantity}),
+        )
     })
     .await
 }
@@ -394,8 +392,10 @@ pub async fn price(context: &ToolContext<'_>, args: PriceArgs) -> ToolResult {
         .lines
         .iter()
         .filter(|l| !l.in_stock)
-        .map(|l| json!({"name": l.name, "quantity": l.quantity, "available": l.available,
-                        "lead_time_days": l.lead_time_days}))
+        .map(|l| {
+            json!({"name": l.name, "quantity": l.quantity, "available": l.available,
+                        "lead_time_days": l.lead_time_days})
+        })
         .collect();
     Ok(json!({
         "scenario_id": quote.scenario_id,

@@ -127,8 +127,8 @@ pub async fn submit_render(
 > {
     let key = submit::idempotency_key(&headers)?;
     let (status, submitted) = order(&state, &caller, &project_id, request, key).await?;
-    let location = HeaderValue::from_str(&format!("/v1/jobs/{}", submitted.job.id))
-        .expect("ids are ASCII");
+    let location =
+        HeaderValue::from_str(&format!("/v1/jobs/{}", submitted.job.id)).expect("ids are ASCII");
     Ok((status, [(header::LOCATION, location)], Json(submitted)))
 }
 
