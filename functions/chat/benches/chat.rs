@@ -131,10 +131,7 @@ async fn in_process() {
 
 async fn through_the_router() {
     const MESSAGES: usize = 60;
-    let mut names = Vec::new();
-    for _ in 0..MESSAGES {
-        names.push("converse-final");
-    }
+    let mut names = vec!["converse-final"; MESSAGES];
     for _ in 0..MESSAGES {
         names.extend(["converse-tool-use", "converse-final"]);
     }
