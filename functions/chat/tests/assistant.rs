@@ -57,7 +57,7 @@ async fn chat(env: &[(&str, &str)], answers: &[&str]) -> Chat {
 }
 
 fn chair() -> Product {
-    let mut chair = product("chair", 50_000, 35_000, (680, 680));
+    let mut chair = product("prd_chair", 50_000, 35_000, (680, 680));
     chair.name = "Ergo Task Chair".into();
     chair.category = vec!["Seating".into(), "Task chairs".into()];
     chair
@@ -142,7 +142,7 @@ async fn a_tool_call_runs_our_search_and_the_answer_uses_its_result() {
     assert_eq!(calls[0]["name"], "search_catalog");
     assert_eq!(calls[0]["input"]["query"], "task chair");
     assert_eq!(
-        calls[0]["result"]["items"][0]["id"], "chair",
+        calls[0]["result"]["items"][0]["id"], "prd_chair",
         "our index answered"
     );
     assert_eq!(calls[0]["result"]["count"], 1, "the desk is no task chair");
@@ -194,7 +194,7 @@ async fn a_tool_call_runs_our_search_and_the_answer_uses_its_result() {
     assert_eq!(stored[0]["role"], "user");
     assert_eq!(
         stored[1]["tool_calls"][0]["result"]["items"][0]["id"],
-        "chair"
+        "prd_chair"
     );
 
     // Ledger: two calls, priced from the table (800 / 4000 micro-USD per 1k tokens).
@@ -541,29 +541,177 @@ async fn the_offline_assistant_sets_requirements_finds_and_prices_with_the_same_
         json!(["scandinavian"])
     );
 
-    let reply = say(&c.app, &token, &id, "Find a task chair").await;
-    assert_eq!(
-        reply.body["tool_calls"][0]["result"]["items"][0]["id"],
-        "chair"
-    );
-    assert!(
-        reply.body["message"]["text"]
-            .as_str()
-            .unwrap()
-            .contains("Ergo Task Chair")
-    );
-
-    let reply = say(&c.app, &token, &id, "add 4 chair please").await;
-    assert_eq!(
-        reply.body["tool_calls"].as_array().unwrap().len(),
-        0,
-        "ids need the prd_ form"
-    );
     let reply = say(&c.app, &token, &id, "What does it cost?").await;
     let call = &reply.body["tool_calls"][0];
     assert_eq!(call["name"], "price_scenario");
     assert_eq!(call["result"]["error"]["code"], "scenario_not_found");
-    assert_eq!(messages(&c.app, &token, &id).await.len(), 8);
+
+    let reply = say(&c.app, &token, &id, "Find a task chair").await;
+    let found = &reply.body["tool_calls"][0]["result"]["items"][0];
+    assert_eq!(found["id"], "prd_chair");
+    let text = reply.body["message"]["text"].as_str().unwrap();
+    assert!(text.contains("Ergo Task Chair"), "{text}");
+
+    let reply = say(&c.app, &token, &id, "Please add 4 prd_chair").await;
+    assert_eq!(reply.body["tool_calls"][0]["name"], "add_selection");
+    assert_eq!(reply.body["tool_calls"][0]["is_error"], false);
+    let stored = c.app.get(&format!("/v1/projects/{project}"), &token).await;
+    let selections = &stored.body["scenarios"][0]["selections"];
+    assert_eq!(selections[0]["product_id"], "prd_chair");
+    assert_eq!(selections[0]["quantity"], 4);
+
+    let reply = say(&c.app, &token, &id, "What does it cost?").await;
+    let result = &reply.body["tool_calls"][0]["result"];
+    assert_eq!(
+        result["total_minor"],
+        4 * 35_000,
+        "four chairs at the dealer price"
+    );
+    assert_eq!(result["within_budget"], true);
+    assert!(
+        reply.body["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("1400.00 EUR")
+    );
+
+    // Rendering goes through the jobs API's own checks: this project has no floor plan.
+    let reply = say(&c.app, &token, &id, "Render it").await;
+    let call = &reply.body["tool_calls"][0];
+    assert_eq!(call["name"], "submit_render");
+    assert_eq!(call["is_error"], true);
+    assert!(
+        call["result"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("floor plan")
+    );
+    assert_eq!(messages(&c.app, &token, &id).await.len(), 12);
+}
+
+#[tokio::test]
+async fn images_in_a_message_reach_the_model_as_image_blocks() {
+    let c = chat(&[], &["converse-final"]).await;
+    let (token, user_id) = c.app.user("gil@example.com", Role::Designer).await;
+    let ticket = c
+        .app
+        .send(
+            Method::POST,
+            "/v1/chat/uploads",
+            &token,
+            None,
+            Some(json!({"content_type": "image/png", "size_bytes": 1000})),
+        )
+        .await;
+    assert_eq!(ticket.status, StatusCode::CREATED, "{}", ticket.body);
+    let key = ticket.body["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with(&format!("chat-uploads/{user_id}/")));
+    let refused = c
+        .app
+        .send(
+            Method::POST,
+            "/v1/chat/uploads",
+            &token,
+            None,
+            Some(json!({"content_type": "image/gif", "size_bytes": 99_000_000})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["errors"].as_array().unwrap().len(), 2);
+
+    // The client's PUT to the presigned URL, done here with the SDK.
+    let png = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        recorded::fixture("nova-canvas-text-image")["body"]["images"][0]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let state = &c.app.stack.state;
+    roomwright_core::s3::put_bytes(
+        &state.aws,
+        &state.config.bucket_name,
+        &key,
+        "image/png",
+        png.clone(),
+    )
+    .await
+    .unwrap();
+    let fake = format!("chat-uploads/{user_id}/fake.png");
+    roomwright_core::s3::put_bytes(
+        &state.aws,
+        &state.config.bucket_name,
+        &fake,
+        "image/png",
+        b"GIF89a...".to_vec(),
+    )
+    .await
+    .unwrap();
+
+    let id = conversation(&c.app, &token, None).await;
+    let reply = c
+        .app
+        .send(
+            Method::POST,
+            &format!("/v1/conversations/{id}/messages"),
+            &token,
+            None,
+            Some(json!({"text": "What style is this room?", "images": [fake]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.body["errors"][0]["code"], "unsupported_image");
+
+    let reply = c
+        .app
+        .send(
+            Method::POST,
+            &format!("/v1/conversations/{id}/messages"),
+            &token,
+            None,
+            Some(json!({"text": "What style is this room?", "images": [key]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let content = &sent(&c.http)[0]["messages"][0]["content"];
+    assert_eq!(content[0]["image"]["format"], "png");
+    let sent_bytes = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        content[0]["image"]["source"]["bytes"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sent_bytes, png, "the uploaded bytes, unchanged");
+    assert_eq!(content[1]["text"], "What style is this room?");
+    assert_eq!(
+        messages(&c.app, &token, &id).await[0]["images"][0]["key"],
+        key
+    );
+}
+
+#[tokio::test]
+async fn the_tool_loop_is_capped() {
+    let c = chat(
+        &[("CHAT_MAX_TOOL_ROUNDS", "2")],
+        &["converse-tool-use", "converse-tool-use"],
+    )
+    .await;
+    let (token, _) = c.app.user("cap@example.com", Role::Designer).await;
+    catalog(&c.app, &[chair()]).await;
+    let id = conversation(&c.app, &token, None).await;
+    let reply = say(&c.app, &token, &id, "Keep searching").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.body["message"]["stop_reason"],
+        "tool_rounds_exhausted"
+    );
+    assert_eq!(reply.body["tool_calls"].as_array().unwrap().len(), 2);
+    assert!(
+        reply.body["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("stopped after 2 steps")
+    );
+    assert_eq!(sent(&c.http).len(), 2, "no third model call");
 }
 
 #[tokio::test]
