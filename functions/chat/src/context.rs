@@ -239,5 +239,26 @@ mod tests {
         for pair in turns.windows(2) {
             assert_ne!(pair[0].speaker, pair[1].speaker, "turns alternate");
         }
+
+        // Messages before the window read reach the model as their stored summary lines.
+        let earlier: Vec<SummaryLine> = (0..25)
+            .map(|seq| SummaryLine {
+                seq,
+                line: format!("- line of message {seq}"),
+            })
+            .collect();
+        let window: Vec<Message> = history[10..].to_vec();
+        let turns = runtime
+            .block_on(build(&state, &earlier, &window, &new, 24_000))
+            .unwrap();
+        let Block::Text(first) = &turns[0].blocks[0] else {
+            panic!("text first")
+        };
+        assert!(first.contains("- line of message 0\n"), "{first}");
+        assert!(first.contains("- line of message 9)"), "{first}");
+        assert!(
+            !first.contains("line of message 10"),
+            "messages in the window are shown, not summarised"
+        );
     }
 }
