@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use roomwright_core::{
     ApiError, AppState,
     dynamo::{
-        Keys, PageRequest, SortKey, StoreError, Table, Versioned, index::GSI1, service_error,
+        Keys, PageRequest, SortKey, StoreError, Table, TransactError, Versioned, index::GSI1,
     },
     s3,
 };
@@ -362,25 +362,10 @@ pub async fn append(
         .build()
         .map_err(|e| AppendError::Failed(ApiError::internal(e)))?;
     items.push(TransactWriteItem::builder().put(put).build());
-    let result = table
-        .client()
-        .await
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(version),
-        Err(e) => {
-            let conflict = e
-                .as_service_error()
-                .is_some_and(|s| s.is_transaction_canceled_exception());
-            if conflict {
-                Err(AppendError::Concurrent)
-            } else {
-                Err(AppendError::Failed(service_error(e).into()))
-            }
-        }
+    match table.transact(items).await {
+        Ok(()) => Ok(version),
+        Err(TransactError::Cancelled(_)) => Err(AppendError::Concurrent),
+        Err(TransactError::Service(e)) => Err(failed(e)),
     }
 }
 

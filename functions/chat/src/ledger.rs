@@ -7,7 +7,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use roomwright_core::{
     ApiError,
-    dynamo::{Keys, Table, service_error},
+    dynamo::{Keys, Table},
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -119,28 +119,11 @@ pub async fn record(table: &Table, entry: &Entry) -> Result<(), ApiError> {
     if let Some(project) = &entry.project_id {
         items.push(add_to(table, &Scope::Project(project), &month, entry));
     }
-    let result = table
-        .client()
-        .await
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let already = e.as_service_error().is_some_and(|s| match s {
-                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => {
-                    c.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed")
-                }
-                _ => false,
-            });
-            if already {
-                Ok(())
-            } else {
-                Err(service_error(e).into())
-            }
-        }
+    match table.transact(items).await {
+        Ok(()) => Ok(()),
+        // The entry exists: this call was recorded before.
+        Err(e) if e.failed_condition(0) => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

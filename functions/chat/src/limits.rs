@@ -69,30 +69,10 @@ pub async fn take_message(
             epoch + 2 * 86_400,
         )?,
     ];
-    let result = table
-        .client()
-        .await
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await;
-    let Err(error) = result else { return Ok(()) };
-    let reasons: Vec<Option<String>> = error
-        .as_service_error()
-        .and_then(|e| match e {
-            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => Some(c),
-            _ => None,
-        })
-        .map(|c| {
-            c.cancellation_reasons()
-                .iter()
-                .map(|r| r.code().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let failed =
-        |i: usize| reasons.get(i).and_then(|r| r.as_deref()) == Some("ConditionalCheckFailed");
-    if failed(1) {
+    let Err(error) = table.transact(items).await else {
+        return Ok(());
+    };
+    if error.failed_condition(1) {
         Err(ApiError::new(
             http::StatusCode::TOO_MANY_REQUESTS,
             "daily_message_limit",
@@ -103,7 +83,7 @@ pub async fn take_message(
             settings.messages_per_day
         ))
         .with_retry_after(to_next_day as u64))
-    } else if failed(0) {
+    } else if error.failed_condition(0) {
         Err(ApiError::new(
             http::StatusCode::TOO_MANY_REQUESTS,
             "message_rate_limit",
@@ -115,8 +95,6 @@ pub async fn take_message(
         ))
         .with_retry_after(to_next_minute as u64))
     } else {
-        Err(ApiError::internal(roomwright_core::dynamo::service_error(
-            error,
-        )))
+        Err(error.into())
     }
 }

@@ -13,7 +13,7 @@
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use roomwright_core::{
     ApiError,
-    dynamo::{Keys, PageRequest, SortKey, StoreError, Table, Versioned, index, service_error},
+    dynamo::{Keys, PageRequest, SortKey, StoreError, Table, Versioned, index},
     time,
 };
 use serde::{Deserialize, Serialize};
@@ -140,31 +140,11 @@ pub async fn write(
             .map_err(ApiError::internal)?;
         items.push(TransactWriteItem::builder().delete(delete).build());
     }
-    let result = table
-        .client()
-        .await
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(version),
-        Err(e) => {
-            let cancelled = e.as_service_error().and_then(|s| match s {
-                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => Some(c),
-                _ => None,
-            });
-            // The first item is the project: its condition failing means a concurrent write.
-            let stale = cancelled.is_some_and(|c| {
-                c.cancellation_reasons().first().and_then(|r| r.code())
-                    == Some("ConditionalCheckFailed")
-            });
-            if stale {
-                Err(StoreError::ConditionFailed.into())
-            } else {
-                Err(service_error(e).into())
-            }
-        }
+    match table.transact(items).await {
+        Ok(()) => Ok(version),
+        // The first item is the project: its condition failing means a concurrent write.
+        Err(e) if e.failed_condition(0) => Err(StoreError::ConditionFailed.into()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -6,7 +6,9 @@ mod cursor;
 mod table;
 
 pub use cursor::{Cursor, Page, PageParams, PageRequest};
-pub use table::{Item, Keys, SortKey, StoreError, Table, Versioned, decode, service_error};
+pub use table::{
+    Item, Keys, SortKey, StoreError, Table, TransactError, Versioned, decode, service_error,
+};
 
 /// Attribute names of the table's keys and housekeeping fields.
 pub mod attr {

@@ -111,6 +111,33 @@ where
     StoreError::Service(aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string())
 }
 
+/// Why [`Table::transact`] wrote nothing.
+#[derive(Debug)]
+pub enum TransactError {
+    /// A condition failed or another transaction touched the items: one reason per item.
+    Cancelled(Vec<Option<String>>),
+    Service(StoreError),
+}
+
+impl TransactError {
+    /// Whether item `index`'s condition was the one that failed.
+    pub fn failed_condition(&self, index: usize) -> bool {
+        matches!(self, TransactError::Cancelled(reasons)
+            if reasons.get(index).and_then(|r| r.as_deref()) == Some("ConditionalCheckFailed"))
+    }
+}
+
+impl From<TransactError> for ApiError {
+    fn from(error: TransactError) -> Self {
+        match error {
+            TransactError::Service(e) => e.into(),
+            TransactError::Cancelled(reasons) => {
+                ApiError::internal(format!("transaction cancelled: {reasons:?}"))
+            }
+        }
+    }
+}
+
 /// `true` when a write was refused by its condition expression.
 fn is_condition_failure<R>(
     error: &SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError, R>,
@@ -170,6 +197,38 @@ impl Table {
         expected_version: u64,
     ) -> Result<u64, StoreError> {
         self.put(keys, value, Some(expected_version)).await
+    }
+
+    /// Writes `items` all or nothing. A refused transaction is [`TransactError::Cancelled`]
+    /// with one reason code per item (`ConditionalCheckFailed`, `None` for items that passed),
+    /// so callers can tell which condition failed.
+    pub async fn transact(
+        &self,
+        items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    ) -> Result<(), TransactError> {
+        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+        let result = self
+            .aws
+            .dynamodb()
+            .await
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    Err(TransactError::Cancelled(
+                        c.cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code().map(str::to_owned))
+                            .collect(),
+                    ))
+                }
+                _ => Err(TransactError::Service(service_error(e))),
+            },
+        }
     }
 
     /// The SDK client, for operations the typed layer does not cover (transactions, counters).
