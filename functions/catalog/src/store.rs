@@ -21,7 +21,7 @@ use roomwright_core::{
 };
 use serde::{Deserialize, Serialize};
 
-pub const PRODUCTS_PARTITION: &str = "PRODUCTS";
+pub use roomwright_core::catalog::PRODUCTS_PARTITION;
 
 pub fn product_keys(product: &Product) -> Keys {
     Keys::new(product_pk(&product.id), PRODUCT_SK).gsi1(PRODUCTS_PARTITION, product.id.clone())
@@ -212,53 +212,6 @@ pub async fn id_by_sku(table: &Table, sku: &str) -> Result<Option<String>, ApiEr
     Ok(claim.map(|c| c.value.product_id))
 }
 
-/// The items at `keys` (pk, sk), 100 per BatchGetItem, asking again for any the service left
-/// unprocessed; missing items are left out.
-async fn batch_get(table: &Table, keys: Vec<(String, String)>) -> Result<Vec<Item>, ApiError> {
-    let mut found = Vec::new();
-    let unique: std::collections::BTreeSet<_> = keys.into_iter().collect();
-    let unique: Vec<_> = unique.into_iter().collect();
-    for chunk in unique.chunks(100) {
-        let mut keys: Vec<Item> = chunk
-            .iter()
-            .map(|(pk, sk)| {
-                HashMap::from([
-                    ("pk".to_string(), AttributeValue::S(pk.clone())),
-                    ("sk".to_string(), AttributeValue::S(sk.clone())),
-                ])
-            })
-            .collect();
-        for _ in 0..8 {
-            if keys.is_empty() {
-                break;
-            }
-            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .build()
-                .map_err(ApiError::internal)?;
-            let output = table
-                .client()
-                .await
-                .batch_get_item()
-                .request_items(table.name(), request)
-                .send()
-                .await
-                .map_err(|e| ApiError::from(service_error(e)))?;
-            found.extend(
-                output
-                    .responses
-                    .and_then(|mut r| r.remove(table.name()))
-                    .unwrap_or_default(),
-            );
-            keys = output
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(table.name()))
-                .map(|k| k.keys)
-                .unwrap_or_default();
-        }
-    }
-    Ok(found)
-}
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -267,16 +220,7 @@ pub async fn get_many(
     table: &Table,
     ids: &[String],
 ) -> Result<HashMap<String, Versioned<Product>>, ApiError> {
-    let keys = ids
-        .iter()
-        .map(|id| (product_pk(id), PRODUCT_SK.to_string()))
-        .collect();
-    let mut found = HashMap::new();
-    for item in batch_get(table, keys).await? {
-        let product: Versioned<Product> = decode(item)?;
-        found.insert(product.value.id.clone(), product);
-    }
-    Ok(found)
+    roomwright_core::catalog::get_products(table, ids).await
 }
 
 /// The product ids holding these SKUs, keyed by upper-case SKU.
@@ -289,7 +233,7 @@ pub async fn ids_by_sku(
         .map(|sku| (sku_pk(sku), "SKU".to_string()))
         .collect();
     let mut found = HashMap::new();
-    for item in batch_get(table, keys).await? {
+    for item in table.batch_get(keys).await? {
         let sku = item
             .get("pk")
             .and_then(|v| v.as_s().ok())

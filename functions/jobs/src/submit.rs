@@ -3,7 +3,6 @@
 //! returns it, re-sending the message while the job is still queued (the first send may be
 //! what failed); the dispatcher submits a job to Batch only once.
 
-use http::HeaderMap;
 use roomwright_core::{
     ApiError, AppState,
     jobs::{self, Job, JobKind, JobMessage, JobStatus, WebhookTarget, store},
@@ -11,22 +10,7 @@ use roomwright_core::{
 };
 use sha2::{Digest, Sha256};
 
-/// Longest accepted `Idempotency-Key`.
-const MAX_KEY: usize = 128;
-
-/// The `Idempotency-Key` header, when sent.
-pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    match headers.get("idempotency-key") {
-        None => Ok(None),
-        Some(value) => match value.to_str() {
-            Ok(key) if !key.trim().is_empty() && key.len() <= MAX_KEY => Ok(Some(key.to_string())),
-            _ => Err(ApiError::bad_request(
-                "invalid_idempotency_key",
-                format!("Idempotency-Key is 1 to {MAX_KEY} visible ASCII characters."),
-            )),
-        },
-    }
-}
+pub use roomwright_core::http::idempotency_key;
 
 /// A job id: derived from the user and key (so a retry names the same job), else fresh.
 pub fn job_id(user_id: &str, key: Option<&str>) -> String {

@@ -111,7 +111,27 @@ pub fn product_pk(id: &str) -> String {
 
 pub const PRODUCT_SK: &str = "PRODUCT";
 
+/// The products index (gsi1) partition that lists every product.
+pub const PRODUCTS_PARTITION: &str = "PRODUCTS";
+
 /// One product by id.
 pub async fn get_product(table: &Table, id: &str) -> Result<Option<Versioned<Product>>, ApiError> {
     Ok(table.get(&product_pk(id), PRODUCT_SK).await?)
+}
+
+/// Products by id (any number, read 100 at a time); missing ids are left out.
+pub async fn get_products(
+    table: &Table,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Versioned<Product>>, ApiError> {
+    let keys = ids
+        .iter()
+        .map(|id| (product_pk(id), PRODUCT_SK.to_string()))
+        .collect();
+    let mut found = std::collections::HashMap::new();
+    for item in table.batch_get(keys).await? {
+        let product: Versioned<Product> = crate::dynamo::decode(item)?;
+        found.insert(product.value.id.clone(), product);
+    }
+    Ok(found)
 }

@@ -185,6 +185,23 @@ where
     }
 }
 
+/// Longest accepted `Idempotency-Key`.
+const MAX_KEY: usize = 128;
+
+/// The `Idempotency-Key` header, when sent.
+pub fn idempotency_key(headers: &http::HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(value) => match value.to_str() {
+            Ok(key) if !key.trim().is_empty() && key.len() <= MAX_KEY => Ok(Some(key.to_string())),
+            _ => Err(ApiError::bad_request(
+                "invalid_idempotency_key",
+                format!("Idempotency-Key is 1 to {MAX_KEY} visible ASCII characters."),
+            )),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,7 @@ impl Role {
                 EstimatesCreate,
                 JobsRead,
                 RendersCreate,
+                EventsWrite,
             ],
             Role::SalesRep => &[
                 ProjectsRead,
@@ -50,9 +51,11 @@ impl Role {
                 OrdersCreate,
                 JobsRead,
                 RendersCreate,
+                EventsWrite,
             ],
             // Viewers follow jobs on projects they see but do not spend GPU time.
-            Role::Viewer => &[ProjectsRead, ProductsRead, JobsRead],
+            // What viewers look at still teaches the recommender.
+            Role::Viewer => &[ProjectsRead, ProductsRead, JobsRead, EventsWrite],
         }
     }
 
@@ -108,6 +111,8 @@ permissions! {
     AuditRead => "audit:read",
     JobsRead => "jobs:read",
     RendersCreate => "renders:create",
+    EventsWrite => "events:write",
+    ModelsManage => "models:manage",
 }
 
 impl Permission {
@@ -128,8 +133,9 @@ mod tests {
         assert!(Role::SalesRep.has(OrdersCreate) && !Role::SalesRep.has(ProjectsDelete));
         assert_eq!(
             Role::Viewer.permissions(),
-            &[ProjectsRead, ProductsRead, JobsRead]
+            &[ProjectsRead, ProductsRead, JobsRead, EventsWrite]
         );
+        assert!(!Role::Designer.has(ModelsManage) && !Role::SalesRep.has(ModelsManage));
         assert!(!Role::Designer.has(UsersManage) && !Role::SalesRep.has(AuditRead));
         for p in Permission::ALL {
             assert_eq!(Permission::parse(p.as_str()), Some(p));

@@ -231,6 +231,54 @@ impl Table {
         }
     }
 
+    /// The items at `keys` (pk, sk), 100 per BatchGetItem, asking again for any the service left
+    /// unprocessed; missing items are left out.
+    pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, ApiError> {
+        let mut found = Vec::new();
+        let unique: std::collections::BTreeSet<_> = keys.into_iter().collect();
+        let unique: Vec<_> = unique.into_iter().collect();
+        for chunk in unique.chunks(100) {
+            let mut keys: Vec<Item> = chunk
+                .iter()
+                .map(|(pk, sk)| {
+                    HashMap::from([
+                        (attr::PK.to_string(), AttributeValue::S(pk.clone())),
+                        (attr::SK.to_string(), AttributeValue::S(sk.clone())),
+                    ])
+                })
+                .collect();
+            for _ in 0..8 {
+                if keys.is_empty() {
+                    break;
+                }
+                let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .build()
+                    .map_err(ApiError::internal)?;
+                let output = self
+                    .client()
+                    .await
+                    .batch_get_item()
+                    .request_items(self.name(), request)
+                    .send()
+                    .await
+                    .map_err(|e| ApiError::from(service_error(e)))?;
+                found.extend(
+                    output
+                        .responses
+                        .and_then(|mut r| r.remove(self.name()))
+                        .unwrap_or_default(),
+                );
+                keys = output
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(self.name()))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(found)
+    }
+
     /// The SDK client, for operations the typed layer does not cover (transactions, counters).
     pub async fn client(&self) -> &aws_sdk_dynamodb::Client {
         self.aws.dynamodb().await

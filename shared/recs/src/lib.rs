@@ -1,0 +1,15 @@
+//! Recommendations shared by the trainer (`gpu-workers/recommend-train`) and the serving
+//! function (`functions/recommendations`): the models, their evaluation, the model file and
+//! how lists are made and explained from it.
+
+pub mod als;
+pub mod catalog;
+pub mod content;
+pub mod eval;
+pub mod interactions;
+pub mod matrix;
+pub mod model;
+pub mod segments;
+pub mod serve;
+pub mod events;
+pub mod registry;

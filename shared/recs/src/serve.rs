@@ -1,0 +1,276 @@
+//! Recommending from a loaded model: personalised lists with a reason for every item,
+//! falling back to the user's project selections (behaviour and content neighbours) and to
+//! popularity when the user or the item is new; and "also chosen" lists for one item.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::{
+    catalog::CategoryFilter,
+    matrix::{dot, top_k},
+    model::Model,
+};
+
+/// Explanations consider at most this many of a user's past items.
+const EXPLAIN_HISTORY: usize = 200;
+/// Content neighbours count a little less than behaviour neighbours.
+const CONTENT_WEIGHT: f32 = 0.8;
+
+/// Why an item is suggested; items are model item indices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// Chosen by people who chose an item the project holds.
+    BecauseYouSelected { item: u32 },
+    /// Close to an item the user viewed or chose before.
+    BecauseOfYourInterestIn { item: u32 },
+    /// Chosen by the same people as this item.
+    ChosenWith { item: u32 },
+    /// Close to this item in its description, materials and style words.
+    SimilarInStyleTo { item: u32 },
+    /// Among the most chosen, in the category when one is given.
+    PopularIn { category: Option<String> },
+}
+
+impl Reason {
+    /// The reason in words, naming real items.
+    pub fn text(&self, model: &Model) -> String {
+        let name = |i: &u32| model.items[*i as usize].name.as_str();
+        match self {
+            Reason::BecauseYouSelected { item } => format!("Because you selected {}", name(item)),
+            Reason::BecauseOfYourInterestIn { item } => {
+                format!("Because of your interest in {}", name(item))
+            }
+            Reason::ChosenWith { item } => format!("Often chosen with {}", name(item)),
+            Reason::SimilarInStyleTo { item } => format!("Similar in style to {}", name(item)),
+            Reason::PopularIn { category: Some(c) } => format!("Popular in {c}"),
+            Reason::PopularIn { category: None } => "Popular with designers".to_string(),
+        }
+    }
+
+    /// The item the reason refers to, if any.
+    pub fn item(&self) -> Option<u32> {
+        match self {
+            Reason::BecauseYouSelected { item }
+            | Reason::BecauseOfYourInterestIn { item }
+            | Reason::ChosenWith { item }
+            | Reason::SimilarInStyleTo { item } => Some(*item),
+            Reason::PopularIn { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub item: u32,
+    pub score: f32,
+    pub reason: Reason,
+}
+
+/// What to recommend for.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    pub user: Option<&'a str>,
+    /// Product ids the project holds: never suggested, and a basis for suggestions.
+    pub selected: &'a [String],
+    /// A catalog category level (`Seating` or `Seating/Task chairs`).
+    pub category: Option<&'a str>,
+    /// How many candidates to return (callers filter further, so ask for more than shown).
+    pub count: usize,
+}
+
+/// How a list was made, for clients and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The user's learnt taste.
+    Personalised,
+    /// The project's selections (the user is new to the model).
+    Selections,
+    /// Nothing known about the user: popularity.
+    Popularity,
+}
+
+impl Model {
+    pub fn item_index(&self, id: &str) -> Option<u32> {
+        self.lookup.item.get(id).copied()
+    }
+
+    fn category_label(&self, category: Option<&str>, item: u32) -> Option<String> {
+        match category {
+            Some(c) => Some(c.rsplit('/').next().unwrap_or(c).to_string()),
+            None => self.items[item as usize].category.last().cloned(),
+        }
+    }
+
+    /// Up to `request.count` candidates that `keep` allows, best first, each with a reason.
+    pub fn recommend(
+        &self,
+        request: &Request<'_>,
+        keep: impl Fn(u32) -> bool,
+    ) -> (Basis, Vec<Suggestion>) {
+        let selected: Vec<u32> = request
+            .selected
+            .iter()
+            .filter_map(|id| self.item_index(id))
+            .collect();
+        let user = request
+            .user
+            .and_then(|u| self.lookup.user.get(u).copied())
+            .filter(|&u| self.user_factors.row(u as usize).iter().any(|&v| v != 0.0));
+        let history: &[u32] = user.map_or(&[], |u| self.history.row(u as usize).0);
+        let filter = request.category.map(CategoryFilter::new);
+        let allowed = |i: u32| {
+            !selected.contains(&i)
+                && history.binary_search(&i).is_err()
+                && filter
+                    .as_ref()
+                    .is_none_or(|f| f.holds(&self.items[i as usize].category))
+                && keep(i)
+        };
+        let (basis, mut list) = if let Some(u) = user {
+            let mut scores = vec![0f32; self.items.len()];
+            self.user_factors
+                .block_times_transpose(u as usize, 1, &self.item_factors, &mut scores);
+            let list = top_k(&scores, request.count, |i| allowed(i as u32))
+                .into_iter()
+                .map(|(item, score)| Suggestion {
+                    item,
+                    score,
+                    reason: self.explain(item, &selected, history),
+                })
+                .collect();
+            (Basis::Personalised, list)
+        } else if !selected.is_empty() {
+            (
+                Basis::Selections,
+                self.from_neighbours(&selected, request.count, &allowed, true),
+            )
+        } else {
+            (Basis::Popularity, Vec::new())
+        };
+        if list.len() < request.count {
+            let taken: Vec<u32> = list.iter().map(|s| s.item).collect();
+            let more = self.popular_in(request.category, request.count - list.len(), |i| {
+                !taken.contains(&i) && allowed(i)
+            });
+            list.extend(more);
+        }
+        (basis, list)
+    }
+
+    /// The selected (else past) item closest to `item` in taste space.
+    fn explain(&self, item: u32, selected: &[u32], history: &[u32]) -> Reason {
+        let unit = &self.lookup.unit_items;
+        let target = unit.row(item as usize);
+        let closest = |pool: &[u32]| {
+            pool.iter()
+                .map(|&j| (j, dot(target, unit.row(j as usize))))
+                .filter(|&(_, s)| s > 0.0)
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+        };
+        let from_selected = closest(selected);
+        let from_history = closest(&history[..history.len().min(EXPLAIN_HISTORY)]);
+        match (from_selected, from_history) {
+            (Some((j, _)), _) => Reason::BecauseYouSelected { item: j },
+            (None, Some((j, _))) => Reason::BecauseOfYourInterestIn { item: j },
+            (None, None) => Reason::PopularIn {
+                category: self.category_label(None, item),
+            },
+        }
+    }
+
+    /// Candidates from the behaviour and content neighbours of `seeds`; the strongest tie
+    /// explains each.
+    fn from_neighbours(
+        &self,
+        seeds: &[u32],
+        count: usize,
+        allowed: &dyn Fn(u32) -> bool,
+        selected: bool,
+    ) -> Vec<Suggestion> {
+        let mut best: HashMap<u32, (f32, Reason)> = HashMap::new();
+        let mut offer = |item: u32, score: f32, reason: Reason| {
+            if !allowed(item) {
+                return;
+            }
+            let entry = best.entry(item).or_insert((f32::MIN, reason.clone()));
+            if score > entry.0 {
+                *entry = (score, reason);
+            }
+        };
+        for &seed in seeds {
+            for &(item, s) in &self.also_chosen[seed as usize] {
+                let reason = if selected {
+                    Reason::BecauseYouSelected { item: seed }
+                } else {
+                    Reason::ChosenWith { item: seed }
+                };
+                offer(item, s, reason);
+            }
+            for &(item, s) in &self.similar_content[seed as usize] {
+                offer(item, s * CONTENT_WEIGHT, Reason::SimilarInStyleTo { item: seed });
+            }
+        }
+        let mut list: Vec<Suggestion> = best
+            .into_iter()
+            .map(|(item, (score, reason))| Suggestion {
+                item,
+                score,
+                reason,
+            })
+            .collect();
+        list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
+        list.truncate(count);
+        list
+    }
+
+    /// The most chosen items, in a category level when given.
+    pub fn popular_in(
+        &self,
+        category: Option<&str>,
+        count: usize,
+        keep: impl Fn(u32) -> bool,
+    ) -> Vec<Suggestion> {
+        let key = category.unwrap_or_default().to_lowercase();
+        let Some(list) = self.popular.get(&key) else {
+            return Vec::new();
+        };
+        let most = list.first().map_or(1, |&i| self.item_users[i as usize]).max(1) as f32;
+        list.iter()
+            .copied()
+            .filter(|&i| keep(i))
+            .take(count)
+            .map(|item| Suggestion {
+                item,
+                score: self.item_users[item as usize] as f32 / most,
+                reason: Reason::PopularIn {
+                    category: self.category_label(category, item),
+                },
+            })
+            .collect()
+    }
+
+    /// Items chosen with `item` (behaviour), else alike in content; `None` when the model
+    /// does not know the item.
+    pub fn also_chosen(
+        &self,
+        item: &str,
+        count: usize,
+        keep: impl Fn(u32) -> bool,
+    ) -> Option<Vec<Suggestion>> {
+        let seed = self.item_index(item)?;
+        let allowed = |i: u32| i != seed && keep(i);
+        let mut list = self.from_neighbours(&[seed], count, &allowed, false);
+        if list.len() < count {
+            let category = self.items[seed as usize].category.join("/");
+            let category = (!category.is_empty()).then_some(category);
+            let taken: Vec<u32> = list.iter().map(|s| s.item).collect();
+            list.extend(self.popular_in(category.as_deref(), count - list.len(), |i| {
+                !taken.contains(&i) && allowed(i)
+            }));
+        }
+        Some(list)
+    }
+}
