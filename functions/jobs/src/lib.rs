@@ -1,7 +1,8 @@
 //! The `jobs` function and its companions: asynchronous GPU work on SQS and AWS Batch.
 //!
 //! - API (`jobs`): `POST /v1/projects/{id}/renders`, `GET /v1/jobs`, `GET /v1/jobs/{id}`,
-//!   `POST /v1/jobs/{id}/cancel`.
+//!   `POST /v1/jobs/{id}/cancel`, `POST /v1/jobs/training`.
+//! - `jobs-training-schedule` (EventBridge schedule): the nightly training job.
 //! - [`dispatcher`] (`jobs-dispatcher`, SQS trigger): submits queued jobs to Batch.
 //! - [`state`] (`jobs-state`, EventBridge "Batch Job State Change"): follows Batch into the
 //!   job record and sends the signed completion [`webhook`].
@@ -13,6 +14,7 @@ pub mod dispatcher;
 pub mod local_batch;
 mod routes;
 pub use routes::renders::{SubmittedRender, order as order_render};
+pub use routes::training::{SCHEDULE_OWNER, TrainingRequest, order_training};
 pub mod settings;
 pub mod state;
 pub mod submit;

@@ -78,6 +78,13 @@ impl Matrix {
         }
     }
 
+    /// `self · v`: one score per row (a user's affinity to every item). Done row by row:
+    /// a matrix-matrix routine would repack the whole matrix for a single vector.
+    pub fn times_vector(&self, v: &[f32], out: &mut [f32]) {
+        assert_eq!(v.len(), self.cols);
+        rows_dot(&self.data, v, out);
+    }
+
     /// Every row scaled to unit length (zero rows stay zero), for cosine similarities.
     pub fn normalized_rows(&self) -> Matrix {
         let mut out = self.clone();
@@ -88,6 +95,13 @@ impl Matrix {
             }
         }
         out
+    }
+}
+
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx", "aarch64+neon"))]
+fn rows_dot(rows: &[f32], v: &[f32], out: &mut [f32]) {
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(v.len().max(1))) {
+        *o = dot(row, v);
     }
 }
 
@@ -154,6 +168,9 @@ mod tests {
         };
         // [1 3 5; 2 4 6] x [1 2; 3 4; 5 6]
         assert_eq!(m.gram().data, vec![35.0, 44.0, 44.0, 56.0]);
+        let mut scores = vec![0.0; 3];
+        m.times_vector(&[1.0, -1.0], &mut scores);
+        assert_eq!(scores, vec![-1.0, -1.0, -1.0]);
         let mut out = vec![0.0; 6];
         m.block_times_transpose(1, 2, &m, &mut out);
         assert_eq!(out, vec![11.0, 25.0, 39.0, 17.0, 39.0, 61.0]);

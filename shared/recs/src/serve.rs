@@ -131,8 +131,8 @@ impl Model {
         };
         let (basis, mut list) = if let Some(u) = user {
             let mut scores = vec![0f32; self.items.len()];
-            self.user_factors
-                .block_times_transpose(u as usize, 1, &self.item_factors, &mut scores);
+            self.item_factors
+                .times_vector(self.user_factors.row(u as usize), &mut scores);
             let list = top_k(&scores, request.count, |i| allowed(i as u32))
                 .into_iter()
                 .map(|(item, score)| Suggestion {

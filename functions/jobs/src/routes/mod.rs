@@ -2,6 +2,7 @@
 
 mod jobs;
 pub mod renders;
+pub mod training;
 
 use roomwright_core::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -12,4 +13,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::get_job))
         .routes(routes!(jobs::cancel_job))
+        .routes(routes!(training::submit_training))
 }
