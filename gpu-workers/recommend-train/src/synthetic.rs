@@ -24,7 +24,7 @@ impl Default for Planted {
             items: 300,
             groups: 6,
             per_user: 20,
-            taste: 0.7,
+            taste: 0.8,
             seed: 11,
         }
     }
@@ -58,7 +58,9 @@ impl Planted {
             let mut picked = std::collections::HashSet::new();
             while picked.len() < self.per_user.min(self.items / 2) {
                 let item = if rng.random::<f64>() < self.taste {
-                    g * block + rng.random_range(0..block)
+                    // Within the group's block, taste is long-tailed too.
+                    let rank = (block as f64 * rng.random::<f64>().powi(2)) as usize;
+                    g * block + (rank * 7 + g) % block
                 } else {
                     let mut x = rng.random::<f64>() * total;
                     let rank = weights

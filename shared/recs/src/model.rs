@@ -154,9 +154,17 @@ pub fn train(
 ) -> Model {
     let Interactions {
         users,
-        items: item_ids,
+        items: mut item_ids,
         matrix,
     } = interactions;
+    // Catalog items nobody interacted with yet: only content and popularity know them.
+    let known: std::collections::HashSet<&str> = item_ids.iter().map(String::as_str).collect();
+    let unseen: Vec<String> = catalog
+        .iter()
+        .map(|c| c.info.id.clone())
+        .filter(|id| !known.contains(id.as_str()))
+        .collect();
+    item_ids.extend(unseen);
     let items = item_infos(&item_ids, catalog);
     let matrix = Csr { cols: items.len(), ..matrix };
     let mut evaluation = Evaluation {
