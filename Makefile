@@ -31,7 +31,7 @@ $(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt share
 
 # The local Batch runs render-worker from beside the local runner's binary.
 dev: $(VENV_STAMP)
-	cargo build -p roomwright-render --bin render-worker -p roomwright-local --bin roomwright-local
+	cargo build -p roomwright-render --bin render-worker -p roomwright-recommend-train --bin recommend-train -p roomwright-local --bin roomwright-local
 	target/debug/roomwright-local dev
 
 test: $(VENV_STAMP) lint unit
@@ -52,7 +52,7 @@ openapi:
 build: $(VENV_STAMP)
 	sam build --beta-features
 
-FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer jobs jobs-dispatcher jobs-state chat
+FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer jobs jobs-dispatcher jobs-state jobs-training-schedule chat recommendations
 lambda-sizes: $(VENV_STAMP)
 	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap; done | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'

@@ -212,9 +212,6 @@ pub async fn id_by_sku(table: &Table, sku: &str) -> Result<Option<String>, ApiEr
     Ok(claim.map(|c| c.value.product_id))
 }
 
-
-type Item = HashMap<String, AttributeValue>;
-
 /// Products by id; missing ids are left out.
 pub async fn get_many(
     table: &Table,

@@ -11,6 +11,7 @@ use roomwright_auth::AuthContext;
 use roomwright_catalog::{CatalogContext, SearchService, erp::ErpSettings};
 use roomwright_chat::ChatContext;
 use roomwright_core::{AppState, aws::Aws, http::finish, openapi};
+use roomwright_recommendations::RecsContext;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -20,6 +21,7 @@ pub struct Functions {
     pub auth: AuthContext,
     pub catalog: CatalogContext,
     pub chat: ChatContext,
+    pub recs: RecsContext,
 }
 
 /// Every function's documented routes, merged.
@@ -32,6 +34,7 @@ fn routes(functions: Functions) -> OpenApiRouter<AppState> {
         .merge(roomwright_jobs::routes())
         .merge(roomwright_catalog::routes(functions.catalog))
         .merge(roomwright_chat::routes(functions.chat))
+        .merge(roomwright_recommendations::routes(functions.recs))
         .routes(routes!(openapi_document))
 }
 
@@ -52,6 +55,7 @@ pub fn openapi() -> OpenApi {
             }),
         },
         chat: ChatContext::offline(Arc::new(Aws::from_env())).expect("default chat settings"),
+        recs: RecsContext::new(),
     };
     let (_, api) = routes(functions).split_for_parts();
     openapi::merged([api])

@@ -20,6 +20,7 @@ use roomwright_chat::ChatContext;
 use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root};
 use roomwright_jobs::{local_batch::LocalBatch, settings::BatchSettings};
 use roomwright_local::{Functions, seed, workers};
+use roomwright_recommendations::RecsContext;
 use std::collections::BTreeMap;
 
 const STACK_NAME: &str = "roomwright-local";
@@ -100,7 +101,7 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         "$DEMO_PASSWORD".to_string()
     };
     eprintln!(
-        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  renders: {render_note}\n  chat: the offline assistant (rules, no Bedrock locally); POST /v1/conversations\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
+        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  renders: {render_note}\n  chat: the offline assistant (rules, no Bedrock locally); POST /v1/conversations\n  recommendations: POST /v1/events, then POST /v1/jobs/training (admin) trains a model\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
         admin = seed::DEMO_ADMIN,
         designer = seed::DEMO_DESIGNER,
         project = seeded.demo_project.as_deref().unwrap_or("-"),
@@ -112,6 +113,7 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
             auth,
             catalog,
             chat,
+            recs: RecsContext::new(),
         },
     );
     axum::serve(
@@ -136,13 +138,25 @@ fn start_jobs(stack: &TestStack) -> String {
         return "off (the template has no jobs queue or Batch queue)".into();
     };
     workers::spawn_jobs_dispatcher(stack.state.clone(), jobs_queue, settings);
-    let worker = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("render-worker")))
-        .filter(|path| path.exists());
-    let Some(worker) = worker else {
+    let beside = |name: &str| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
+            .filter(|path| path.exists())
+    };
+    let Some(worker) = beside("render-worker") else {
         return "off (build render-worker: `make dev` does)".into();
     };
+    let mut programs = BTreeMap::from([(
+        "render-worker".to_string(),
+        vec![worker.display().to_string()],
+    )]);
+    if let Some(trainer) = beside("recommend-train") {
+        programs.insert(
+            "recommend-train".to_string(),
+            vec![trainer.display().to_string()],
+        );
+    }
     let aws_env = vec![
         ("AWS_ENDPOINT_URL".to_string(), stack.endpoint.clone()),
         (
@@ -154,17 +168,9 @@ fn start_jobs(stack: &TestStack) -> String {
         // The GPU job definition asks for a GPU; here Blender renders on the CPU.
         ("RENDER_DEVICE".into(), "CPU".into()),
     ];
-    LocalBatch::new(
-        stack.state.clone(),
-        batch_queue,
-        BTreeMap::from([(
-            "render-worker".to_string(),
-            vec![worker.display().to_string()],
-        )]),
-        aws_env,
-    )
-    .spawn(std::time::Duration::from_secs(1));
-    "Blender Cycles on CPU (render-worker run by the local Batch)".into()
+    LocalBatch::new(stack.state.clone(), batch_queue, programs, aws_env)
+        .spawn(std::time::Duration::from_secs(1));
+    "Blender Cycles on CPU, recommendation training (run by the local Batch)".into()
 }
 
 /// The catalog as `make dev` runs it: the embedding model from `EMBEDDING_MODEL_DIR` or the

@@ -49,7 +49,8 @@ impl ModelCache {
     /// The served model, or `None` when none was trained yet.
     pub async fn current(&self, state: &AppState) -> Result<Option<Arc<Model>>, ApiError> {
         // A pinned cache's instant lies in the future: its elapsed time stays zero.
-        let fresh = |checked: &Option<Instant>| checked.is_some_and(|at| at.elapsed() < CHECK_EVERY);
+        let fresh =
+            |checked: &Option<Instant>| checked.is_some_and(|at| at.elapsed() < CHECK_EVERY);
         {
             let checked = self.checked.try_lock();
             if let Ok(checked) = checked
@@ -64,7 +65,7 @@ impl ModelCache {
         }
         let table = state.table();
         let Some(served) = registry::served(&table).await? else {
-            *checked = Some(Instant::now());
+            // Not remembered: the first model should be served as soon as it is registered.
             self.model.store(None);
             return Ok(None);
         };
@@ -86,7 +87,12 @@ impl ModelCache {
             .await
             .map_err(ApiError::internal)?
             .map_err(ApiError::internal)?;
-        tracing::info!(version, bytes = size, ms = started.elapsed().as_millis() as u64, "recommendation model loaded");
+        tracing::info!(
+            version,
+            bytes = size,
+            ms = started.elapsed().as_millis() as u64,
+            "recommendation model loaded"
+        );
         let model = Arc::new(model);
         self.model.store(Some(model.clone()));
         *checked = Some(Instant::now());

@@ -38,7 +38,9 @@ pub async fn project(
     caller: &Caller,
     project_id: &str,
 ) -> Result<ProjectContext, ApiError> {
-    let project = access::load(state, caller, project_id, Need::Read).await?.value;
+    let project = access::load(state, caller, project_id, Need::Read)
+        .await?
+        .value;
     let mut selected = Vec::new();
     let mut seen = HashSet::new();
     for selection in project.scenarios.iter().flat_map(|s| &s.selections) {

@@ -93,8 +93,18 @@ pub fn run(path: &Path, args: &Args) -> Result<String, String> {
     if args.export_split {
         // The same split the evaluation below draws (same seed and fraction).
         let (train, test) = holdout(&interactions.matrix, config.holdout, config.als.seed);
-        write_cells(&args.out.join("train.csv"), &train, &interactions.users, &interactions.items)?;
-        write_cells(&args.out.join("test.csv"), &test, &interactions.users, &interactions.items)?;
+        write_cells(
+            &args.out.join("train.csv"),
+            &train,
+            &interactions.users,
+            &interactions.items,
+        )?;
+        write_cells(
+            &args.out.join("test.csv"),
+            &test,
+            &interactions.users,
+            &interactions.items,
+        )?;
     }
     let created = roomwright_core::time::rfc3339(roomwright_core::time::now());
     let model = model::train(interactions, &[], &config, "cli", &created);
@@ -119,7 +129,12 @@ pub fn run(path: &Path, args: &Args) -> Result<String, String> {
         fs::write(&target, bytes).map_err(|e| format!("{}: {e}", target.display()))
     };
     write("model.bin", &model.to_bytes())?;
-    write("metrics.json", serde_json::to_string_pretty(&metrics).expect("json").as_bytes())?;
+    write(
+        "metrics.json",
+        serde_json::to_string_pretty(&metrics)
+            .expect("json")
+            .as_bytes(),
+    )?;
     Ok(metrics.to_string())
 }
 
@@ -130,12 +145,17 @@ fn round(v: f64) -> f64 {
 fn write_cells(path: &Path, cells: &Csr, users: &[String], items: &[String]) -> Result<(), String> {
     let fail = |e: csv::Error| format!("{}: {e}", path.display());
     let mut out = csv::Writer::from_path(path).map_err(fail)?;
-    out.write_record(["user_id", "item_id", "weight"]).map_err(fail)?;
+    out.write_record(["user_id", "item_id", "weight"])
+        .map_err(fail)?;
     for u in 0..cells.rows() {
         let (cols, vals) = cells.row(u);
         for (&i, &w) in cols.iter().zip(vals) {
-            out.write_record([users[u].as_str(), items[i as usize].as_str(), &w.to_string()])
-                .map_err(fail)?;
+            out.write_record([
+                users[u].as_str(),
+                items[i as usize].as_str(),
+                &w.to_string(),
+            ])
+            .map_err(fail)?;
         }
     }
     out.flush().map_err(|e| format!("{}: {e}", path.display()))

@@ -66,8 +66,7 @@ impl Settings {
         let mut config = TrainConfig::default();
         config.als.factors = get(&lookup, "RECS_FACTORS", config.als.factors)?;
         config.als.iterations = get(&lookup, "RECS_ITERATIONS", config.als.iterations)?;
-        config.als.regularization =
-            get(&lookup, "RECS_REGULARIZATION", config.als.regularization)?;
+        config.als.regularization = get(&lookup, "RECS_REGULARIZATION", config.als.regularization)?;
         config.als.alpha = get(&lookup, "RECS_ALPHA", config.als.alpha)?;
         config.segments = get(&lookup, "RECS_SEGMENTS", config.segments)?;
         Ok(Self {
@@ -136,8 +135,13 @@ pub fn main(job: Option<String>) -> i32 {
         };
         match trainer.run(&job_id).await {
             Ok(outcome) => {
-                tracing::info!(job_id, version = outcome.record.version, served = outcome.served,
-                    ndcg = outcome.record.metrics.ndcg, "training job done");
+                tracing::info!(
+                    job_id,
+                    version = outcome.record.model_version,
+                    served = outcome.served,
+                    ndcg = outcome.record.metrics.ndcg,
+                    "training job done"
+                );
                 0
             }
             Err(e) => {
@@ -187,8 +191,13 @@ impl Trainer {
                 self.settings.history_days
             )));
         }
-        tracing::info!(events = events.len(), users = interactions.users.len(),
-            cells = interactions.matrix.nnz(), read_s = started.elapsed().as_secs_f64(), "events read");
+        tracing::info!(
+            events = events.len(),
+            users = interactions.users.len(),
+            cells = interactions.matrix.nnz(),
+            read_s = started.elapsed().as_secs_f64(),
+            "events read"
+        );
         self.progress(job_id, 20, "training").await;
         let version = version_of(&job.created_at, job_id);
         let config = self.settings.config.clone();
@@ -222,7 +231,10 @@ impl Trainer {
             .query_all::<Product>(Some("gsi1"), PRODUCTS_PARTITION, SortKey::Any)
             .await
             .map_err(|e| TrainError::Transient(format!("reading the catalog: {e:?}")))?;
-        Ok(products.into_iter().map(|p| catalog_item(p.value)).collect())
+        Ok(products
+            .into_iter()
+            .map(|p| catalog_item(p.value))
+            .collect())
     }
 
     /// Every event of the last `history_days` days.
@@ -250,7 +262,11 @@ impl Trainer {
                     aws_sdk_s3::error::DisplayErrorContext(e)
                 ))
             })?;
-            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
         }
         let batches: Vec<Vec<StoredEvent>> = stream::iter(keys)
             .map(|key| async move {
@@ -272,11 +288,18 @@ impl Trainer {
         let bytes = model.to_bytes();
         let key = registry::model_key(version);
         let size = bytes.len() as u64;
-        s3::put_bytes(&self.aws, &self.bucket, &key, "application/octet-stream", bytes)
-            .await
-            .map_err(transient("writing the model"))?;
+        s3::put_bytes(
+            &self.aws,
+            &self.bucket,
+            &key,
+            "application/octet-stream",
+            bytes,
+        )
+        .await
+        .map_err(transient("writing the model"))?;
         let e = &model.evaluation;
-        let metrics = json!({"version": version, "evaluation": e, "segments": model.segments.len()});
+        let metrics =
+            json!({"version": version, "evaluation": e, "segments": model.segments.len()});
         s3::put_bytes(
             &self.aws,
             &self.bucket,
@@ -299,12 +322,12 @@ impl Trainer {
                 None => None,
             };
             let promotion = if seen.as_ref().is_some_and(|s| &s.value.current == version) {
-                Promotion::Promote
+                Promotion::PROMOTE
             } else {
                 model::promotion(&e.model, current.as_ref(), self.settings.promotion_margin)
             };
             let record = ModelRecord {
-                version: version.clone(),
+                model_version: version.clone(),
                 created_at: model.created_at.clone(),
                 key: key.clone(),
                 bytes: size,
@@ -317,17 +340,30 @@ impl Trainer {
                 promotion: promotion.clone(),
                 job_id: Some(job_id.to_string()),
             };
-            registry::register(&self.table, &record).await.map_err(store_error)?;
-            if promotion != Promotion::Promote {
+            registry::register(&self.table, &record)
+                .await
+                .map_err(store_error)?;
+            if !promotion.promotes() {
                 tracing::warn!(version, ?promotion, "model stored but not served");
-                return Ok(Outcome { record, served: false });
+                return Ok(Outcome {
+                    record,
+                    served: false,
+                });
             }
             if seen.as_ref().is_some_and(|s| &s.value.current == version) {
-                return Ok(Outcome { record, served: true });
+                return Ok(Outcome {
+                    record,
+                    served: true,
+                });
             }
             let now = time::rfc3339(time::now());
             match registry::serve(&self.table, version, seen.as_ref(), &now, "training").await {
-                Ok(_) => return Ok(Outcome { record, served: true }),
+                Ok(_) => {
+                    return Ok(Outcome {
+                        record,
+                        served: true,
+                    });
+                }
                 Err(StoreError::ConditionFailed) => continue,
                 Err(e) => return Err(store_error(e)),
             }
@@ -345,11 +381,7 @@ pub fn version_of(job_created_at: &str, job_id: &str) -> String {
         .take(19)
         .filter(|c| c.is_ascii_digit() || *c == 'T')
         .collect();
-    let short: String = job_id
-        .trim_start_matches("job_")
-        .chars()
-        .take(8)
-        .collect();
+    let short: String = job_id.trim_start_matches("job_").chars().take(8).collect();
     format!("{stamp}-{short}")
 }
 
@@ -377,7 +409,11 @@ fn catalog_item(p: Product) -> CatalogItem {
 fn parse_batch(key: &str, bytes: &[u8]) -> Vec<StoredEvent> {
     let text = String::from_utf8_lossy(bytes);
     let mut events = Vec::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         match serde_json::from_str(line) {
             Ok(event) => events.push(event),
             Err(e) => tracing::warn!(key, line = n + 1, error = %e, "skipping an unreadable event"),
@@ -399,8 +435,8 @@ pub fn interactions(
         builder.item_index(&item.info.id);
     }
     for event in events {
-        let age_days = time::parse_rfc3339(&event.at)
-            .map_or(0.0, |at| (now - at).as_seconds_f64() / 86_400.0);
+        let age_days =
+            time::parse_rfc3339(&event.at).map_or(0.0, |at| (now - at).as_seconds_f64() / 86_400.0);
         builder.add(
             &event.user_id,
             &event.product_id,
@@ -418,7 +454,10 @@ mod tests {
     fn versions_sort_by_time_and_repeat_for_a_retried_job() {
         let v = version_of("2026-12-01T21:04:05.123Z", "job_abcdef123456");
         assert_eq!(v, "20261201T210405-abcdef12");
-        assert_eq!(v, version_of("2026-12-01T21:04:05.123Z", "job_abcdef123456"));
+        assert_eq!(
+            v,
+            version_of("2026-12-01T21:04:05.123Z", "job_abcdef123456")
+        );
     }
 
     #[test]

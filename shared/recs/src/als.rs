@@ -95,7 +95,16 @@ fn solve_side(x: &mut Matrix, y: &Matrix, cells: &Csr, params: &AlsParams) {
                 if cols.is_empty() {
                     xr.fill(0.0);
                 } else {
-                    solve_row(gram, y, cols, vals, params.alpha, params.cg_steps, xr, scratch);
+                    solve_row(
+                        gram,
+                        y,
+                        cols,
+                        vals,
+                        params.alpha,
+                        params.cg_steps,
+                        xr,
+                        scratch,
+                    );
                 }
             },
         );
@@ -159,7 +168,14 @@ mod tests {
     use super::*;
 
     /// The exact solution of one row's normal equations, by Gaussian elimination.
-    fn exact(gram: &[f32], y: &[f32], cols: &[u32], vals: &[f32], alpha: f32, k: usize) -> Vec<f64> {
+    fn exact(
+        gram: &[f32],
+        y: &[f32],
+        cols: &[u32],
+        vals: &[f32],
+        alpha: f32,
+        k: usize,
+    ) -> Vec<f64> {
         let mut a: Vec<f64> = gram.iter().map(|&v| v as f64).collect();
         let mut b = vec![0f64; k];
         for (&i, &w) in cols.iter().zip(vals) {
@@ -207,7 +223,16 @@ mod tests {
         let mut x = vec![0f32; k];
         let mut scratch = vec![0f32; 3 * k];
         // k steps of exact-arithmetic CG solve a k-dimensional system.
-        solve_row(&gram.data, &y.data, &cols, &vals, 2.0, 2 * k, &mut x, &mut scratch);
+        solve_row(
+            &gram.data,
+            &y.data,
+            &cols,
+            &vals,
+            2.0,
+            2 * k,
+            &mut x,
+            &mut scratch,
+        );
         for (got, want) in x.iter().zip(&want) {
             assert!((*got as f64 - want).abs() < 1e-3, "{x:?} vs {want:?}");
         }

@@ -7,8 +7,9 @@ use rayon::prelude::*;
 
 use crate::matrix::top_k;
 
-/// Terms in more than this share of items say nothing about style (`chair`, `the`).
-const MAX_DOC_SHARE: f64 = 0.25;
+/// Terms in more than this share of items say nothing about style (`the`, the brand of a
+/// one-brand catalog); rarer ones are weighed by IDF.
+const MAX_DOC_SHARE: f64 = 0.6;
 /// Terms in more items than this are skipped when pairing items, to bound the work.
 const MAX_POSTINGS: usize = 5000;
 

@@ -51,13 +51,16 @@ pub fn evaluate(
                 let seen = train.row(u).0;
                 let row = &scores[(u - start) * items..(u - start + 1) * items];
                 let top = top_k(row, K, |i| seen.binary_search(&(i as u32)).is_err());
-                let (hits, dcg) = top.iter().enumerate().fold((0, 0.0), |(h, d), (rank, &(i, _))| {
-                    if held.binary_search(&i).is_ok() {
-                        (h + 1, d + 1.0 / (rank as f64 + 2.0).log2())
-                    } else {
-                        (h, d)
-                    }
-                });
+                let (hits, dcg) =
+                    top.iter()
+                        .enumerate()
+                        .fold((0, 0.0), |(h, d), (rank, &(i, _))| {
+                            if held.binary_search(&i).is_ok() {
+                                (h + 1, d + 1.0 / (rank as f64 + 2.0).log2())
+                            } else {
+                                (h, d)
+                            }
+                        });
                 let ideal: f64 = (0..held.len().min(K))
                     .map(|rank| 1.0 / (rank as f64 + 2.0).log2())
                     .sum();
@@ -76,7 +79,13 @@ pub fn evaluate(
         (p, r, n, users) = (p + pp, r + rr, n + nn, users + uu);
         listed.into_iter().for_each(|i| shown[i as usize] = true);
     }
-    let per = |total: f64| if users == 0 { 0.0 } else { total / users as f64 };
+    let per = |total: f64| {
+        if users == 0 {
+            0.0
+        } else {
+            total / users as f64
+        }
+    };
     Metrics {
         precision: per(p),
         recall: per(r),

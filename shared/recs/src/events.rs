@@ -95,6 +95,9 @@ mod tests {
         .unwrap();
         assert_eq!(parsed.quantity, 1);
         assert!(decayed_weight(&parsed, 0.0, 90.0) < 0.0);
-        assert_eq!(batch_key("2026-12-01", "b1"), "recs/events/day=2026-12-01/b1.jsonl");
+        assert_eq!(
+            batch_key("2026-12-01", "b1"),
+            "recs/events/day=2026-12-01/b1.jsonl"
+        );
     }
 }

@@ -131,8 +131,7 @@ impl Builder {
     /// The matrix; cells whose summed weight is not positive (an item added, then removed)
     /// are dropped.
     pub fn build(self) -> Interactions {
-        let mut matrix =
-            Csr::from_triples(self.user_ids.len(), self.item_ids.len(), self.triples);
+        let mut matrix = Csr::from_triples(self.user_ids.len(), self.item_ids.len(), self.triples);
         if matrix.values.iter().any(|&v| v <= 0.0) {
             let mut triples = Vec::with_capacity(matrix.nnz());
             for r in 0..matrix.rows() {
@@ -165,8 +164,14 @@ fn intern(map: &mut HashMap<String, u32>, ids: &mut Vec<String>, id: &str) -> u3
 
 /// Reads `user_id,item_id,weight` CSV (ids are strings; weights positive numbers).
 pub fn read_csv(reader: impl std::io::Read) -> Result<Interactions, ReadError> {
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
-    let header: Vec<String> = csv.headers()?.iter().map(|h| h.trim().to_string()).collect();
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
+    let header: Vec<String> = csv
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
     if header != ["user_id", "item_id", "weight"] {
         return Err(ReadError::Header(header.join(",")));
     }

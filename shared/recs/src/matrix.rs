@@ -179,10 +179,7 @@ mod tests {
     #[test]
     fn top_k_keeps_the_best_allowed_in_order() {
         let scores = [0.1, 0.9, 0.5, 0.7, 0.3];
-        assert_eq!(
-            top_k(&scores, 2, |_| true),
-            vec![(1, 0.9), (3, 0.7)]
-        );
+        assert_eq!(top_k(&scores, 2, |_| true), vec![(1, 0.9), (3, 0.7)]);
         assert_eq!(top_k(&scores, 2, |i| i != 1), vec![(3, 0.7), (2, 0.5)]);
     }
 }

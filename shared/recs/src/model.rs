@@ -166,7 +166,10 @@ pub fn train(
         .collect();
     item_ids.extend(unseen);
     let items = item_infos(&item_ids, catalog);
-    let matrix = Csr { cols: items.len(), ..matrix };
+    let matrix = Csr {
+        cols: items.len(),
+        ..matrix
+    };
     let mut evaluation = Evaluation {
         users: users.len(),
         items: items.len(),
@@ -178,16 +181,22 @@ pub fn train(
         evaluation.test_nnz = test.nnz();
         let started = Instant::now();
         let mut iterations = Vec::new();
-        let fitted = als::fit(&train_split, &config.als, |_, d| iterations.push(d.as_secs_f64()));
+        let fitted = als::fit(&train_split, &config.als, |_, d| {
+            iterations.push(d.as_secs_f64())
+        });
         evaluation.fit_s = started.elapsed().as_secs_f64();
         evaluation.s_per_iter = iterations.iter().sum::<f64>() / iterations.len().max(1) as f64;
         evaluation.model = eval::evaluate(&train_split, &test, |start, n, out| {
-            fitted.users.block_times_transpose(start, n, &fitted.items, out)
+            fitted
+                .users
+                .block_times_transpose(start, n, &fitted.items, out)
         });
         let counts = users_per_item(&train_split);
         evaluation.popularity = eval::evaluate(&train_split, &test, |_, n, out| {
             for row in out.chunks_exact_mut(counts.len()).take(n) {
-                row.iter_mut().zip(&counts).for_each(|(s, &c)| *s = c as f32);
+                row.iter_mut()
+                    .zip(&counts)
+                    .for_each(|(s, &c)| *s = c as f32);
             }
         });
         let started = Instant::now();
@@ -211,7 +220,13 @@ pub fn train(
         .collect();
     let texts: Vec<String> = item_ids
         .iter()
-        .map(|id| text_of.get(id.as_str()).copied().unwrap_or_default().to_string())
+        .map(|id| {
+            text_of
+                .get(id.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect();
     let similar_content = if texts.iter().all(String::is_empty) {
         vec![Vec::new(); items.len()]
@@ -250,8 +265,10 @@ pub fn train(
 }
 
 fn item_infos(ids: &[String], catalog: &[CatalogItem]) -> Vec<ItemInfo> {
-    let known: HashMap<&str, &ItemInfo> =
-        catalog.iter().map(|c| (c.info.id.as_str(), &c.info)).collect();
+    let known: HashMap<&str, &ItemInfo> = catalog
+        .iter()
+        .map(|c| (c.info.id.as_str(), &c.info))
+        .collect();
     ids.iter()
         .map(|id| match known.get(id.as_str()) {
             Some(info) => (*info).clone(),
@@ -278,11 +295,18 @@ fn popularity(items: &[ItemInfo], item_users: &[u32]) -> BTreeMap<String, Vec<u3
         }
         by_level.entry(String::new()).or_default().push(i as u32);
         for level in category_levels(&info.category) {
-            by_level.entry(level.to_lowercase()).or_default().push(i as u32);
+            by_level
+                .entry(level.to_lowercase())
+                .or_default()
+                .push(i as u32);
         }
     }
     for list in by_level.values_mut() {
-        list.sort_by(|&a, &b| item_users[b as usize].cmp(&item_users[a as usize]).then(a.cmp(&b)));
+        list.sort_by(|&a, &b| {
+            item_users[b as usize]
+                .cmp(&item_users[a as usize])
+                .then(a.cmp(&b))
+        });
         list.truncate(POPULAR_PER_CATEGORY);
     }
     by_level
@@ -320,25 +344,45 @@ fn factor_neighbours(unit: &Matrix, item_users: &[u32], k: usize) -> Vec<Vec<(u3
 
 /// Whether a new model replaces the current one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "decision", rename_all = "snake_case")]
-pub enum Promotion {
+pub struct Promotion {
+    pub decision: Decision,
+    /// Why it was held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
     Promote,
     /// Stored, not served: it ranks worse than the current model by more than the margin.
-    Hold { reason: String },
+    Hold,
+}
+
+impl Promotion {
+    pub const PROMOTE: Promotion = Promotion {
+        decision: Decision::Promote,
+        reason: None,
+    };
+
+    pub fn promotes(&self) -> bool {
+        self.decision == Decision::Promote
+    }
 }
 
 /// The promotion gate: the new model's nDCG@10 may trail the current one's by at most
 /// `margin` (a share, 0.05 = 5%). Both were measured on their own run's hold-out split.
 pub fn promotion(new: &Metrics, current: Option<&Metrics>, margin: f64) -> Promotion {
     match current {
-        Some(current) if new.ndcg < current.ndcg * (1.0 - margin) => Promotion::Hold {
-            reason: format!(
+        Some(current) if new.ndcg < current.ndcg * (1.0 - margin) => Promotion {
+            decision: Decision::Hold,
+            reason: Some(format!(
                 "nDCG@10 {:.4} is more than {:.0}% below the current model's {:.4}",
                 new.ndcg,
                 margin * 100.0,
                 current.ndcg
-            ),
+            )),
         },
-        _ => Promotion::Promote,
+        _ => Promotion::PROMOTE,
     }
 }

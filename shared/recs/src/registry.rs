@@ -28,7 +28,8 @@ pub fn model_key(version: &str) -> String {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelRecord {
-    pub version: String,
+    /// Named so: `version` is the table's optimistic-concurrency attribute.
+    pub model_version: String,
     pub created_at: String,
     /// The model file in the assets bucket.
     pub key: String,
@@ -57,8 +58,10 @@ pub struct Served {
 }
 
 fn record_keys(record: &ModelRecord) -> Keys {
-    Keys::new(format!("RECMODEL#{}", record.version), "MODEL")
-        .gsi1(MODELS, format!("{}#{}", record.created_at, record.version))
+    Keys::new(format!("RECMODEL#{}", record.model_version), "MODEL").gsi1(
+        MODELS,
+        format!("{}#{}", record.created_at, record.model_version),
+    )
 }
 
 /// Stores a version's record; storing the same version again (a retried job) replaces it.
@@ -136,4 +139,30 @@ pub async fn rollback(
     serve(table, &previous, Some(&seen), changed_at, changed_by)
         .await
         .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_through_the_table_encoding() {
+        let record = ModelRecord {
+            model_version: "v".into(),
+            created_at: "2026".into(),
+            key: "k".into(),
+            bytes: 1,
+            users: 2,
+            items: 3,
+            train_nnz: 4,
+            metrics: Metrics::default(),
+            baseline: Metrics::default(),
+            fit_s: 0.5,
+            promotion: Promotion::PROMOTE,
+            job_id: None,
+        };
+        let item = Table::item(&record_keys(&record), &record, 1).unwrap();
+        let back = roomwright_core::dynamo::decode::<ModelRecord>(item).unwrap();
+        assert_eq!(back.value, record);
+    }
 }

@@ -61,7 +61,10 @@ pub fn cluster(
         return (Vec::new(), vec![0; history.rows()]);
     }
     let sample: Vec<Vec<f32>> = if active.len() <= SAMPLE {
-        active.iter().map(|&u| features(factors, history, u)).collect()
+        active
+            .iter()
+            .map(|&u| features(factors, history, u))
+            .collect()
     } else {
         (0..SAMPLE)
             .map(|_| features(factors, history, active[rng.random_range(0..active.len())]))
@@ -175,8 +178,16 @@ mod tests {
         }
         let history = Csr::from_triples(20, 2, cells);
         let items = vec![
-            ItemInfo { id: "a".into(), name: "A".into(), category: vec!["Seating".into()] },
-            ItemInfo { id: "b".into(), name: "B".into(), category: vec!["Tables".into()] },
+            ItemInfo {
+                id: "a".into(),
+                name: "A".into(),
+                category: vec!["Seating".into()],
+            },
+            ItemInfo {
+                id: "b".into(),
+                name: "B".into(),
+                category: vec!["Tables".into()],
+            },
         ];
         let (segments, of) = cluster(&factors, &history, &items, 2, 1);
         assert_eq!(segments.len(), 2);

@@ -80,6 +80,17 @@ pub struct Request<'a> {
     pub count: usize,
 }
 
+/// Which neighbours [`Model::from_neighbours`] draws on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sources {
+    /// Behaviour and content neighbours of a project's selections.
+    Selections,
+    /// Items chosen by the same people ("also chosen").
+    Behaviour,
+    /// Items alike in their description.
+    Content,
+}
+
 /// How a list was made, for clients and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -145,7 +156,7 @@ impl Model {
         } else if !selected.is_empty() {
             (
                 Basis::Selections,
-                self.from_neighbours(&selected, request.count, &allowed, true),
+                self.from_neighbours(&selected, request.count, &allowed, Sources::Selections),
             )
         } else {
             (Basis::Popularity, Vec::new())
@@ -188,7 +199,7 @@ impl Model {
         seeds: &[u32],
         count: usize,
         allowed: &dyn Fn(u32) -> bool,
-        selected: bool,
+        sources: Sources,
     ) -> Vec<Suggestion> {
         let mut best: HashMap<u32, (f32, Reason)> = HashMap::new();
         let mut offer = |item: u32, score: f32, reason: Reason| {
@@ -201,16 +212,24 @@ impl Model {
             }
         };
         for &seed in seeds {
-            for &(item, s) in &self.also_chosen[seed as usize] {
-                let reason = if selected {
-                    Reason::BecauseYouSelected { item: seed }
-                } else {
-                    Reason::ChosenWith { item: seed }
-                };
-                offer(item, s, reason);
+            if sources != Sources::Content {
+                for &(item, s) in &self.also_chosen[seed as usize] {
+                    let reason = if sources == Sources::Selections {
+                        Reason::BecauseYouSelected { item: seed }
+                    } else {
+                        Reason::ChosenWith { item: seed }
+                    };
+                    offer(item, s, reason);
+                }
             }
-            for &(item, s) in &self.similar_content[seed as usize] {
-                offer(item, s * CONTENT_WEIGHT, Reason::SimilarInStyleTo { item: seed });
+            if sources != Sources::Behaviour {
+                for &(item, s) in &self.similar_content[seed as usize] {
+                    offer(
+                        item,
+                        s * CONTENT_WEIGHT,
+                        Reason::SimilarInStyleTo { item: seed },
+                    );
+                }
             }
         }
         let mut list: Vec<Suggestion> = best
@@ -237,7 +256,10 @@ impl Model {
         let Some(list) = self.popular.get(&key) else {
             return Vec::new();
         };
-        let most = list.first().map_or(1, |&i| self.item_users[i as usize]).max(1) as f32;
+        let most = list
+            .first()
+            .map_or(1, |&i| self.item_users[i as usize])
+            .max(1) as f32;
         list.iter()
             .copied()
             .filter(|&i| keep(i))
@@ -262,14 +284,27 @@ impl Model {
     ) -> Option<Vec<Suggestion>> {
         let seed = self.item_index(item)?;
         let allowed = |i: u32| i != seed && keep(i);
-        let mut list = self.from_neighbours(&[seed], count, &allowed, false);
+        // Behaviour first; content fills in for an item with little history.
+        let mut list = self.from_neighbours(&[seed], count, &allowed, Sources::Behaviour);
+        if list.len() < count {
+            let taken: Vec<u32> = list.iter().map(|s| s.item).collect();
+            let more = self.from_neighbours(
+                &[seed],
+                count - list.len(),
+                &|i| !taken.contains(&i) && allowed(i),
+                Sources::Content,
+            );
+            list.extend(more);
+        }
         if list.len() < count {
             let category = self.items[seed as usize].category.join("/");
             let category = (!category.is_empty()).then_some(category);
             let taken: Vec<u32> = list.iter().map(|s| s.item).collect();
-            list.extend(self.popular_in(category.as_deref(), count - list.len(), |i| {
-                !taken.contains(&i) && allowed(i)
-            }));
+            list.extend(
+                self.popular_in(category.as_deref(), count - list.len(), |i| {
+                    !taken.contains(&i) && allowed(i)
+                }),
+            );
         }
         Some(list)
     }

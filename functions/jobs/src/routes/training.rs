@@ -39,12 +39,18 @@ pub async fn order_training(
     key: Option<&str>,
     request: &TrainingRequest,
 ) -> Result<Submitted, ApiError> {
-    if request.note.as_ref().is_some_and(|n| n.chars().count() > 200) {
-        return Err(ApiError::validation(vec![roomwright_core::FieldError::new(
-            "note",
-            "too_long",
-            "Keep the note within 200 characters.",
-        )]));
+    if request
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 200)
+    {
+        return Err(ApiError::validation(vec![
+            roomwright_core::FieldError::new(
+                "note",
+                "too_long",
+                "Keep the note within 200 characters.",
+            ),
+        ]));
     }
     let body = serde_json::to_value(request).expect("serialisable");
     let text = body.to_string();

@@ -31,6 +31,7 @@ pub async fn spawn_app() -> (String, TestStack) {
             }),
         },
         chat: roomwright_chat::ChatContext::offline(stack.state.aws.clone()).unwrap(),
+        recs: roomwright_recommendations::RecsContext::new(),
     };
     let app = roomwright_local::app(stack.state.clone(), functions)
         .into_make_service_with_connect_info::<SocketAddr>();

@@ -81,7 +81,11 @@ pub async fn rollback(
             )
         })?;
     context.models.invalidate().await;
-    tracing::info!(version = served.current, by = caller.user_id, "recommendation model rolled back");
+    tracing::info!(
+        version = served.current,
+        by = caller.user_id,
+        "recommendation model rolled back"
+    );
     Ok(Json(served))
 }
 

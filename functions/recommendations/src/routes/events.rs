@@ -126,7 +126,10 @@ pub async fn record_events(
     let marker = Keys::new(format!("EVENTBATCH#{batch_id}"), "BATCH")
         .expires_at((now + time_days(MARKER_DAYS)).unix_timestamp());
     let duplicate = match table
-        .create(&marker, &serde_json::json!({"day": day, "events": events.len()}))
+        .create(
+            &marker,
+            &serde_json::json!({"day": day, "events": events.len()}),
+        )
         .await
     {
         Ok(_) => false,
@@ -137,7 +140,12 @@ pub async fn record_events(
         // Marker first: a crash between the two undercounts a batch rather than counting it twice.
         count(&table, &events).await?;
     }
-    tracing::info!(batch_id, events = events.len(), duplicate, "events recorded");
+    tracing::info!(
+        batch_id,
+        events = events.len(),
+        duplicate,
+        "events recorded"
+    );
     Ok((
         StatusCode::ACCEPTED,
         Json(EventsAccepted {
@@ -187,7 +195,11 @@ async fn validate(
             );
         }
         if event.quantity.is_some() && event.kind != EventType::Order {
-            errors.add(path("quantity"), "not_allowed", "Only orders carry a quantity.");
+            errors.add(
+                path("quantity"),
+                "not_allowed",
+                "Only orders carry a quantity.",
+            );
         }
         if event.quantity.is_some_and(|q| q == 0 || q > 100_000) {
             errors.add(path("quantity"), "invalid", "Order 1 to 100000 units.");
@@ -197,7 +209,10 @@ async fn validate(
                 if caller.require(Permission::UsersManage).is_err() {
                     return Err(ApiError::forbidden(
                         "other_users_events",
-                        format!("Only admins record events for other users ({}).", path("user_id")),
+                        format!(
+                            "Only admins record events for other users ({}).",
+                            path("user_id")
+                        ),
                     ));
                 }
                 user.clone()
@@ -254,7 +269,10 @@ async fn validate(
         }
     }
     // Projects must be ones the caller can see.
-    let projects: BTreeSet<&String> = stored.iter().filter_map(|e| e.project_id.as_ref()).collect();
+    let projects: BTreeSet<&String> = stored
+        .iter()
+        .filter_map(|e| e.project_id.as_ref())
+        .collect();
     for project in projects {
         if let Err(e) = live::project(state, caller, project).await {
             if e.status() != StatusCode::NOT_FOUND {
@@ -328,7 +346,9 @@ async fn count(table: &Table, events: &[StoredEvent]) -> Result<(), ApiError> {
                 .expression_attribute_names(format!("#c{i}"), name)
                 .expression_attribute_values(format!(":c{i}"), AttributeValue::N(n.to_string()));
         }
-        update.update_expression(format!("ADD {}", adds.join(", "))).send()
+        update
+            .update_expression(format!("ADD {}", adds.join(", ")))
+            .send()
     }))
     .await
     .map_err(|e| ApiError::from(service_error(e)))?;

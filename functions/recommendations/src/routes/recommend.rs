@@ -150,7 +150,12 @@ async fn live_filter(
     Ok(candidates
         .iter()
         .zip(&ids)
-        .filter_map(|(s, id)| products.get(id).filter(|p| keep(p)).map(|p| view(model, s, p)))
+        .filter_map(|(s, id)| {
+            products
+                .get(id)
+                .filter(|p| keep(p))
+                .map(|p| view(model, s, p))
+        })
         .take(limit)
         .collect())
 }
@@ -215,7 +220,8 @@ pub async fn recommendations(
     }
     Ok(Json(RecommendationList {
         model_version: model.version.clone(),
-        basis: serde_json::to_value(basis).expect("serialisable")
+        basis: serde_json::to_value(basis)
+            .expect("serialisable")
             .as_str()
             .unwrap_or_default()
             .to_string(),
@@ -257,9 +263,11 @@ pub async fn also_chosen(
         // A product newer than the model: the most chosen in its category.
         None => {
             let category = product.category.join("/");
-            model.popular_in((!category.is_empty()).then_some(category.as_str()), count, |i| {
-                model.items[i as usize].id != id
-            })
+            model.popular_in(
+                (!category.is_empty()).then_some(category.as_str()),
+                count,
+                |i| model.items[i as usize].id != id,
+            )
         }
     };
     let items = live_filter(&state, &model, &candidates, limit, live::active).await?;

@@ -26,7 +26,14 @@ fn arg(name: &str, default: usize) -> usize {
 }
 
 const CATEGORIES: [&str; 8] = [
-    "Task chairs", "Lounge chairs", "Desks", "Tables", "Storage", "Sofas", "Lighting", "Acoustics",
+    "Task chairs",
+    "Lounge chairs",
+    "Desks",
+    "Tables",
+    "Storage",
+    "Sofas",
+    "Lighting",
+    "Acoustics",
 ];
 
 fn build(items: usize, users: usize, k: usize, rng: &mut ChaCha8Rng) -> Model {
@@ -51,10 +58,17 @@ fn build(items: usize, users: usize, k: usize, rng: &mut ChaCha8Rng) -> Model {
     }
     let history = Csr::from_triples(users, items, cells);
     let mut item_users = vec![0u32; items];
-    history.indices.iter().for_each(|&i| item_users[i as usize] += 1);
+    history
+        .indices
+        .iter()
+        .for_each(|&i| item_users[i as usize] += 1);
     let neighbours = |rng: &mut ChaCha8Rng| -> Vec<Vec<(u32, f32)>> {
         (0..items)
-            .map(|_| (0..20).map(|j| (rng.random_range(0..items as u32), 1.0 - j as f32 * 0.01)).collect())
+            .map(|_| {
+                (0..20)
+                    .map(|j| (rng.random_range(0..items as u32), 1.0 - j as f32 * 0.01))
+                    .collect()
+            })
             .collect()
     };
     let also_chosen = neighbours(rng);
@@ -64,7 +78,12 @@ fn build(items: usize, users: usize, k: usize, rng: &mut ChaCha8Rng) -> Model {
     by_users.sort_by_key(|&i| std::cmp::Reverse(item_users[i as usize]));
     popular.insert(String::new(), by_users[..100].to_vec());
     for (c, name) in CATEGORIES.iter().enumerate() {
-        let list: Vec<u32> = by_users.iter().copied().filter(|&i| i as usize % CATEGORIES.len() == c).take(100).collect();
+        let list: Vec<u32> = by_users
+            .iter()
+            .copied()
+            .filter(|&i| i as usize % CATEGORIES.len() == c)
+            .take(100)
+            .collect();
         popular.insert(format!("furniture/{}", name.to_lowercase()), list);
     }
     Model {
@@ -110,28 +129,63 @@ fn main() {
     let selected: Vec<String> = (0..5).map(|i| format!("p{}", i * 7919 % items)).collect();
     type Case<'a> = (&'a str, Box<dyn Fn(&mut ChaCha8Rng) + 'a>);
     let cases: Vec<Case> = vec![
-        ("personalised, 40 candidates", Box::new(|rng: &mut ChaCha8Rng| {
-            let user = format!("u{}", rng.random_range(0..users));
-            let request = Request { user: Some(&user), selected: &selected, category: None, count: 40 };
-            std::hint::black_box(model.recommend(&request, |_| true));
-        })),
-        ("personalised, category filter", Box::new(|rng: &mut ChaCha8Rng| {
-            let user = format!("u{}", rng.random_range(0..users));
-            let request = Request { user: Some(&user), selected: &[], category: Some("Furniture/Desks"), count: 40 };
-            std::hint::black_box(model.recommend(&request, |_| true));
-        })),
-        ("new user, 5 selections", Box::new(|_: &mut ChaCha8Rng| {
-            let request = Request { user: Some("nobody"), selected: &selected, category: None, count: 40 };
-            std::hint::black_box(model.recommend(&request, |_| true));
-        })),
-        ("new user, popularity", Box::new(|_: &mut ChaCha8Rng| {
-            let request = Request { user: None, selected: &[], category: Some("Furniture/Sofas"), count: 40 };
-            std::hint::black_box(model.recommend(&request, |_| true));
-        })),
-        ("also chosen", Box::new(|rng: &mut ChaCha8Rng| {
-            let item = format!("p{}", rng.random_range(0..items));
-            std::hint::black_box(model.also_chosen(&item, 40, |_| true));
-        })),
+        (
+            "personalised, 40 candidates",
+            Box::new(|rng: &mut ChaCha8Rng| {
+                let user = format!("u{}", rng.random_range(0..users));
+                let request = Request {
+                    user: Some(&user),
+                    selected: &selected,
+                    category: None,
+                    count: 40,
+                };
+                std::hint::black_box(model.recommend(&request, |_| true));
+            }),
+        ),
+        (
+            "personalised, category filter",
+            Box::new(|rng: &mut ChaCha8Rng| {
+                let user = format!("u{}", rng.random_range(0..users));
+                let request = Request {
+                    user: Some(&user),
+                    selected: &[],
+                    category: Some("Furniture/Desks"),
+                    count: 40,
+                };
+                std::hint::black_box(model.recommend(&request, |_| true));
+            }),
+        ),
+        (
+            "new user, 5 selections",
+            Box::new(|_: &mut ChaCha8Rng| {
+                let request = Request {
+                    user: Some("nobody"),
+                    selected: &selected,
+                    category: None,
+                    count: 40,
+                };
+                std::hint::black_box(model.recommend(&request, |_| true));
+            }),
+        ),
+        (
+            "new user, popularity",
+            Box::new(|_: &mut ChaCha8Rng| {
+                let request = Request {
+                    user: None,
+                    selected: &[],
+                    category: Some("Furniture/Sofas"),
+                    count: 40,
+                };
+                std::hint::black_box(model.recommend(&request, |_| true));
+            }),
+        ),
+        (
+            "also chosen",
+            Box::new(|rng: &mut ChaCha8Rng| {
+                let item = format!("p{}", rng.random_range(0..items));
+                std::hint::black_box(model.also_chosen(&item, 40, |_| true));
+            }),
+        ),
     ];
     for (name, case) in &cases {
         for _ in 0..rounds / 10 {
