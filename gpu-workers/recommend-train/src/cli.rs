@@ -147,11 +147,11 @@ fn write_cells(path: &Path, cells: &Csr, users: &[String], items: &[String]) -> 
     let mut out = csv::Writer::from_path(path).map_err(fail)?;
     out.write_record(["user_id", "item_id", "weight"])
         .map_err(fail)?;
-    for u in 0..cells.rows() {
+    for (u, user) in users.iter().enumerate().take(cells.rows()) {
         let (cols, vals) = cells.row(u);
         for (&i, &w) in cols.iter().zip(vals) {
             out.write_record([
-                users[u].as_str(),
+                user.as_str(),
                 items[i as usize].as_str(),
                 &w.to_string(),
             ])

@@ -158,7 +158,7 @@ fn describe(
             }
         })
         .collect();
-    segments.sort_by(|a, b| b.users.cmp(&a.users));
+    segments.sort_by_key(|s| std::cmp::Reverse(s.users));
     segments
 }
 

@@ -80,7 +80,7 @@ pub struct Request<'a> {
     pub count: usize,
 }
 
-/// Which neighbours [`Model::from_neighbours`] draws on.
+/// Which neighbours [`Model::neighbour_list`] draws on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sources {
     /// Behaviour and content neighbours of a project's selections.
@@ -156,7 +156,7 @@ impl Model {
         } else if !selected.is_empty() {
             (
                 Basis::Selections,
-                self.from_neighbours(&selected, request.count, &allowed, Sources::Selections),
+                self.neighbour_list(&selected, request.count, &allowed, Sources::Selections),
             )
         } else {
             (Basis::Popularity, Vec::new())
@@ -194,7 +194,7 @@ impl Model {
 
     /// Candidates from the behaviour and content neighbours of `seeds`; the strongest tie
     /// explains each.
-    fn from_neighbours(
+    fn neighbour_list(
         &self,
         seeds: &[u32],
         count: usize,
@@ -285,10 +285,10 @@ impl Model {
         let seed = self.item_index(item)?;
         let allowed = |i: u32| i != seed && keep(i);
         // Behaviour first; content fills in for an item with little history.
-        let mut list = self.from_neighbours(&[seed], count, &allowed, Sources::Behaviour);
+        let mut list = self.neighbour_list(&[seed], count, &allowed, Sources::Behaviour);
         if list.len() < count {
             let taken: Vec<u32> = list.iter().map(|s| s.item).collect();
-            let more = self.from_neighbours(
+            let more = self.neighbour_list(
                 &[seed],
                 count - list.len(),
                 &|i| !taken.contains(&i) && allowed(i),
