@@ -75,13 +75,16 @@ bench: $(VENV_STAMP)
 SYNTH ?= ../shared/data/synth_interactions.py
 RECS_BENCH := .bench/recs
 RECS_ARGS := --factors 64 --iterations 15 --regularization 0.05 --alpha 1.0 --threads 2 --seed 42
-bench-recs: $(VENV_STAMP)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r shared/devstack/bench.txt
+# A venv of its own: implicit wants numpy 2, Blender's bpy in .venv wants numpy 1.
+BENCH_VENV := $(RECS_BENCH)/venv
+bench-recs:
+	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r shared/devstack/bench.txt
 	cargo build --release -p roomwright-recommend-train --bin recommend-train
 	mkdir -p $(RECS_BENCH)
-	test -s $(RECS_BENCH)/interactions.csv || $(VENV)/bin/python $(SYNTH) 50000 20000 2000000 > $(RECS_BENCH)/interactions.csv
+	test -s $(RECS_BENCH)/interactions.csv || $(BENCH_VENV)/bin/python $(SYNTH) 50000 20000 2000000 > $(RECS_BENCH)/interactions.csv
 	target/release/recommend-train --interactions $(RECS_BENCH)/interactions.csv $(RECS_ARGS) --eval-holdout 0.2 --export-split --out $(RECS_BENCH)/model
-	$(VENV)/bin/python gpu-workers/recommend-train/bench/compare_implicit.py --dir $(RECS_BENCH)/model $(RECS_ARGS)
+	$(BENCH_VENV)/bin/python gpu-workers/recommend-train/bench/compare_implicit.py --dir $(RECS_BENCH)/model $(RECS_ARGS)
 
 clean:
 	cargo clean

@@ -16,7 +16,10 @@ use roomwright_core::{
     jobs::{Job, JobStatus, store},
     s3,
 };
-use roomwright_jobs::{dispatcher, local_batch::LocalBatch, settings::BatchSettings, state};
+use roomwright_jobs::{
+    SCHEDULE_OWNER, TrainingRequest, dispatcher, local_batch::LocalBatch, order_training,
+    settings::BatchSettings, state, submit::Submitted,
+};
 use serde_json::{Value, json};
 
 fn settings(app: &App) -> BatchSettings {
@@ -570,4 +573,60 @@ async fn an_unrenderable_input_fails_at_once_with_the_workers_reason() {
         view.body
     );
     assert_eq!(view.body["error"]["code"], "invalid_input", "{}", view.body);
+}
+
+#[tokio::test]
+async fn training_is_one_job_per_night_and_goes_to_the_training_definition() {
+    let app = common::app_with(roomwright_jobs::routes()).await;
+    let state = &app.stack.state;
+    let request = TrainingRequest {
+        note: Some("nightly".into()),
+    };
+    // The schedule delivered twice the same night: one job.
+    let first = order_training(state, SCHEDULE_OWNER, Some("nightly-2026-12-01"), &request)
+        .await
+        .unwrap();
+    let Submitted::Created(job) = first else {
+        panic!("the first delivery creates the job")
+    };
+    let again = order_training(state, SCHEDULE_OWNER, Some("nightly-2026-12-01"), &request)
+        .await
+        .unwrap();
+    assert!(matches!(again, Submitted::Replayed(j) if j.id == job.id));
+    let next = order_training(state, SCHEDULE_OWNER, Some("nightly-2026-12-02"), &request)
+        .await
+        .unwrap();
+    assert!(matches!(next, Submitted::Created(j) if j.id != job.id));
+    assert_eq!(job.kind, roomwright_core::jobs::JobKind::Training);
+    let long = TrainingRequest {
+        note: Some("x".repeat(201)),
+    };
+    let refused = order_training(state, SCHEDULE_OWNER, Some("k"), &long).await;
+    assert_eq!(refused.err().unwrap().code(), "validation_failed");
+    // The dispatcher sends it to the trainer's job definition.
+    let response = dispatcher::handle(
+        state,
+        &settings(&app),
+        sqs_event(&[("m1", message(&job.id))]),
+    )
+    .await;
+    assert!(response.batch_item_failures.is_empty());
+    let batch_id = self::job(&app, &job.id).await.batch_job_id.unwrap();
+    let described = state
+        .aws
+        .batch()
+        .await
+        .describe_jobs()
+        .jobs(&batch_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        described.jobs()[0]
+            .job_definition()
+            .unwrap()
+            .contains("trainingjobdefinition"),
+        "{:?}",
+        described.jobs()[0].job_definition()
+    );
 }

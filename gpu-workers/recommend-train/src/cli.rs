@@ -150,12 +150,8 @@ fn write_cells(path: &Path, cells: &Csr, users: &[String], items: &[String]) -> 
     for (u, user) in users.iter().enumerate().take(cells.rows()) {
         let (cols, vals) = cells.row(u);
         for (&i, &w) in cols.iter().zip(vals) {
-            out.write_record([
-                user.as_str(),
-                items[i as usize].as_str(),
-                &w.to_string(),
-            ])
-            .map_err(fail)?;
+            out.write_record([user.as_str(), items[i as usize].as_str(), &w.to_string()])
+                .map_err(fail)?;
         }
     }
     out.flush().map_err(|e| format!("{}: {e}", path.display()))
