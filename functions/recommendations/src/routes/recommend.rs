@@ -191,7 +191,8 @@ pub async fn recommendations(
     let mut shown = Vec::new();
     let mut basis = Basis::Popularity;
     let mut rejected: HashSet<u32> = HashSet::new();
-    // Live filters can reject many candidates (a tight budget); ask again for more, once.
+    // Live filters can reject many candidates (a tight budget): then ask once more, for five
+    // times as many, leaving out the ones already rejected.
     for round in 0..2 {
         let request = Request {
             user: Some(&user),
@@ -199,24 +200,22 @@ pub async fn recommendations(
             category,
             count: limit * OVERFETCH * (1 + 4 * round),
         };
-        let (made_from, candidates) = model.recommend(&request, |i| !rejected.contains(&i));
-        basis = made_from;
-        let fresh: Vec<Suggestion> = candidates;
-        shown = live_filter(&state, &model, &fresh, limit, |p| {
+        let candidates;
+        (basis, candidates) = model.recommend(&request, |i| !rejected.contains(&i));
+        shown = live_filter(&state, &model, &candidates, limit, |p| {
             live::active(p) && live::in_stock(p) && project.fits(p)
         })
         .await?;
-        if shown.len() >= limit || fresh.len() < request.count {
+        if shown.len() >= limit || candidates.len() < request.count {
             break;
         }
         let kept: HashSet<&str> = shown.iter().map(|p| p.product_id.as_str()).collect();
         rejected.extend(
-            fresh
+            candidates
                 .iter()
                 .filter(|s| !kept.contains(model.items[s.item as usize].id.as_str()))
                 .map(|s| s.item),
         );
-        // Kept ones come back in the next round, best first, with the new ones.
     }
     Ok(Json(RecommendationList {
         model_version: model.version.clone(),
