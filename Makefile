@@ -74,7 +74,7 @@ bench: $(VENV_STAMP)
 # threads for both; the generator is the one we were given beside the repository.
 SYNTH ?= ../shared/data/synth_interactions.py
 RECS_BENCH := .bench/recs
-RECS_ARGS := --factors 64 --iterations 15 --regularization 0.05 --alpha 1.0 --threads 2 --seed 42
+RECS_ARGS := --factors 64 --iterations 15 --regularization 0.05 --alpha 1.0 --threads 2 --seed 42 --cg-steps 4
 # A venv of its own: implicit wants numpy 2, Blender's bpy in .venv wants numpy 1.
 BENCH_VENV := $(RECS_BENCH)/venv
 bench-recs:
@@ -85,6 +85,8 @@ bench-recs:
 	test -s $(RECS_BENCH)/interactions.csv || $(BENCH_VENV)/bin/python $(SYNTH) 50000 20000 2000000 > $(RECS_BENCH)/interactions.csv
 	target/release/recommend-train --interactions $(RECS_BENCH)/interactions.csv $(RECS_ARGS) --eval-holdout 0.2 --export-split --out $(RECS_BENCH)/model
 	$(BENCH_VENV)/bin/python gpu-workers/recommend-train/bench/compare_implicit.py --dir $(RECS_BENCH)/model $(RECS_ARGS)
+	@echo "implicit at its default of 3 conjugate-gradient steps, for reference:"
+	$(BENCH_VENV)/bin/python gpu-workers/recommend-train/bench/compare_implicit.py --dir $(RECS_BENCH)/model $(RECS_ARGS) --cg-steps 3
 
 clean:
 	cargo clean

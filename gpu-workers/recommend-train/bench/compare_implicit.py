@@ -65,6 +65,7 @@ def main():
     ap.add_argument("--alpha", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--cg-steps", type=int, default=3, help="implicit's default is 3")
     a = ap.parse_args()
 
     import implicit
@@ -85,6 +86,7 @@ def main():
         factors=a.factors, regularization=a.regularization, alpha=1.0,
         iterations=a.iterations, use_cg=True, calculate_training_loss=False,
         num_threads=a.threads, random_state=a.seed, dtype=np.float32)
+    model.cg_steps = a.cg_steps
     ticks = []
     with threadpool_limits(limits=1, user_api="blas"):
         started = time.perf_counter()
@@ -96,7 +98,7 @@ def main():
     metrics = evaluate(np.asarray(model.user_factors), np.asarray(model.item_factors),
                        train, test)
     print(json.dumps({
-        "library": f"implicit {implicit.__version__}",
+        "library": f"implicit {implicit.__version__}", "cg_steps": a.cg_steps,
         "users": int(shape[0]), "items": int(shape[1]), "train_nnz": int(train.nnz),
         "fit_s": round(fit_s, 4), "s_per_iter": round(float(per_iter.mean()), 4),
         **{key: round(float(v), 4) if key != "users" else int(v) for key, v in metrics.items()},

@@ -36,7 +36,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1.0)]
     pub alpha: f32,
     /// Conjugate-gradient steps per row and iteration.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 4)]
     pub cg_steps: usize,
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
