@@ -276,7 +276,9 @@ impl Trainer {
                     .unwrap_or_default();
                 Ok::<_, TrainError>(parse_batch(&key, &bytes))
             })
-            .buffer_unordered(PARALLEL_READS)
+            // In listing order: the same events in the same order give the same ids, the same
+            // hold-out split and so the same model (a retried job, a rerun, a test).
+            .buffered(PARALLEL_READS)
             .try_collect()
             .await?;
         Ok(batches.into_iter().flatten().collect())
