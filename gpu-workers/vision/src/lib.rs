@@ -1,0 +1,78 @@
+//! The vision worker's library: floor-plan reading (walls, rooms, doors, windows, text and
+//! scale) into the project's floor-plan schema.
+
+pub mod dimensions;
+pub mod eval;
+pub mod ink;
+pub mod ocr;
+pub mod openings;
+pub mod proposal;
+pub mod raster;
+pub mod rooms;
+pub mod scale;
+pub mod walls;
+
+use std::time::Instant;
+
+use image::GrayImage;
+use thiserror::Error;
+
+use crate::{
+    ink::Mask,
+    ocr::{Ocr, OcrError},
+    proposal::Proposal,
+};
+
+#[derive(Debug, Error)]
+pub enum PlanError {
+    #[error("no walls were found: the drawing needs walls drawn as solid or filled bands")]
+    NoWalls,
+    #[error(
+        "no dimension could be matched to the drawing, so its scale is unknown: write the overall \
+         size outside the building (for example `12.40 m` above it) or a room size inside a room \
+         (`3.80 m x 4.20 m`)"
+    )]
+    NoScale,
+    #[error(transparent)]
+    Ocr(#[from] OcrError),
+}
+
+impl PlanError {
+    /// Whether the drawing is at fault (retrying will not help).
+    pub fn is_input(&self) -> bool {
+        !matches!(self, PlanError::Ocr(_))
+    }
+}
+
+/// Reads a drawing's page into a proposed floor plan.
+pub fn read_plan(page: &GrayImage, ocr: &mut Ocr) -> Result<Proposal, PlanError> {
+    let started = Instant::now();
+    let mut timings = Vec::new();
+    let mut lap = |name: &str, from: &mut Instant| {
+        timings.push((name.to_string(), from.elapsed().as_secs_f64() * 1000.0));
+        *from = Instant::now();
+    };
+    let mut t = Instant::now();
+    let ink = Mask::ink(page);
+    let walls = walls::find(&ink).ok_or(PlanError::NoWalls)?;
+    lap("walls", &mut t);
+    let openings = openings::find(&ink, &walls);
+    lap("openings", &mut t);
+    let rooms = rooms::find(&walls, &openings);
+    lap("rooms", &mut t);
+    let texts = ocr.read(page)?;
+    lap("ocr", &mut t);
+    let scale = scale::estimate(&texts, &walls, &rooms).ok_or(PlanError::NoScale)?;
+    let mut proposal = proposal::build(
+        page.dimensions(),
+        &walls,
+        &openings,
+        &rooms,
+        &texts,
+        &scale,
+    );
+    lap("assembly", &mut t);
+    timings.push(("total".into(), started.elapsed().as_secs_f64() * 1000.0));
+    proposal.timings_ms = timings.into_iter().collect();
+    Ok(proposal)
+}
