@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help dev test lint unit openapi build lambda-sizes bench bench-recs clean
+.PHONY: help dev test lint unit openapi build lambda-sizes bench bench-recs bench-vision clean
 
 help:
 	@echo "make dev        run the whole platform locally on http://127.0.0.1:3000 (PORT overrides)"
@@ -23,6 +23,7 @@ help:
 	@echo "                recommendations: serving latency at 100k products;"
 	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
 	@echo "make bench-recs the trainer vs the implicit library on 50k users x 20k items x 2M interactions"
+	@echo "make bench-vision  the floor-plan reader on 30 generated plans: IoU, F1, OCR, scale error, s/page"
 
 $(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt shared/devstack/render.txt
 	python3 -m venv $(VENV)
@@ -60,6 +61,16 @@ lambda-sizes: $(VENV_STAMP)
 	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap; done | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
 
 # Benchmarks print figures; they are not tests. Every measured binary is built the same way.
+# The vision worker's native parts (ONNX Runtime, PP-OCR models, PDFium) come from the venv.
+SITE = $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages))
+VISION_ENV = ORT_DYLIB_PATH=$$(ls $(SITE)/onnxruntime/capi/libonnxruntime.so.*) VISION_OCR_MODEL_DIR=$(SITE)/rapidocr_onnxruntime/models PDFIUM_LIB_PATH=$(SITE)/pypdfium2_raw/libpdfium.so
+VISION_PLANS := .bench/vision/plans
+bench-vision: $(VENV_STAMP)
+	cargo build --release -p roomwright-vision --bin vision-bench
+	rm -rf $(VISION_PLANS) && $(VENV)/bin/python gpu-workers/vision/tools/plangen.py $(VISION_PLANS) --count 30 --seed 11 --pdf
+	$(VISION_ENV) target/release/vision-bench --dir $(VISION_PLANS)
+	$(VISION_ENV) target/release/vision-bench --dir $(VISION_PLANS) --pdf | tail -8
+
 BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects -p roomwright-exports -p roomwright-catalog -p roomwright-jobs -p roomwright-chat -p roomwright-recommendations -p roomwright-recs
 bench: $(VENV_STAMP)
 	cargo build --release $(BENCH_PACKAGES) --bins

@@ -36,7 +36,9 @@ fn normalise(text: &str) -> String {
         .collect();
     s = s.replace("''", "\"");
     // A stray mark before the first figure (the recogniser's view of a tick or an arrow).
-    let s = s.trim_start_matches(|c: char| !c.is_ascii_digit()).to_string();
+    let s = s
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .to_string();
     // A decimal comma between digits.
     let chars: Vec<char> = s.chars().collect();
     chars
@@ -153,7 +155,18 @@ mod tests {
 
     #[test]
     fn labels_and_bare_figures_are_not_dimensions() {
-        for text in ["Office", "Meeting 2", "1200", "A-101", "3.80 m x", "0.05 m", "x", "", "0-88", "12'-14\""] {
+        for text in [
+            "Office",
+            "Meeting 2",
+            "1200",
+            "A-101",
+            "3.80 m x",
+            "0.05 m",
+            "x",
+            "",
+            "0-88",
+            "12'-14\"",
+        ] {
             assert_eq!(parse(text), None, "{text}");
         }
     }

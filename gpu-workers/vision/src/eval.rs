@@ -70,6 +70,7 @@ pub struct Score {
     pub rooms_found: usize,
     /// Mean over the true rooms of the IoU with the room matched to it (0 when none).
     pub room_iou: f64,
+    /// Matched rooms whose name was read (ignoring spaces and case).
     pub rooms_named: usize,
     pub doors: Detection,
     pub windows: Detection,
@@ -93,14 +94,26 @@ impl Detection {
         self.matched += other.matched;
     }
     pub fn precision(&self) -> f64 {
-        if self.found == 0 { 1.0 } else { self.matched as f64 / self.found as f64 }
+        if self.found == 0 {
+            1.0
+        } else {
+            self.matched as f64 / self.found as f64
+        }
     }
     pub fn recall(&self) -> f64 {
-        if self.truth == 0 { 1.0 } else { self.matched as f64 / self.truth as f64 }
+        if self.truth == 0 {
+            1.0
+        } else {
+            self.matched as f64 / self.truth as f64
+        }
     }
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
@@ -197,6 +210,17 @@ fn match_points(truth: &[(f64, f64, f64)], found: &[(f64, f64)]) -> usize {
     matched
 }
 
+/// Names compared as read: OCR often drops the space in `Open Plan` or `Office 2`.
+fn same_name(a: &str, b: &str) -> bool {
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    squash(a) == squash(b)
+}
+
 pub fn score(truth: &Truth, proposal: &Proposal) -> Score {
     let t = Frame {
         ppm: truth.px_per_m,
@@ -228,10 +252,15 @@ pub fn score(truth: &Truth, proposal: &Proposal) -> Score {
         inter += usize::from(p && q);
         union += usize::from(p || q);
     }
-    let wall_iou = if union == 0 { 0.0 } else { inter as f64 / union as f64 };
+    let wall_iou = if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    };
 
     // Rooms: greedy one-to-one by IoU.
-    let truth_rooms: Vec<Polygon<f64>> = truth.rooms.iter().map(|r| t.polygon(&r.polygon)).collect();
+    let truth_rooms: Vec<Polygon<f64>> =
+        truth.rooms.iter().map(|r| t.polygon(&r.polygon)).collect();
     let found_rooms: Vec<Polygon<f64>> = plan.rooms.iter().map(|r| f.polygon(&r.polygon)).collect();
     let mut pairs = Vec::new();
     for (i, tr) in truth_rooms.iter().enumerate() {
@@ -249,7 +278,7 @@ pub fn score(truth: &Truth, proposal: &Proposal) -> Score {
         if best[i] == 0.0 && !used[j] {
             best[i] = v;
             used[j] = true;
-            named += usize::from(plan.rooms[j].name == truth.rooms[i].name);
+            named += usize::from(same_name(&plan.rooms[j].name, &truth.rooms[i].name));
         }
     }
     let room_iou = if best.is_empty() {
@@ -300,14 +329,22 @@ pub fn score(truth: &Truth, proposal: &Proposal) -> Score {
         .filter_map(|x| dimensions::parse(&x.text))
         .collect();
     let same = |a: &[f64], b: &[f64]| {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 0.001 + 0.001 * y)
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| (x - y).abs() <= 0.001 + 0.001 * y)
     };
     // The figures as written (labels round to the unit: 20'-9" for 20' 8.5"), not as drawn.
     let wanted: Vec<Vec<f64>> = truth
         .dimensions
         .iter()
         .map(|d| d.text.as_str())
-        .chain(truth.rooms.iter().filter_map(|r| r.size_label.as_ref().map(|l| l.text.as_str())))
+        .chain(
+            truth
+                .rooms
+                .iter()
+                .filter_map(|r| r.size_label.as_ref().map(|l| l.text.as_str())),
+        )
         .filter_map(dimensions::parse)
         .collect();
     let mut pool = read.clone();
@@ -328,7 +365,11 @@ pub fn score(truth: &Truth, proposal: &Proposal) -> Score {
         doors,
         windows,
         dimensions_truth: truth.dimensions.len()
-            + truth.rooms.iter().filter(|r| r.size_label.is_some()).count(),
+            + truth
+                .rooms
+                .iter()
+                .filter(|r| r.size_label.is_some())
+                .count(),
         dimensions_read,
         scale_error: (proposal.scale.px_per_m / truth.px_per_m - 1.0).abs(),
         seconds: proposal.timings_ms.get("total").copied().unwrap_or(0.0) / 1000.0,

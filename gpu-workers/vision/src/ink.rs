@@ -3,6 +3,9 @@
 use image::{GrayImage, Luma};
 use imageproc::{contrast, distance_transform::Norm, morphology};
 
+/// Darkest and lightest pixel closer than this: a blank page, nothing drawn.
+const MIN_CONTRAST: u8 = 40;
+
 /// A binary image: `true` where something is drawn.
 #[derive(Clone)]
 pub struct Mask {
@@ -20,10 +23,17 @@ impl Mask {
         }
     }
 
-    /// Ink: darker than the page by Otsu's threshold (scans have grey paper and grain).
+    /// Ink: darker than the page by Otsu's threshold (scans have grey paper and grain). A page
+    /// without contrast has none.
     pub fn ink(page: &GrayImage) -> Self {
+        let (lo, hi) = page
+            .pixels()
+            .fold((u8::MAX, 0), |(lo, hi), p| (lo.min(p.0[0]), hi.max(p.0[0])));
+        if hi.saturating_sub(lo) < MIN_CONTRAST {
+            return Self::new(page.width(), page.height());
+        }
         let level = contrast::otsu_level(page);
-        Self::from_gray(page, |v| v < level)
+        Self::from_gray(page, |v| v <= level)
     }
 
     pub fn from_gray(image: &GrayImage, on: impl Fn(u8) -> bool) -> Self {
@@ -83,7 +93,11 @@ impl Mask {
                 on += usize::from(self.get(x, y));
             }
         }
-        if all == 0 { 0.0 } else { on as f64 / all as f64 }
+        if all == 0 {
+            0.0
+        } else {
+            on as f64 / all as f64
+        }
     }
 
     /// Morphological opening by a square of side `2 * radius + 1`: strokes thinner than that
@@ -212,7 +226,9 @@ impl Mask {
                 if self.bits[(y * self.width + x) as usize] {
                     b = Some(match b {
                         None => (x, y, x + 1, y + 1),
-                        Some((x0, y0, x1, y1)) => (x0.min(x), y0.min(y), x1.max(x + 1), y1.max(y + 1)),
+                        Some((x0, y0, x1, y1)) => {
+                            (x0.min(x), y0.min(y), x1.max(x + 1), y1.max(y + 1))
+                        }
                     });
                 }
             }

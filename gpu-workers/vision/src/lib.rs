@@ -63,14 +63,8 @@ pub fn read_plan(page: &GrayImage, ocr: &mut Ocr) -> Result<Proposal, PlanError>
     let texts = ocr.read(page)?;
     lap("ocr", &mut t);
     let scale = scale::estimate(&texts, &walls, &rooms).ok_or(PlanError::NoScale)?;
-    let mut proposal = proposal::build(
-        page.dimensions(),
-        &walls,
-        &openings,
-        &rooms,
-        &texts,
-        &scale,
-    );
+    let mut proposal =
+        proposal::build(page.dimensions(), &walls, &openings, &rooms, &texts, &scale);
     lap("assembly", &mut t);
     timings.push(("total".into(), started.elapsed().as_secs_f64() * 1000.0));
     proposal.timings_ms = timings.into_iter().collect();

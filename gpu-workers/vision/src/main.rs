@@ -34,7 +34,8 @@ enum Command {
 
 fn parse_plan(image: &PathBuf, out: &PathBuf) -> Result<(), (i32, String)> {
     let bytes = std::fs::read(image).map_err(|e| (2, format!("{}: {e}", image.display())))?;
-    let page = raster::page(&bytes).map_err(|e| (if e.is_input() { 2 } else { 1 }, e.to_string()))?;
+    let page =
+        raster::page(&bytes).map_err(|e| (if e.is_input() { 2 } else { 1 }, e.to_string()))?;
     let config = OcrConfig::from_env().ok_or_else(|| {
         (
             1,

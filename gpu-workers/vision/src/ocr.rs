@@ -82,7 +82,9 @@ impl OcrConfig {
 fn environment(dylib: &Path) -> Result<Environment, OcrError> {
     static ENV: OnceLock<Mutex<Option<Environment>>> = OnceLock::new();
     let slot = ENV.get_or_init(|| Mutex::new(None));
-    let mut slot = slot.lock().map_err(|_| OcrError::Setup("poisoned".into()))?;
+    let mut slot = slot
+        .lock()
+        .map_err(|_| OcrError::Setup("poisoned".into()))?;
     if let Some(env) = slot.as_ref() {
         return Ok(env.clone());
     }
@@ -203,8 +205,7 @@ impl Ocr {
         // The network wants sides in multiples of 32 (the reference rounds to the nearest).
         let long = page.width().max(page.height());
         let ratio = (f64::from(self.det_side_px) / f64::from(long)).min(1.0);
-        let round32 =
-            |v: u32| (((f64::from(v) * ratio / 32.0).round() as u32) * 32).max(32);
+        let round32 = |v: u32| (((f64::from(v) * ratio / 32.0).round() as u32) * 32).max(32);
         let (w, h) = (round32(page.width()), round32(page.height()));
         let resized = if (w, h) == page.dimensions() {
             page.clone()
@@ -221,7 +222,8 @@ impl Ocr {
         for _ in 0..3 {
             input.extend_from_slice(&plane);
         }
-        let tensor = Tensor::from_array(([1usize, 3, h as usize, w as usize], input)).map_err(run_err)?;
+        let tensor =
+            Tensor::from_array(([1usize, 3, h as usize, w as usize], input)).map_err(run_err)?;
         let outputs = self.det.run(ort::inputs![tensor]).map_err(run_err)?;
         let (_, probs) = outputs[0].try_extract_tensor::<f32>().map_err(run_err)?;
 
@@ -292,20 +294,29 @@ impl Ocr {
         let mut kept = 0;
         let mut previous = 0usize;
         for step in probs.chunks_exact(classes) {
-            let (best, p) = step
-                .iter()
-                .enumerate()
-                .fold((0, f32::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
-            if best != 0 && best != previous {
-                if let Some(c) = self.alphabet.get(best) {
-                    text.push_str(c);
-                    confidence += p;
-                    kept += 1;
-                }
+            let (best, p) =
+                step.iter().enumerate().fold(
+                    (0, f32::MIN),
+                    |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc },
+                );
+            if best != 0
+                && best != previous
+                && let Some(c) = self.alphabet.get(best)
+            {
+                text.push_str(c);
+                confidence += p;
+                kept += 1;
             }
             previous = best;
         }
-        Ok((text, if kept > 0 { confidence / kept as f32 } else { 0.0 }))
+        Ok((
+            text,
+            if kept > 0 {
+                confidence / kept as f32
+            } else {
+                0.0
+            },
+        ))
     }
 }
 
@@ -341,7 +352,12 @@ fn join_vertical_fragments(mut boxes: Vec<([f64; 4], f32)>) -> Vec<([f64; 4], f3
                 let (wa, wb) = (a[2] - a[0], b[2] - b[0]);
                 let overlap = a[2].min(b[2]) - a[0].max(b[0]);
                 let gap = b[1] - a[3];
-                let merged = [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])];
+                let merged = [
+                    a[0].min(b[0]),
+                    a[1].min(b[1]),
+                    a[2].max(b[2]),
+                    a[3].max(b[3]),
+                ];
                 let column = (merged[3] - merged[1]) >= 1.5 * (merged[2] - merged[0]);
                 if gap >= -wa.min(wb)
                     && gap <= 0.6 * wa.min(wb)
@@ -370,11 +386,17 @@ mod tests {
 
     #[test]
     fn pieces_of_a_column_of_text_are_joined_and_stacked_labels_are_not() {
-        let column = vec![([90.0, 574.0, 112.0, 590.0], 0.8), ([89.0, 594.0, 113.0, 628.0], 0.9)];
+        let column = vec![
+            ([90.0, 574.0, 112.0, 590.0], 0.8),
+            ([89.0, 594.0, 113.0, 628.0], 0.9),
+        ];
         let joined = join_vertical_fragments(column);
         assert_eq!(joined.len(), 1);
         assert_eq!(joined[0].0, [89.0, 574.0, 113.0, 628.0]);
-        let labels = vec![([476.0, 407.0, 552.0, 434.0], 0.9), ([463.0, 434.0, 561.0, 457.0], 0.9)];
+        let labels = vec![
+            ([476.0, 407.0, 552.0, 434.0], 0.9),
+            ([463.0, 434.0, 561.0, 457.0], 0.9),
+        ];
         assert_eq!(join_vertical_fragments(labels).len(), 2);
     }
 }

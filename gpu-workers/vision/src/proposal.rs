@@ -25,10 +25,19 @@ pub const WINDOW_SILL_M: f64 = 0.9;
 /// Room kinds by words of their label, first match wins.
 const KIND_WORDS: [(&str, &[&str]); 7] = [
     ("meeting", &["meeting", "conference", "board", "huddle"]),
-    ("open_plan", &["open plan", "open-plan", "workspace", "studio"]),
+    (
+        "open_plan",
+        &["open plan", "open-plan", "workspace", "studio"],
+    ),
     ("reception", &["reception", "lobby", "entrance", "foyer"]),
-    ("kitchen", &["kitchen", "pantry", "break", "cafe", "canteen"]),
-    ("storage", &["storage", "store", "print", "archive", "server", "copy"]),
+    (
+        "kitchen",
+        &["kitchen", "pantry", "break", "cafe", "canteen"],
+    ),
+    (
+        "storage",
+        &["storage", "store", "print", "archive", "server", "copy"],
+    ),
     ("circulation", &["corridor", "hall", "circulation", "stair"]),
     ("office", &["office", "focus", "manager", "desk"]),
 ];
@@ -137,7 +146,9 @@ pub fn build(
                     Kind::Door => (OpeningKind::Door, DOOR_HEIGHT_M, 0.0),
                     Kind::Window => (OpeningKind::Window, WINDOW_HEIGHT_M, WINDOW_SILL_M),
                 };
-                confidence.openings.insert(oid.clone(), round_mm(o.confidence));
+                confidence
+                    .openings
+                    .insert(oid.clone(), round_mm(o.confidence));
                 plan_openings.push(Opening {
                     id: oid,
                     wall_id: id.clone(),
@@ -185,8 +196,16 @@ pub fn build(
     for (index, region) in rooms.regions.iter().enumerate() {
         let id = format!("r{}", index + 1);
         let name = labels.get_mut(&index).map(|lines| {
-            lines.sort_by(|a, b| a.bbox[1].total_cmp(&b.bbox[1]).then(a.bbox[0].total_cmp(&b.bbox[0])));
-            lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ")
+            lines.sort_by(|a, b| {
+                a.bbox[1]
+                    .total_cmp(&b.bbox[1])
+                    .then(a.bbox[0].total_cmp(&b.bbox[0]))
+            });
+            lines
+                .iter()
+                .map(|l| l.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
         });
         let labelled = name.is_some();
         let name = name.unwrap_or_else(|| format!("Room {}", index + 1));

@@ -108,7 +108,10 @@ pub fn find(walls: &Walls, openings: &[Found]) -> Rooms {
 fn outline(labels: &[u32], width: u32, label: u32, c: &Component) -> Option<Vec<(f64, f64)>> {
     let (w, h) = (c.width() + 2, c.height() + 2);
     let crop = GrayImage::from_fn(w, h, |x, y| {
-        let (px, py) = (i64::from(c.x0) + i64::from(x) - 1, i64::from(c.y0) + i64::from(y) - 1);
+        let (px, py) = (
+            i64::from(c.x0) + i64::from(x) - 1,
+            i64::from(c.y0) + i64::from(y) - 1,
+        );
         let on = px >= 0
             && py >= 0
             && labels

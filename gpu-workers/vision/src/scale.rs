@@ -40,7 +40,12 @@ pub struct Scale {
 /// The scale, when at least one dimension string could be matched.
 pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scale> {
     let (bx0, by0, bx1, by1) = walls.bounds;
-    let (bx0, by0, bx1, by1) = (f64::from(bx0), f64::from(by0), f64::from(bx1), f64::from(by1));
+    let (bx0, by0, bx1, by1) = (
+        f64::from(bx0),
+        f64::from(by0),
+        f64::from(bx1),
+        f64::from(by1),
+    );
     let mut sources = Vec::new();
     let mut add = |text: &str, measures: &str, value_m: f64, measured_px: f64| {
         sources.push(Source {

@@ -119,11 +119,27 @@ pub fn find(ink: &Mask) -> Option<Walls> {
         bounds.2 = bounds.2.max(x1.round() as u32);
         bounds.3 = bounds.3.max(y1.round() as u32);
     };
-    for p in pieces_h.iter().filter(|p| p.along1 - p.along0 >= longest / 4.0) {
-        extend(p.along0, p.centre - p.thickness / 2.0, p.along1, p.centre + p.thickness / 2.0);
+    for p in pieces_h
+        .iter()
+        .filter(|p| p.along1 - p.along0 >= longest / 4.0)
+    {
+        extend(
+            p.along0,
+            p.centre - p.thickness / 2.0,
+            p.along1,
+            p.centre + p.thickness / 2.0,
+        );
     }
-    for p in pieces_v.iter().filter(|p| p.along1 - p.along0 >= longest / 4.0) {
-        extend(p.centre - p.thickness / 2.0, p.along0, p.centre + p.thickness / 2.0, p.along1);
+    for p in pieces_v
+        .iter()
+        .filter(|p| p.along1 - p.along0 >= longest / 4.0)
+    {
+        extend(
+            p.centre - p.thickness / 2.0,
+            p.along0,
+            p.centre + p.thickness / 2.0,
+            p.along1,
+        );
     }
     let bounds = (
         bounds.0,
@@ -158,15 +174,14 @@ fn pieces(mask: &Mask) -> Vec<Piece> {
         .filter_map(|c| {
             let length = f64::from(c.width());
             let thickness = c.area as f64 / length;
-            // Stubs shorter than they are thick are junction corners or debris, not walls.
-            (thickness >= f64::from(OPEN_RADIUS) * 2.0 && length >= 1.2 * thickness).then(|| {
-                Piece {
-                    along0: f64::from(c.x0),
-                    along1: f64::from(c.x1),
-                    centre: f64::from(c.y0 + c.y1) / 2.0,
-                    thickness,
-                    fill: c.area as f64 / (length * f64::from(c.height())),
-                }
+            // Short stubs stay: the bit of wall between a window and a corner can be shorter
+            // than the wall is thick. Alone they are dropped (see `join`).
+            (thickness >= f64::from(OPEN_RADIUS) * 2.0 && length >= 3.0).then(|| Piece {
+                along0: f64::from(c.x0),
+                along1: f64::from(c.x1),
+                centre: f64::from(c.y0 + c.y1) / 2.0,
+                thickness,
+                fill: c.area as f64 / (length * f64::from(c.height())),
             })
         })
         .collect()
@@ -225,6 +240,11 @@ fn join(pieces: &mut [Piece], axis: Axis, max_thickness: f64, span: f64) -> Vec<
             });
         }
     }
+    // A line no longer than it is thick is a junction corner or debris, not a wall.
+    lines.retain(|l| {
+        let length: f64 = l.pieces.iter().map(|p| p.along1 - p.along0).sum();
+        length >= 1.2 * l.thickness()
+    });
     lines
 }
 

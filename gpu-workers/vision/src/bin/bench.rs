@@ -36,9 +36,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     truths.sort();
     let (mut doors, mut windows) = (Detection::default(), Detection::default());
     let (mut wall_iou, mut room_iou, mut scale_err, mut times) = (vec![], vec![], vec![], vec![]);
-    let (mut rooms_truth, mut rooms_found, mut dims_truth, mut dims_read) = (0, 0, 0, 0);
+    let (mut rooms_truth, mut rooms_found, mut dims_truth, mut dims_read, mut named) =
+        (0, 0, 0, 0, 0);
     let mut failed = 0;
-    println!("plan        wall_iou rooms  room_iou doors(m/f/t) windows(m/f/t) dims   scale_err  seconds");
+    println!(
+        "plan        wall_iou rooms  room_iou doors(m/f/t) windows(m/f/t) dims   scale_err  seconds"
+    );
     for path in &truths {
         let truth: Truth = serde_json::from_slice(&std::fs::read(path)?)?;
         let image = path.with_extension(if args.pdf { "pdf" } else { "png" });
@@ -58,10 +61,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let s = eval::score(&truth, &proposal);
         println!(
             "{name:<11} {:>8.3} {:>2}/{:<2}  {:>8.3} {:>3}/{}/{:<5} {:>3}/{}/{:<6} {:>2}/{:<2} {:>8.3}%  {:>7.3}",
-            s.wall_iou, s.rooms_found, s.rooms_truth, s.room_iou,
-            s.doors.matched, s.doors.found, s.doors.truth,
-            s.windows.matched, s.windows.found, s.windows.truth,
-            s.dimensions_read, s.dimensions_truth, s.scale_error * 100.0, seconds
+            s.wall_iou,
+            s.rooms_found,
+            s.rooms_truth,
+            s.room_iou,
+            s.doors.matched,
+            s.doors.found,
+            s.doors.truth,
+            s.windows.matched,
+            s.windows.found,
+            s.windows.truth,
+            s.dimensions_read,
+            s.dimensions_truth,
+            s.scale_error * 100.0,
+            seconds
         );
         doors.add(s.doors);
         windows.add(s.windows);
@@ -71,6 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         times.push(seconds);
         rooms_truth += s.rooms_truth;
         rooms_found += s.rooms_found;
+        named += s.rooms_named;
         dims_truth += s.dimensions_truth;
         dims_read += s.dimensions_read;
     }
@@ -81,13 +95,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("--");
     println!("plans {} (failed {failed})", truths.len());
     println!("wall IoU mean {:.3}", mean(&wall_iou));
-    println!("rooms found {rooms_found} of {rooms_truth}; room polygon IoU mean {:.3}, min {:.3}", mean(&room_iou), room_iou.iter().copied().fold(f64::INFINITY, f64::min));
-    println!("doors precision {:.3} recall {:.3} F1 {:.3}", doors.precision(), doors.recall(), doors.f1());
-    println!("windows precision {:.3} recall {:.3} F1 {:.3}", windows.precision(), windows.recall(), windows.f1());
-    println!("dimension strings read {dims_read} of {dims_truth} ({:.1}%)", 100.0 * dims_read as f64 / dims_truth.max(1) as f64);
+    println!(
+        "rooms found {rooms_found} of {rooms_truth}; room polygon IoU mean {:.3}, min {:.3}",
+        mean(&room_iou),
+        room_iou.iter().copied().fold(f64::INFINITY, f64::min)
+    );
+    println!("rooms named as drawn (ignoring spaces and case) {named} of {rooms_truth}");
+    println!(
+        "doors precision {:.3} recall {:.3} F1 {:.3}",
+        doors.precision(),
+        doors.recall(),
+        doors.f1()
+    );
+    println!(
+        "windows precision {:.3} recall {:.3} F1 {:.3}",
+        windows.precision(),
+        windows.recall(),
+        windows.f1()
+    );
+    println!(
+        "dimension strings read {dims_read} of {dims_truth} ({:.1}%)",
+        100.0 * dims_read as f64 / dims_truth.max(1) as f64
+    );
     if !errs.is_empty() {
-        println!("scale error mean {:.3}% max {:.3}%", 100.0 * mean(&errs), 100.0 * errs[errs.len() - 1]);
-        println!("seconds per page (decode + read) p50 {:.3} p95 {:.3} max {:.3}", percentile(&times, 0.5), percentile(&times, 0.95), times[times.len() - 1]);
+        println!(
+            "scale error mean {:.3}% max {:.3}%",
+            100.0 * mean(&errs),
+            100.0 * errs[errs.len() - 1]
+        );
+        println!(
+            "seconds per page (decode + read) p50 {:.3} p95 {:.3} max {:.3}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            times[times.len() - 1]
+        );
     }
     Ok(())
 }
