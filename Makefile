@@ -34,7 +34,7 @@ $(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt share
 
 # The local Batch runs render-worker from beside the local runner's binary.
 dev: $(VENV_STAMP)
-	cargo build -p roomwright-render --bin render-worker -p roomwright-recommend-train --bin recommend-train -p roomwright-local --bin roomwright-local
+	cargo build -p roomwright-render --bin render-worker -p roomwright-recommend-train --bin recommend-train -p roomwright-vision --bin vision -p roomwright-local --bin roomwright-local
 	target/debug/roomwright-local dev
 
 test: $(VENV_STAMP) lint unit

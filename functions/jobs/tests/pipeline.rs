@@ -630,3 +630,193 @@ async fn training_is_one_job_per_night_and_goes_to_the_training_definition() {
         described.jobs()[0].job_definition()
     );
 }
+
+/// The vision worker binary, built beside this test's binary when missing.
+fn vision_worker() -> String {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().unwrap().parent().unwrap().join("vision");
+    if !path.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "-p", "roomwright-vision", "--bin", "vision"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    path.display().to_string()
+}
+
+/// One plan drawn by the vision worker's generator: the PNG's bytes and its room count.
+fn drawn_plan() -> (Vec<u8>, usize) {
+    let root = roomwright_devstack::repo_root();
+    let dir = std::env::temp_dir().join(format!("roomwright-import-{}", std::process::id()));
+    let status = std::process::Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("gpu-workers/vision/tools/plangen.py"))
+        .arg(&dir)
+        .args(["--count", "1", "--seed", "3"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("plan_000.json")).unwrap()).unwrap();
+    let png = std::fs::read(dir.join("plan_000.png")).unwrap();
+    (png, truth["rooms"].as_array().unwrap().len())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_floor_plan_import_is_uploaded_read_reviewed_and_accepted() {
+    let (app, token, project) = designer_project("d@import.test").await;
+    let (png, rooms) = drawn_plan();
+    let imports = format!("/v1/projects/{project}/floor-plan-imports");
+
+    // What cannot be a drawing is refused before anything is stored.
+    let bad = json!({"content_type": "image/gif", "size_bytes": 0});
+    let refused = app
+        .send(Method::POST, &imports, &token, None, Some(bad))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["content_type", "size_bytes"]);
+    let (viewer, _) = app.user("v@import.test", Role::Viewer).await;
+    let body = json!({"content_type": "image/png", "size_bytes": png.len()});
+    let forbidden = app
+        .send(Method::POST, &imports, &viewer, None, Some(body.clone()))
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+
+    let created = app
+        .send(Method::POST, &imports, &token, None, Some(body))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let import_id = created.body["import"]["id"].as_str().unwrap().to_string();
+    let one = format!("{imports}/{import_id}");
+    let waiting = app.get(&one, &token).await;
+    assert_eq!(
+        waiting.body["import"]["status"], "awaiting_upload",
+        "{}",
+        waiting.body
+    );
+    assert!(waiting.body.get("job").is_none());
+
+    // The client uploads straight to S3 with the signed headers.
+    let upload = &created.body["upload"];
+    assert_eq!(upload["method"], "PUT");
+    let put = reqwest::Client::new()
+        .put(upload["url"].as_str().unwrap())
+        .header("content-type", "image/png")
+        .body(png.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+
+    // The next read finds the drawing and starts one vision job, however often it is read.
+    let reading = app.get(&one, &token).await;
+    assert_eq!(
+        reading.body["import"]["status"], "reading",
+        "{}",
+        reading.body
+    );
+    let job_id = reading.body["job"]["id"].as_str().unwrap().to_string();
+    assert_eq!(reading.body["job"]["kind"], "vision");
+    let again = app.get(&one, &token).await;
+    assert_eq!(again.body["job"]["id"], json!(job_id));
+    let (project_path, accept) = (format!("/v1/projects/{project}"), format!("{one}/accept"));
+    let etag = app.get(&project_path, &token).await.etag().to_string();
+    let early = app
+        .send(Method::POST, &accept, &token, Some(&etag), Some(json!({})))
+        .await;
+    assert_eq!(
+        (early.status, early.body["code"].clone()),
+        (StatusCode::CONFLICT, json!("proposal_not_ready"))
+    );
+
+    // The local Batch runs the real worker.
+    let mut env = vec![
+        ("AWS_ENDPOINT_URL".to_string(), app.stack.endpoint.clone()),
+        (
+            "AWS_REGION".into(),
+            roomwright_devstack::stack::LOCAL_REGION.into(),
+        ),
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+    ];
+    env.extend(roomwright_devstack::vision_env());
+    let mut batch = LocalBatch::new(
+        app.stack.state.clone(),
+        settings(&app).job_queue.unwrap(),
+        BTreeMap::from([("vision".to_string(), vec![vision_worker()])]),
+        env,
+    );
+    run_to_end(&app, &mut batch, &job_id).await;
+
+    let proposed = app.get(&one, &token).await;
+    assert_eq!(
+        proposed.body["import"]["status"], "proposed",
+        "{}",
+        proposed.body
+    );
+    let proposal = &proposed.body["proposal"];
+    assert_eq!(
+        proposal["floor_plan"]["rooms"].as_array().unwrap().len(),
+        rooms
+    );
+    assert!(proposal["scale"]["px_per_m"].as_f64().unwrap() > 0.0);
+    // Nothing reaches the project before it is accepted.
+    let before = app.get(&project_path, &token).await;
+    assert_eq!(before.etag(), etag);
+    assert_ne!(before.body["floor_plan"], proposal["floor_plan"]);
+
+    // Accepting needs the project's current version, and an edit must be a valid plan.
+    let no_tag = app
+        .send(Method::POST, &accept, &token, None, Some(json!({})))
+        .await;
+    assert_eq!(no_tag.status, StatusCode::PRECONDITION_REQUIRED);
+    let stale = app
+        .send(
+            Method::POST,
+            &accept,
+            &token,
+            Some("\"999\""),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    let mut edited = proposal["floor_plan"].clone();
+    edited["units"] = json!("ft");
+    let invalid = app
+        .send(
+            Method::POST,
+            &accept,
+            &token,
+            Some(&etag),
+            Some(json!({"floor_plan": edited})),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invalid.body["errors"][0]["path"], "floor_plan.units");
+    assert_eq!(app.get(&project_path, &token).await.etag(), etag);
+
+    // The user's edit is what is written.
+    let mut edited = proposal["floor_plan"].clone();
+    edited["rooms"][0]["name"] = json!("Board room");
+    let accepted = app
+        .send(
+            Method::POST,
+            &accept,
+            &token,
+            Some(&etag),
+            Some(json!({"floor_plan": edited})),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    assert_ne!(accepted.etag(), etag);
+    let after = app.get(&project_path, &token).await;
+    assert_eq!(after.body["floor_plan"], edited);
+    let done = app.get(&one, &token).await;
+    assert_eq!(done.body["import"]["status"], "accepted");
+}

@@ -157,7 +157,14 @@ fn start_jobs(stack: &TestStack) -> String {
             vec![trainer.display().to_string()],
         );
     }
-    let aws_env = vec![
+    if let Some(vision) = beside("vision") {
+        programs.insert(
+            "vision".to_string(),
+            // The job definition's command (`vision job`) supplies the subcommand.
+            vec![vision.display().to_string()],
+        );
+    }
+    let mut aws_env = vec![
         ("AWS_ENDPOINT_URL".to_string(), stack.endpoint.clone()),
         (
             "AWS_REGION".into(),
@@ -168,9 +175,12 @@ fn start_jobs(stack: &TestStack) -> String {
         // The GPU job definition asks for a GPU; here Blender renders on the CPU.
         ("RENDER_DEVICE".into(), "CPU".into()),
     ];
+    // The vision worker's ONNX Runtime, OCR models and PDFium, from the venv.
+    aws_env.extend(roomwright_devstack::vision_env());
     LocalBatch::new(stack.state.clone(), batch_queue, programs, aws_env)
         .spawn(std::time::Duration::from_secs(1));
-    "Blender Cycles on CPU, recommendation training (run by the local Batch)".into()
+    "Blender Cycles on CPU, recommendation training, floor-plan reading (run by the local Batch)"
+        .into()
 }
 
 /// The catalog as `make dev` runs it: the embedding model from `EMBEDDING_MODEL_DIR` or the

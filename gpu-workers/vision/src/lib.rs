@@ -4,6 +4,7 @@
 pub mod dimensions;
 pub mod eval;
 pub mod ink;
+pub mod job;
 pub mod ocr;
 pub mod openings;
 pub mod proposal;

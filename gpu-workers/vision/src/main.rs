@@ -3,6 +3,8 @@
 //! - `vision parse-plan --image FILE --out plan.json`: reads a drawing (PNG, JPEG or a one-page
 //!   PDF) into the proposal JSON the import job stores. Exit 0: written; 2: the drawing cannot
 //!   be read (the reason on stderr); 1: the worker's setup (models, libraries) is at fault.
+//! - `vision job [--job ID]`: the vision job AWS Batch started (`ROOMWRIGHT_JOB_ID`); same
+//!   exit codes (Batch retries 1, not 2).
 
 use std::path::PathBuf;
 
@@ -29,6 +31,11 @@ enum Command {
         /// Where the JSON goes (`-` for standard output).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Runs a vision job of the jobs pipeline.
+    Job {
+        #[arg(long)]
+        job: Option<String>,
     },
 }
 
@@ -59,6 +66,7 @@ fn main() {
     let args = Args::parse();
     let result = match &args.command {
         Command::ParsePlan { image, out } => parse_plan(image, out),
+        Command::Job { job } => std::process::exit(roomwright_vision::job::main(job.clone())),
     };
     if let Err((code, message)) = result {
         eprintln!("vision: {message}");

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use image::{GrayImage, ImageFormat, ImageReader, Limits, imageops};
 use pdfium_render::prelude::{PdfRenderConfig, Pdfium};
+use roomwright_core::jobs::vision::sniff_drawing;
 use thiserror::Error;
 
 /// PDFs are rendered this wide along their longer side; photos and scans larger than
@@ -47,22 +48,10 @@ pub enum Format {
 
 impl Format {
     pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            Some(Format::Png)
-        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            Some(Format::Jpeg)
-        } else if bytes.starts_with(b"%PDF-") {
-            Some(Format::Pdf)
-        } else {
-            None
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Png => "image/png",
-            Format::Jpeg => "image/jpeg",
-            Format::Pdf => "application/pdf",
+        match sniff_drawing(bytes)? {
+            "image/png" => Some(Format::Png),
+            "image/jpeg" => Some(Format::Jpeg),
+            _ => Some(Format::Pdf),
         }
     }
 }

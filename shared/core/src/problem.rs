@@ -233,6 +233,20 @@ impl FieldErrors {
         self.0.iter().map(|e| e.path.as_str()).collect()
     }
 
+    /// The errors with `prefix.` before each path: a document validated on its own, checked
+    /// where it sits inside a request body.
+    pub fn prefixed(self, prefix: &str) -> Self {
+        Self(
+            self.0
+                .into_iter()
+                .map(|mut e| {
+                    e.path = format!("{prefix}.{}", e.path);
+                    e
+                })
+                .collect(),
+        )
+    }
+
     /// `Ok(())` when nothing was added, else a 422 naming every field.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {

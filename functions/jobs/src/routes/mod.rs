@@ -1,5 +1,6 @@
 //! The jobs function's HTTP routes.
 
+pub mod floor_plan_imports;
 mod jobs;
 pub mod renders;
 pub mod training;
@@ -14,4 +15,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::get_job))
         .routes(routes!(jobs::cancel_job))
         .routes(routes!(training::submit_training))
+        .routes(routes!(floor_plan_imports::create_import))
+        .routes(routes!(floor_plan_imports::get_import))
+        .routes(routes!(floor_plan_imports::accept_import))
 }

@@ -3,6 +3,7 @@
 //! follows Batch's events, the worker reports progress and results into it.
 
 pub mod store;
+pub mod vision;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -1,0 +1,492 @@
+//! Floor-plan imports: a drawing uploaded straight to S3, read by a vision job into a
+//! proposed floor plan, written into the project only when a user accepts it.
+//!
+//! 1. `POST /v1/projects/{id}/floor-plan-imports` (content type and size) answers with a
+//!    presigned PUT bound to both.
+//! 2. `GET .../floor-plan-imports/{import_id}`: once the drawing is in the bucket, the first
+//!    read checks it really is what was declared and submits the vision job (idempotently: the
+//!    job's key is the import); later reads show the job and, when it is done, the proposal.
+//! 3. `POST .../floor-plan-imports/{import_id}/accept` with the project's `If-Match` (and,
+//!    optionally, the user's edited plan) writes the plan into the project.
+
+use std::time::Duration;
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+};
+use roomwright_core::{
+    ApiError, AppState, FieldError, FieldErrors,
+    auth::{Require, perm},
+    dynamo::{Keys, StoreError, Versioned},
+    etag::{IfMatch, etag},
+    http::ApiJson,
+    jobs::{
+        JobKind, JobStatus, store as job_store,
+        vision::{DRAWING_TYPES, FloorPlanInput, PROPOSAL_OUTPUT, VisionInput, sniff_drawing},
+    },
+    s3, time,
+};
+use roomwright_projects::{
+    access::{self, Need},
+    floorplan::{self, FloorPlan},
+    model::Project,
+    store as project_store,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    submit::{self, NewJob},
+    view::JobView,
+};
+
+/// Largest drawing accepted: a scanned A1 sheet as a PDF or a phone photo fits.
+pub const MAX_DRAWING_BYTES: u64 = 25 * 1024 * 1024;
+/// How long the upload URL works.
+const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
+const IMPORT_SK: &str = "IMPORT";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    /// Waiting for the drawing to be uploaded.
+    AwaitingUpload,
+    /// The vision job is reading it.
+    Reading,
+    /// A proposed floor plan is ready to review and accept.
+    Proposed,
+    /// The drawing could not be read (see `error`).
+    Failed,
+    /// The proposal (or the user's edit of it) is the project's floor plan.
+    Accepted,
+}
+
+/// The import record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FloorPlanImport {
+    pub id: String,
+    pub project_id: String,
+    pub owner_id: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    /// Where the drawing is kept in the assets bucket.
+    pub upload_key: String,
+    pub status: ImportStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewImport {
+    /// `image/png`, `image/jpeg` or `application/pdf` (one page).
+    pub content_type: String,
+    /// Exact size of the file to upload, at most 25 MiB.
+    pub size_bytes: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Upload {
+    /// PUT the file here with exactly these headers.
+    pub url: String,
+    pub method: &'static str,
+    pub headers: UploadHeaders,
+    pub expires_in: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadHeaders {
+    #[serde(rename = "Content-Type")]
+    pub content_type: String,
+    #[serde(rename = "Content-Length")]
+    pub content_length: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedImport {
+    pub import: FloorPlanImport,
+    pub upload: Upload,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportView {
+    pub import: FloorPlanImport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobView>,
+    /// The proposal (`vision parse-plan`'s JSON): `floor_plan` in the project's schema,
+    /// `confidence` per element id, `scale` with the dimension strings it came from, `text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub proposal: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    /// The user's edit of the proposed plan; the proposal as it is when absent.
+    #[serde(default)]
+    pub floor_plan: Option<FloorPlan>,
+}
+
+fn import_pk(id: &str) -> String {
+    format!("FPIMPORT#{id}")
+}
+
+fn keys(import: &FloorPlanImport) -> Keys {
+    Keys::new(import_pk(&import.id), IMPORT_SK)
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(
+        "import_not_found",
+        format!("No floor-plan import {id} in this project."),
+    )
+}
+
+/// The import, if it belongs to the project (which the caller was checked against).
+async fn load(
+    state: &AppState,
+    project_id: &str,
+    import_id: &str,
+) -> Result<Versioned<FloorPlanImport>, ApiError> {
+    state
+        .table()
+        .get::<FloorPlanImport>(&import_pk(import_id), IMPORT_SK)
+        .await?
+        .filter(|i| i.value.project_id == project_id)
+        .ok_or_else(|| not_found(import_id))
+}
+
+/// Starts an import: the presigned upload for the drawing.
+#[utoipa::path(
+    post, path = "/v1/projects/{id}/floor-plan-imports", tag = "jobs", request_body = NewImport,
+    params(("id" = String, Path)), security(("bearer" = ["projects:write"])),
+    responses((status = 201, body = CreatedImport), (status = 404), (status = 422))
+)]
+pub async fn create_import(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::ProjectsWrite>,
+    Path(project_id): Path<String>,
+    ApiJson(request): ApiJson<NewImport>,
+) -> Result<(StatusCode, Json<CreatedImport>), ApiError> {
+    let mut errors = FieldErrors::new();
+    let extension = match request.content_type.as_str() {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "application/pdf" => "pdf",
+        _ => {
+            errors.add(
+                "content_type",
+                "unsupported",
+                format!("Drawings are {}.", DRAWING_TYPES.join(", ")),
+            );
+            ""
+        }
+    };
+    if request.size_bytes == 0 || request.size_bytes > MAX_DRAWING_BYTES {
+        errors.add(
+            "size_bytes",
+            "out_of_range",
+            format!(
+                "A drawing is 1 byte to {} MiB.",
+                MAX_DRAWING_BYTES / 1024 / 1024
+            ),
+        );
+    }
+    errors.finish()?;
+    access::load(&state, &caller, &project_id, Need::Edit).await?;
+
+    let id = format!("imp_{}", uuid::Uuid::now_v7().simple());
+    let import = FloorPlanImport {
+        upload_key: format!("imports/{project_id}/{id}/drawing.{extension}"),
+        id,
+        project_id,
+        owner_id: caller.user_id.clone(),
+        content_type: request.content_type,
+        size_bytes: request.size_bytes,
+        status: ImportStatus::AwaitingUpload,
+        job_id: None,
+        error: None,
+        created_at: time::rfc3339(time::now()),
+        accepted_at: None,
+    };
+    let url = s3::presigned_put(
+        &state.aws,
+        &state.config.bucket_name,
+        &import.upload_key,
+        &import.content_type,
+        import.size_bytes,
+        UPLOAD_TTL,
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    state.table().create(&keys(&import), &import).await?;
+    tracing::info!(
+        import_id = import.id,
+        project_id = import.project_id,
+        "floor-plan import started"
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedImport {
+            upload: Upload {
+                url,
+                method: "PUT",
+                headers: UploadHeaders {
+                    content_type: import.content_type.clone(),
+                    content_length: import.size_bytes,
+                },
+                expires_in: UPLOAD_TTL.as_secs(),
+            },
+            import,
+        }),
+    ))
+}
+
+/// Whether the drawing is in the bucket, and what its first bytes say it is.
+async fn uploaded(state: &AppState, key: &str) -> Result<Option<Option<&'static str>>, ApiError> {
+    let head = state
+        .aws
+        .s3()
+        .await
+        .get_object()
+        .bucket(&state.config.bucket_name)
+        .key(key)
+        .range("bytes=0-15")
+        .send()
+        .await;
+    match head {
+        Ok(object) => {
+            let bytes = object.body.collect().await.map_err(ApiError::internal)?;
+            Ok(Some(sniff_drawing(&bytes.into_bytes())))
+        }
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+        Err(e) => Err(ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(
+            e,
+        ))),
+    }
+}
+
+/// Moves an import on: submits the job once the drawing is there, and follows the job.
+async fn advance(
+    state: &AppState,
+    mut import: Versioned<FloorPlanImport>,
+) -> Result<
+    (
+        Versioned<FloorPlanImport>,
+        Option<roomwright_core::jobs::Job>,
+    ),
+    ApiError,
+> {
+    if import.value.status == ImportStatus::AwaitingUpload {
+        let Some(found) = uploaded(state, &import.value.upload_key).await? else {
+            return Ok((import, None));
+        };
+        let value = &mut import.value;
+        if found != Some(value.content_type.as_str()) {
+            value.status = ImportStatus::Failed;
+            value.error = Some(format!(
+                "The uploaded file is not a {} file; start a new import with the right type.",
+                value.content_type
+            ));
+        } else {
+            let input = VisionInput::FloorPlan(FloorPlanInput {
+                import_id: value.id.clone(),
+                project_id: value.project_id.clone(),
+                upload_key: value.upload_key.clone(),
+            });
+            let request = serde_json::json!({ "task": "floor_plan", "import_id": value.id });
+            let submitted = submit::submit(
+                state,
+                NewJob {
+                    // The import names its job: two reads racing submit the same one.
+                    id: submit::job_id(
+                        &value.owner_id,
+                        Some(&format!("floor-plan-import:{}", value.id)),
+                    ),
+                    kind: JobKind::Vision,
+                    owner_id: value.owner_id.clone(),
+                    project_id: Some(value.project_id.clone()),
+                    request_hash: submit::request_hash(&["vision", &value.id]),
+                    request,
+                    input: serde_json::to_vec(&input).expect("serialisable"),
+                    webhook: None,
+                },
+            )
+            .await?;
+            let job = match submitted {
+                submit::Submitted::Created(job) | submit::Submitted::Replayed(job) => job,
+            };
+            value.status = ImportStatus::Reading;
+            value.job_id = Some(job.id);
+        }
+        match state
+            .table()
+            .replace(&keys(&import.value), &import.value, import.version)
+            .await
+        {
+            Ok(version) => import.version = version,
+            // Another read moved it on first; its record stands.
+            Err(StoreError::ConditionFailed) => {
+                import = load(state, &import.value.project_id, &import.value.id).await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let job = match &import.value.job_id {
+        Some(id) => job_store::get(&state.table(), id).await?.map(|j| j.value),
+        None => None,
+    };
+    // The job's state shows through (the record keeps `reading` until accepted).
+    let value = &mut import.value;
+    if value.status == ImportStatus::Reading
+        && let Some(job) = &job
+    {
+        match job.status {
+            JobStatus::Succeeded => value.status = ImportStatus::Proposed,
+            JobStatus::Failed | JobStatus::Cancelled => {
+                value.status = ImportStatus::Failed;
+                value.error = job.error.as_ref().map(|e| e.message.clone());
+            }
+            _ => {}
+        }
+    }
+    Ok((import, job))
+}
+
+/// The proposal JSON the job stored.
+async fn proposal(
+    state: &AppState,
+    job: &roomwright_core::jobs::Job,
+) -> Result<Option<serde_json::Value>, ApiError> {
+    let Some(output) = job.outputs.iter().find(|o| o.name == PROPOSAL_OUTPUT) else {
+        return Ok(None);
+    };
+    let bytes = s3::get_bytes(&state.aws, &state.config.bucket_name, &output.key)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::internal("the proposal is missing from the bucket"))?;
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(ApiError::internal)
+}
+
+/// The import: its job and, once read, the proposed floor plan.
+#[utoipa::path(
+    get, path = "/v1/projects/{id}/floor-plan-imports/{import_id}", tag = "jobs",
+    params(("id" = String, Path), ("import_id" = String, Path)),
+    security(("bearer" = ["projects:read"])),
+    responses((status = 200, body = ImportView), (status = 404))
+)]
+pub async fn get_import(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::ProjectsRead>,
+    Path((project_id, import_id)): Path<(String, String)>,
+) -> Result<Json<ImportView>, ApiError> {
+    access::load(&state, &caller, &project_id, Need::Read).await?;
+    let import = load(&state, &project_id, &import_id).await?;
+    let (Versioned { value: import, .. }, job) = advance(&state, import).await?;
+    let proposal = match (&job, import.status) {
+        (Some(job), ImportStatus::Proposed | ImportStatus::Accepted) => {
+            proposal(&state, job).await?
+        }
+        _ => None,
+    };
+    let job = match job {
+        Some(job) => Some(JobView::with_urls(&state, job).await?),
+        None => None,
+    };
+    Ok(Json(ImportView {
+        import,
+        job,
+        proposal,
+    }))
+}
+
+fn invalid(field: &str, code: &str, message: String) -> ApiError {
+    ApiError::validation(vec![FieldError::new(field, code, message)])
+}
+
+/// Writes the proposal (or the user's edit of it) into the project as its floor plan. Needs
+/// the project's `If-Match`; nothing reaches the project without this call.
+#[utoipa::path(
+    post, path = "/v1/projects/{id}/floor-plan-imports/{import_id}/accept", tag = "jobs",
+    request_body = AcceptRequest,
+    params(("id" = String, Path), ("import_id" = String, Path), ("If-Match" = String, Header)),
+    security(("bearer" = ["projects:write"])),
+    responses((status = 200, body = Project, headers(("ETag" = String))), (status = 404),
+              (status = 409), (status = 412), (status = 422), (status = 428))
+)]
+pub async fn accept_import(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::ProjectsWrite>,
+    Path((project_id, import_id)): Path<(String, String)>,
+    if_match: IfMatch,
+    ApiJson(request): ApiJson<AcceptRequest>,
+) -> Result<([(HeaderName, HeaderValue); 1], Json<Project>), ApiError> {
+    let project = access::load(&state, &caller, &project_id, Need::Edit).await?;
+    access::check_version(&project, if_match)?;
+    let import = load(&state, &project_id, &import_id).await?;
+    let (
+        Versioned {
+            value: mut import,
+            version: import_version,
+        },
+        job,
+    ) = advance(&state, import).await?;
+    let proposed = match (&job, import.status) {
+        (Some(job), ImportStatus::Proposed | ImportStatus::Accepted) => {
+            proposal(&state, job).await?
+        }
+        _ => None,
+    };
+    let Some(proposed) = proposed else {
+        return Err(ApiError::conflict(
+            "proposal_not_ready",
+            match import.status {
+                ImportStatus::Failed => format!(
+                    "This import failed: {}",
+                    import.error.clone().unwrap_or_default()
+                ),
+                _ => "The drawing has not been read yet; read the import again later.".into(),
+            },
+        ));
+    };
+    let plan = match request.floor_plan {
+        Some(edited) => edited,
+        None => serde_json::from_value(proposed["floor_plan"].clone()).map_err(|e| {
+            invalid(
+                "floor_plan",
+                "invalid",
+                format!("The stored proposal is unusable: {e}"),
+            )
+        })?,
+    };
+    let mut errors = FieldErrors::new();
+    floorplan::validate(&plan, &mut errors);
+    let errors = errors.prefixed("floor_plan");
+    errors.finish()?;
+    let mut saved = project.value;
+    saved.floor_plan = Some(plan);
+    saved.updated_at = time::sortable(time::now());
+    let version = project_store::write(&state.table(), &saved, Some(project.version), &[]).await?;
+    import.status = ImportStatus::Accepted;
+    import.accepted_at = Some(time::rfc3339(time::now()));
+    // The project is written; the import's own record is informative.
+    if let Err(e) = state
+        .table()
+        .replace(&keys(&import), &import, import_version)
+        .await
+    {
+        tracing::warn!(error = ?e, import_id, "import not marked accepted");
+    }
+    tracing::info!(import_id, project_id, "floor-plan import accepted");
+    Ok(([(header::ETAG, etag(version))], Json(saved)))
+}

@@ -1,0 +1,39 @@
+//! What a vision job is given and what it leaves, shared by the API that submits it and the
+//! worker that runs it.
+
+use serde::{Deserialize, Serialize};
+
+/// A floor-plan import to read: the uploaded drawing and where it belongs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FloorPlanInput {
+    pub import_id: String,
+    pub project_id: String,
+    /// The drawing, in the assets bucket.
+    pub upload_key: String,
+}
+
+/// The frozen input of a vision job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum VisionInput {
+    FloorPlan(FloorPlanInput),
+}
+
+/// The job output holding the proposal JSON (`vision parse-plan`'s format).
+pub const PROPOSAL_OUTPUT: &str = "proposal";
+
+/// Drawings the floor-plan reader takes, by content type.
+pub const DRAWING_TYPES: [&str; 3] = ["image/png", "image/jpeg", "application/pdf"];
+
+/// The content type a drawing really is, by its first bytes (not its name or declared type).
+pub fn sniff_drawing(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
