@@ -819,4 +819,75 @@ async fn a_floor_plan_import_is_uploaded_read_reviewed_and_accepted() {
     assert_eq!(after.body["floor_plan"], edited);
     let done = app.get(&one, &token).await;
     assert_eq!(done.body["import"]["status"], "accepted");
+
+    // A file that is not what was declared never reaches a job.
+    let lie = json!({"content_type": "image/png", "size_bytes": 13});
+    let created = app
+        .send(Method::POST, &imports, &token, None, Some(lie))
+        .await;
+    let put = reqwest::Client::new()
+        .put(created.body["upload"]["url"].as_str().unwrap())
+        .header("content-type", "image/png")
+        .body(b"%PDF-1.7 fake".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    let path = format!(
+        "{imports}/{}",
+        created.body["import"]["id"].as_str().unwrap()
+    );
+    let refused = app.get(&path, &token).await;
+    assert_eq!(
+        refused.body["import"]["status"], "failed",
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body["import"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not of the declared type (image/png)")
+    );
+    assert!(refused.body.get("job").is_none());
+
+    // A page with nothing drawn on it: the worker fails the job at once with the reason.
+    let mut blank = Vec::new();
+    image::GrayImage::from_pixel(400, 300, image::Luma([255]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut blank),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let body = json!({"content_type": "image/png", "size_bytes": blank.len()});
+    let created = app
+        .send(Method::POST, &imports, &token, None, Some(body))
+        .await;
+    reqwest::Client::new()
+        .put(created.body["upload"]["url"].as_str().unwrap())
+        .header("content-type", "image/png")
+        .body(blank)
+        .send()
+        .await
+        .unwrap();
+    let path = format!(
+        "{imports}/{}",
+        created.body["import"]["id"].as_str().unwrap()
+    );
+    let reading = app.get(&path, &token).await;
+    let blank_job = reading.body["job"]["id"].as_str().unwrap().to_string();
+    run_to_end(&app, &mut batch, &blank_job).await;
+    let failed = app.get(&path, &token).await;
+    assert_eq!(failed.body["import"]["status"], "failed", "{}", failed.body);
+    assert_eq!(
+        failed.body["job"]["attempts"], 1,
+        "an unreadable drawing is not retried"
+    );
+    assert_eq!(failed.body["job"]["error"]["code"], "invalid_input");
+    assert!(
+        failed.body["import"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no walls were found")
+    );
 }

@@ -293,7 +293,8 @@ async fn advance(
         if found != Some(value.content_type.as_str()) {
             value.status = ImportStatus::Failed;
             value.error = Some(format!(
-                "The uploaded file is not a {} file; start a new import with the right type.",
+                "The uploaded file is not of the declared type ({}); start a new import with the \
+                 right type.",
                 value.content_type
             ));
         } else {
