@@ -491,23 +491,23 @@ async fn a_crashing_worker_is_retried_then_the_job_fails_with_the_reason() {
     assert_eq!(view.body["outputs"], json!([]));
 }
 
-/// The render worker binary, built by `cargo test --workspace` beside this test's binary.
-fn render_worker() -> String {
+/// A worker binary of `package`, built by `cargo test --workspace` beside this test's binary
+/// (and built here when missing).
+fn worker_binary(package: &str, bin: &str) -> String {
     let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("render-worker");
+    let path = exe.parent().unwrap().parent().unwrap().join(bin);
     if !path.exists() {
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "roomwright-render", "--bin", "render-worker"])
+            .args(["build", "-p", package, "--bin", bin])
             .status()
             .unwrap();
         assert!(status.success());
     }
     path.display().to_string()
+}
+
+fn render_worker() -> String {
+    worker_binary("roomwright-render", "render-worker")
 }
 
 #[tokio::test]
@@ -631,20 +631,6 @@ async fn training_is_one_job_per_night_and_goes_to_the_training_definition() {
     );
 }
 
-/// The vision worker binary, built beside this test's binary when missing.
-fn vision_worker() -> String {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().unwrap().parent().unwrap().join("vision");
-    if !path.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "roomwright-vision", "--bin", "vision"])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    path.display().to_string()
-}
-
 /// One plan drawn by the vision worker's generator: the PNG's bytes and its room count.
 fn drawn_plan() -> (Vec<u8>, usize) {
     let root = roomwright_devstack::repo_root();
@@ -749,7 +735,10 @@ async fn a_floor_plan_import_is_uploaded_read_reviewed_and_accepted() {
     let mut batch = LocalBatch::new(
         app.stack.state.clone(),
         settings(&app).job_queue.unwrap(),
-        BTreeMap::from([("vision".to_string(), vec![vision_worker()])]),
+        BTreeMap::from([(
+            "vision".to_string(),
+            vec![worker_binary("roomwright-vision", "vision")],
+        )]),
         env,
     );
     run_to_end(&app, &mut batch, &job_id).await;
