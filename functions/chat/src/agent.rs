@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::{
     conversation::{MessageUsage, ToolCall},
     ledger::{self, Entry},
-    model::{Block, Model, ModelError, ModelRequest, Speaker, Stop, Turn},
+    model::{Block, Model, ModelRequest, Speaker, Stop, Turn},
     settings::ChatSettings,
     tools::{self, ToolContext},
 };
@@ -75,41 +75,8 @@ pub fn system_prompt(project_id: Option<&str>, today: &str) -> String {
     )
 }
 
-pub fn model_error(error: ModelError) -> ApiError {
-    use http::StatusCode;
-    match error {
-        ModelError::Throttled(detail) => ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "model_throttled",
-            "The model is busy",
-        )
-        .with_detail(format!(
-            "Amazon Bedrock is throttling this deployment; try again shortly. ({detail})"
-        ))
-        .with_retry_after(10),
-        ModelError::Unavailable(detail) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "model_unavailable",
-            "The model is unavailable",
-        )
-        .with_detail(format!("Try again in a moment. ({detail})"))
-        .with_retry_after(5),
-        ModelError::Failed(detail) => ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            "model_error",
-            "The model failed to answer",
-        )
-        .with_detail(format!(
-            "Nothing was stored; send the message again. ({detail})"
-        )),
-        ModelError::Refused(detail) => ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            "model_refused",
-            "The model refused the request",
-        )
-        .with_detail(detail),
-    }
-}
+/// How a model error reads to the caller.
+pub use roomwright_visual::bedrock::problem as model_error;
 
 impl Agent<'_> {
     /// Answers the conversation `turns` (ending with the user's new message).

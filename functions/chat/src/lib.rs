@@ -5,6 +5,8 @@
 //!   [`model::offline::OfflineAssistant`] without it. Answers come whole (JSON) or as
 //!   server-sent events.
 //! - [`tools`]: what the assistant can do, with the caller's permissions.
+//! - Room style analysis (`/v1/analyses/style`): a photo's palette, brightness and warmth, its
+//!   style named by the Bedrock model, optionally kept in a project's requirements.
 //! - Concept images (`/v1/images/generate`, `/v1/images/edit`) through a Bedrock image model.
 //! - [`limits`] (messages per minute and day) and the usage [`ledger`] (`GET /v1/usage`) with
 //!   the organisation's monthly budget.
@@ -44,6 +46,8 @@ pub struct ChatContext {
     pub model: Arc<dyn Model>,
     /// The concept image model; absent offline.
     pub images: Option<Arc<ImageModel>>,
+    /// Bedrock, for the calls outside a conversation (naming a room's style); absent offline.
+    pub bedrock: Option<Arc<BedrockClient>>,
     /// The catalog's search index, loaded on first use (text search only: the assistant
     /// writes keyword queries, and the embedding model would double the cold start).
     pub catalog: Arc<SearchService>,
@@ -78,6 +82,7 @@ impl ChatContext {
     /// A context whose Bedrock calls go through `client` (tests give one that replays
     /// recorded responses).
     pub fn with_client(settings: ChatSettings, client: Arc<BedrockClient>) -> Self {
+        let bedrock = (settings.backend == Backend::Bedrock).then(|| client.clone());
         let (model, images): (Arc<dyn Model>, _) = match settings.backend {
             Backend::Offline => (Arc::new(OfflineAssistant), None),
             Backend::Bedrock => (
@@ -96,6 +101,7 @@ impl ChatContext {
             settings: Arc::new(settings),
             model,
             images,
+            bedrock,
             catalog: Arc::new(SearchService::new(None)),
         }
     }

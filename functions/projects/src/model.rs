@@ -73,6 +73,38 @@ pub struct Requirements {
     pub style_preferences: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sustainability: Option<SustainabilityTargets>,
+    /// What a room photo the client likes says about the look (`POST /v1/analyses/style`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style_analysis: Option<StyleAnalysis>,
+}
+
+/// The measured look of a room photo, kept with the requirements: the assistant and the
+/// recommendations read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StyleAnalysis {
+    /// Largest share first.
+    pub palette: Vec<PaletteColour>,
+    /// 0 (dark) to 1 (bright).
+    pub brightness: f32,
+    /// -1 (cool) to 1 (warm).
+    pub warmth: f32,
+    /// The style a model named, when one was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
+    pub analysed_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaletteColour {
+    /// `#rrggbb`.
+    pub hex: String,
+    pub name: String,
+    /// 0 to 1.
+    pub share: f32,
 }
 
 impl Default for Requirements {
@@ -85,6 +117,7 @@ impl Default for Requirements {
             currency: default_currency(),
             style_preferences: Vec::new(),
             sustainability: None,
+            style_analysis: None,
         }
     }
 }

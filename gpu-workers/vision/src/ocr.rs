@@ -78,25 +78,6 @@ impl OcrConfig {
     }
 }
 
-/// ONNX Runtime allows one environment per process.
-fn environment(dylib: &Path) -> Result<Environment, OcrError> {
-    static ENV: OnceLock<Mutex<Option<Environment>>> = OnceLock::new();
-    let slot = ENV.get_or_init(|| Mutex::new(None));
-    let mut slot = slot
-        .lock()
-        .map_err(|_| OcrError::Setup("poisoned".into()))?;
-    if let Some(env) = slot.as_ref() {
-        return Ok(env.clone());
-    }
-    let env = ort::init_from(dylib)
-        .map_err(|e| OcrError::Setup(format!("{}: {e}", dylib.display())))?
-        .with_name("roomwright-vision")
-        .build()
-        .map_err(|e| OcrError::Setup(e.to_string()))?;
-    *slot = Some(env.clone());
-    Ok(env)
-}
-
 /// A line of text found on the page.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TextLine {
@@ -128,7 +109,7 @@ pub struct Ocr {
 
 impl Ocr {
     pub fn load(config: &OcrConfig) -> Result<Self, OcrError> {
-        let env = environment(&config.dylib)?;
+        let env = roomwright_visual::onnx::environment(&config.dylib).map_err(OcrError::Setup)?;
         let open = |name: &str| -> Result<Session, OcrError> {
             let path = config.model_dir.join(name);
             if !path.is_file() {

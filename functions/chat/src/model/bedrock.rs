@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_bedrockruntime::{
-    Client,
-    error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
+    error::{DisplayErrorContext, SdkError},
     primitives::Blob,
     types::{
         self as bedrock, ContentBlock, ContentBlockDelta, ContentBlockStart, ConversationRole,
@@ -16,10 +15,10 @@ use aws_sdk_bedrockruntime::{
         ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
     },
 };
-use aws_smithy_types::{Document, Number};
-use roomwright_core::aws::Aws;
 use serde_json::Value;
-use tokio::sync::{OnceCell, mpsc};
+use tokio::sync::mpsc;
+
+pub use roomwright_visual::bedrock::{BedrockClient, document, json, model_error};
 
 use super::{Block, Model, ModelError, ModelReply, ModelRequest, Speaker, Stop, TokenUsage};
 use crate::conversation::ImageFormat;
@@ -29,51 +28,6 @@ use crate::conversation::ImageFormat;
 pub struct Guardrail {
     pub id: String,
     pub version: String,
-}
-
-/// The Bedrock Runtime client, built on first use from the shared SDK configuration (so a
-/// cold start that serves no chat never pays for it), or given whole (tests).
-pub struct BedrockClient {
-    aws: Option<Arc<Aws>>,
-    region: Option<String>,
-    client: OnceCell<Client>,
-}
-
-impl BedrockClient {
-    /// `region` overrides the function's own, for models offered only in some regions.
-    pub fn lazy(aws: Arc<Aws>, region: Option<String>) -> Self {
-        Self {
-            aws: Some(aws),
-            region,
-            client: OnceCell::new(),
-        }
-    }
-
-    pub fn given(client: Client) -> Self {
-        Self {
-            aws: None,
-            region: None,
-            client: OnceCell::new_with(Some(client)),
-        }
-    }
-
-    pub async fn get(&self) -> &Client {
-        self.client
-            .get_or_init(|| async {
-                let aws = self
-                    .aws
-                    .as_ref()
-                    .expect("a lazy client has its configuration");
-                let mut config =
-                    aws_sdk_bedrockruntime::config::Builder::from(aws.sdk_config().await);
-                if let Some(region) = &self.region {
-                    config =
-                        config.region(aws_sdk_bedrockruntime::config::Region::new(region.clone()));
-                }
-                Client::from_conf(config.build())
-            })
-            .await
-    }
 }
 
 pub struct BedrockModel {
@@ -307,36 +261,6 @@ fn refused(error: impl std::fmt::Display) -> ModelError {
     ModelError::Refused(error.to_string())
 }
 
-/// Sorts Bedrock's errors by what the caller can do about them.
-pub(crate) fn model_error<E, R>(error: SdkError<E, R>) -> ModelError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
-{
-    let text = DisplayErrorContext(&error).to_string();
-    let code = error
-        .as_service_error()
-        .and_then(|e| e.code())
-        .map(str::to_owned);
-    match code.as_deref() {
-        Some("ThrottlingException" | "ServiceQuotaExceededException") => {
-            ModelError::Throttled(text)
-        }
-        Some("ServiceUnavailableException" | "ModelNotReadyException") => {
-            ModelError::Unavailable(text)
-        }
-        Some(
-            "ModelErrorException"
-            | "ModelTimeoutException"
-            | "ModelStreamErrorException"
-            | "InternalServerException",
-        ) => ModelError::Failed(text),
-        Some(_) => ModelError::Refused(text),
-        // No answer from Bedrock at all (connection, timeout).
-        None => ModelError::Unavailable(text),
-    }
-}
-
 /// An error Bedrock sends inside the stream, after the answer began.
 fn stream_error<R: std::fmt::Debug>(
     error: SdkError<bedrock::error::ConverseStreamOutputError, R>,
@@ -454,51 +378,9 @@ fn block_from_bedrock(block: ContentBlock) -> Option<Block> {
     }
 }
 
-/// JSON to the SDK's document type (tool schemas, tool inputs and results).
-pub fn document(value: &Value) -> Document {
-    match value {
-        Value::Null => Document::Null,
-        Value::Bool(b) => Document::Bool(*b),
-        Value::Number(n) => Document::Number(if let Some(u) = n.as_u64() {
-            Number::PosInt(u)
-        } else if let Some(i) = n.as_i64() {
-            Number::NegInt(i)
-        } else {
-            Number::Float(n.as_f64().unwrap_or_default())
-        }),
-        Value::String(s) => Document::String(s.clone()),
-        Value::Array(items) => Document::Array(items.iter().map(document).collect()),
-        Value::Object(map) => {
-            Document::Object(map.iter().map(|(k, v)| (k.clone(), document(v))).collect())
-        }
-    }
-}
-
-/// The SDK's document type back to JSON.
-pub fn json(document: &Document) -> Value {
-    match document {
-        Document::Null => Value::Null,
-        Document::Bool(b) => Value::Bool(*b),
-        Document::Number(Number::PosInt(u)) => Value::from(*u),
-        Document::Number(Number::NegInt(i)) => Value::from(*i),
-        Document::Number(Number::Float(f)) => Value::from(*f),
-        Document::String(s) => Value::String(s.clone()),
-        Document::Array(items) => Value::Array(items.iter().map(json).collect()),
-        Document::Object(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), json(v))).collect())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn documents_round_trip_json() {
-        let value = serde_json::json!({"a": [1, -2, 2.5, "x", null, true], "b": {"c": {}}});
-        assert_eq!(json(&document(&value)), value);
-    }
 
     #[test]
     fn stream_assembles_text_and_tool_input_in_order() {

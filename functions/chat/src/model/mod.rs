@@ -122,22 +122,7 @@ impl ModelReply {
     }
 }
 
-/// A model call that failed; nothing of it is kept.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ModelError {
-    /// Bedrock's per-account quota: the caller should come back later.
-    #[error("the model is throttled: {0}")]
-    Throttled(String),
-    /// The model is loading or Bedrock is unavailable for a moment.
-    #[error("the model is unavailable: {0}")]
-    Unavailable(String),
-    /// The model failed or timed out answering.
-    #[error("the model failed: {0}")]
-    Failed(String),
-    /// Bedrock refused the request (access to the model not granted, an invalid request).
-    #[error("the model refused the request: {0}")]
-    Refused(String),
-}
+pub use roomwright_visual::bedrock::ModelError;
 
 /// A language model that answers a conversation, optionally streaming its text.
 #[async_trait]

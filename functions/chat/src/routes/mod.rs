@@ -1,5 +1,6 @@
 //! The chat function's HTTP routes.
 
+mod analyses;
 mod conversations;
 mod images;
 mod messages;
@@ -24,4 +25,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(images::generate_image))
         .routes(routes!(images::edit_image))
         .routes(routes!(usage::get_usage))
+        .routes(routes!(analyses::analyse_style))
 }

@@ -1,0 +1,135 @@
+//! Photos as the platform reads them: JPEG, PNG or WebP recognised by their signature (a
+//! client's content type is not trusted), decoded under a memory limit, and scaled down to
+//! what each reading needs.
+
+use image::{ImageFormat, ImageReader, Limits, RgbImage, imageops::FilterType};
+
+/// The largest photo one API request may carry (API Gateway and Lambda cap request bodies at
+/// 6 MB once base64-encoded).
+pub const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;
+/// Decoding stops beyond this much memory: a small file can claim a huge image.
+const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    #[error("not a JPEG, PNG or WebP image")]
+    Unsupported,
+    #[error("the image could not be read: {0}")]
+    Unreadable(String),
+}
+
+/// The photo's format by its first bytes.
+pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(ImageFormat::Png)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(ImageFormat::Jpeg)
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(ImageFormat::WebP)
+    } else {
+        None
+    }
+}
+
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, PhotoError> {
+    let format = sniff(bytes).ok_or(PhotoError::Unsupported)?;
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    reader.limits(limits);
+    let image = reader
+        .decode()
+        .map_err(|e| PhotoError::Unreadable(e.to_string()))?;
+    if image.width() == 0 || image.height() == 0 {
+        return Err(PhotoError::Unreadable("the image is empty".into()));
+    }
+    Ok(image.to_rgb8())
+}
+
+/// The photo scaled down so its longer side is at most `side` pixels (never up).
+pub fn fit(image: &RgbImage, side: u32) -> RgbImage {
+    let longer = image.width().max(image.height());
+    if longer <= side {
+        return image.clone();
+    }
+    let scale = f64::from(side) / f64::from(longer);
+    let w = ((f64::from(image.width()) * scale).round() as u32).max(1);
+    let h = ((f64::from(image.height()) * scale).round() as u32).max(1);
+    image::imageops::resize(image, w, h, FilterType::Triangle)
+}
+
+/// The photo as a JPEG, for sending to a model.
+pub fn jpeg(image: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
+        .encode_image(image)
+        .expect("encoding an RGB image into memory cannot fail");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_their_bytes_and_others_refused() {
+        let photo = RgbImage::from_pixel(40, 20, image::Rgb([200, 100, 50]));
+        let bytes = jpeg(&photo);
+        assert_eq!(sniff(&bytes), Some(ImageFormat::Jpeg));
+        let decoded = decode(&bytes).unwrap();
+        assert_eq!(decoded.dimensions(), (40, 20));
+        assert!(matches!(
+            decode(b"%PDF-1.7 not a photo"),
+            Err(PhotoError::Unsupported)
+        ));
+        assert!(matches!(
+            decode(&bytes[..bytes.len() / 3]),
+            Err(PhotoError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn photos_are_scaled_down_keeping_their_shape_and_never_up() {
+        let photo = RgbImage::new(1000, 500);
+        assert_eq!(fit(&photo, 200).dimensions(), (200, 100));
+        assert_eq!(fit(&photo, 2000).dimensions(), (1000, 500));
+    }
+}
+
+/// A photo sent as the request body, decoded off the async threads; problems name the body.
+pub async fn from_body(body: axum::body::Body) -> Result<RgbImage, roomwright_core::ApiError> {
+    use http::StatusCode;
+    use roomwright_core::{ApiError, FieldError};
+    let field = |status, code: &'static str, message: String| {
+        ApiError::new(status, code, "The photo cannot be used")
+            .with_detail(message.clone())
+            .with_errors(vec![FieldError::new("body", code, message)])
+    };
+    let bytes = axum::body::to_bytes(body, MAX_PHOTO_BYTES)
+        .await
+        .map_err(|_| {
+            field(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "photo_too_large",
+                format!(
+                    "Photos are at most {} MB; scale it down and send it again.",
+                    MAX_PHOTO_BYTES / (1024 * 1024)
+                ),
+            )
+        })?;
+    tokio::task::spawn_blocking(move || decode(&bytes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            PhotoError::Unsupported => field(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_image",
+                "Send the photo itself as the body: JPEG, PNG or WebP.".into(),
+            ),
+            PhotoError::Unreadable(reason) => field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unreadable_image",
+                format!("The photo could not be read: {reason}"),
+            ),
+        })
+}
