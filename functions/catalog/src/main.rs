@@ -8,7 +8,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let state = AppState::new(Config::from_env()?, Aws::from_env());
     state.aws.warm_up();
-    let context = CatalogContext::from_env();
+    let context = CatalogContext::from_env(&state);
     // The index downloads while the runtime waits for the first request.
     context.search.start(&state);
     lambda::run(roomwright_catalog::app(state, context)).await

@@ -21,7 +21,7 @@ use roomwright_core::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use roomwright_core::catalog::PRODUCTS_PARTITION;
+pub use roomwright_core::catalog::{PRODUCTS_PARTITION, bump_revision};
 
 pub fn product_keys(product: &Product) -> Keys {
     Keys::new(product_pk(&product.id), PRODUCT_SK).gsi1(PRODUCTS_PARTITION, product.id.clone())
@@ -250,25 +250,6 @@ pub async fn all(table: &Table) -> Result<Vec<Product>, ApiError> {
         .query_all::<Product>(Some("gsi1"), PRODUCTS_PARTITION, SortKey::Any)
         .await?;
     Ok(items.into_iter().map(|v| v.value).collect())
-}
-
-/// Marks the catalog changed. Best effort: a lost bump only delays the index to the next change
-/// or the next scheduled check, and must not fail a write that already happened.
-pub async fn bump_revision(table: &Table) {
-    let result = table
-        .client()
-        .await
-        .update_item()
-        .table_name(table.name())
-        .key("pk", AttributeValue::S("CATALOG".into()))
-        .key("sk", AttributeValue::S("REVISION".into()))
-        .update_expression("ADD revision :one")
-        .expression_attribute_values(":one", AttributeValue::N("1".into()))
-        .send()
-        .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(e), "catalog revision not bumped");
-    }
 }
 
 /// The catalog's current revision (0 before any write).

@@ -53,6 +53,7 @@ pub fn openapi() -> OpenApi {
                 events_queue_url: None,
                 client: None,
             }),
+            images: None,
         },
         chat: ChatContext::offline(Arc::new(Aws::from_env())).expect("default chat settings"),
         recs: RecsContext::new(),

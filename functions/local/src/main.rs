@@ -191,8 +191,11 @@ fn catalog_context(stack: &TestStack) -> CatalogContext {
     let model = var("EMBEDDING_MODEL_DIR")
         .map(std::path::PathBuf::from)
         .or_else(embedding_model_dir);
+    let images = roomwright_catalog::image_encoder_from_env(&stack.state);
     CatalogContext {
-        search: Arc::new(SearchService::new(model)),
+        search: Arc::new(
+            SearchService::new(model).with_image_model(images.as_ref().map(|e| e.model())),
+        ),
         erp: Arc::new(ErpSettings {
             webhook_secret: Some(
                 var("ERP_WEBHOOK_SECRET")
@@ -210,6 +213,7 @@ fn catalog_context(stack: &TestStack) -> CatalogContext {
                 ))
             }),
         }),
+        images,
     }
 }
 

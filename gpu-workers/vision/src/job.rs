@@ -1,6 +1,7 @@
-//! One vision job, as AWS Batch runs it: read the frozen input, fetch the uploaded drawing,
-//! read it, store the proposal as the job's output. A drawing that cannot be read fails the
-//! job with the reason (exit 2: Batch does not retry); storage trouble exits 1 (retried).
+//! One vision job, as AWS Batch runs it: read the frozen input, then either read an uploaded
+//! floor-plan drawing into a proposal (the job's output), or embed a product's first image
+//! for visual search. An input that cannot be used fails the job with the reason (exit 2:
+//! Batch does not retry); storage or model trouble exits 1 (retried).
 
 use std::sync::Arc;
 
@@ -9,9 +10,14 @@ use roomwright_core::{
     dynamo::Table,
     jobs::{
         self, JOB_ID_VAR, JobFailure, JobOutput, store,
-        vision::{FloorPlanInput, PROPOSAL_OUTPUT, VisionInput},
+        vision::{EMBEDDING_OUTPUT, FloorPlanInput, PROPOSAL_OUTPUT, ProductImageInput, VisionInput},
     },
     s3,
+};
+use roomwright_visual::{
+    BedrockClient,
+    encoder::{ImageEncoder, SETTING},
+    image_vectors::{self, EmbedError},
 };
 use thiserror::Error;
 
@@ -37,7 +43,8 @@ pub struct Worker {
     pub aws: Arc<Aws>,
     pub table: Table,
     pub bucket: String,
-    pub ocr: Ocr,
+    /// Loaded by the first floor plan: embedding jobs do not need it.
+    pub ocr: Option<Ocr>,
 }
 
 impl Worker {
@@ -68,9 +75,75 @@ impl Worker {
             serde_json::from_slice(&self.fetch(&jobs::input_key(job_id)).await?).map_err(|e| {
                 JobError::Input(format!("the job's input is not a vision job: {e}"))
             })?;
-        let VisionInput::FloorPlan(FloorPlanInput { upload_key, .. }) = input;
+        match input {
+            VisionInput::FloorPlan(FloorPlanInput { upload_key, .. }) => {
+                self.read_plan(job_id, &upload_key).await
+            }
+            VisionInput::ProductImage(input) => self.embed_image(job_id, &input).await,
+        }
+    }
+
+    async fn embed_image(&self, job_id: &str, input: &ProductImageInput) -> Result<(), JobError> {
+        let region = std::env::var("IMAGE_BEDROCK_REGION")
+            .ok()
+            .filter(|r| !r.is_empty());
+        let encoder = ImageEncoder::from_env(|| {
+            Arc::new(BedrockClient::lazy(self.aws.clone(), region))
+        })
+        .ok_or_else(|| JobError::Transient(format!("{SETTING} must be set for image jobs")))?;
+        let stored = image_vectors::embed_product_image(
+            &self.aws,
+            &self.table,
+            &self.bucket,
+            &encoder,
+            input,
+        )
+        .await
+        .map_err(|e| match e {
+            EmbedError::Input(m) => JobError::Input(m),
+            EmbedError::Transient(m) => JobError::Transient(m),
+        })?;
+        let summary = serde_json::json!({
+            "product_id": input.product_id,
+            "image_key": input.image_key,
+            "stored": stored.is_some(),
+            "model": encoder.model(),
+            "dimensions": stored.as_ref().map(|s| s.vector.len()),
+        });
+        tracing::info!(job_id, product_id = %input.product_id, stored = stored.is_some(), "product image embedded");
+        self.put_output(job_id, EMBEDDING_OUTPUT, summary, None).await
+    }
+
+    async fn put_output(
+        &self,
+        job_id: &str,
+        name: &str,
+        value: serde_json::Value,
+        size: Option<(u32, u32)>,
+    ) -> Result<(), JobError> {
+        let json = serde_json::to_vec(&value).map_err(|e| JobError::Transient(e.to_string()))?;
+        let key = format!("{}{name}.json", jobs::output_prefix(job_id));
+        let bytes = json.len() as u64;
+        s3::put_bytes(&self.aws, &self.bucket, &key, "application/json", json)
+            .await
+            .map_err(JobError::Transient)?;
+        let output = JobOutput {
+            name: name.into(),
+            key,
+            content_type: "application/json".into(),
+            bytes,
+            width: size.map(|s| s.0),
+            height: size.map(|s| s.1),
+        };
+        store::record_outputs(&self.table, job_id, &[output])
+            .await
+            .map_err(|e| JobError::Transient(format!("{e:?}")))?;
+        Ok(())
+    }
+
+    async fn read_plan(&mut self, job_id: &str, upload_key: &str) -> Result<(), JobError> {
         let _ = store::report_progress(&self.table, job_id, 10, "reading the drawing").await;
-        let bytes = self.fetch(&upload_key).await?;
+        let bytes = self.fetch(upload_key).await?;
         let page = raster::page(&bytes).map_err(|e| {
             if e.is_input() {
                 JobError::Input(e.to_string())
@@ -78,7 +151,11 @@ impl Worker {
                 JobError::Transient(e.to_string())
             }
         })?;
-        let proposal = crate::read_plan(&page, &mut self.ocr).map_err(|e| {
+        let ocr = match &mut self.ocr {
+            Some(ocr) => ocr,
+            empty => empty.insert(load_ocr().map_err(JobError::Transient)?),
+        };
+        let proposal = crate::read_plan(&page, ocr).map_err(|e| {
             if e.is_input() {
                 JobError::Input(e.to_string())
             } else {
@@ -98,25 +175,16 @@ impl Worker {
                 .unwrap_or_default(),
             "floor plan read"
         );
-        let json = serde_json::to_vec(&proposal).map_err(|e| JobError::Transient(e.to_string()))?;
-        let key = format!("{}{PROPOSAL_OUTPUT}.json", jobs::output_prefix(job_id));
-        let bytes = json.len() as u64;
-        s3::put_bytes(&self.aws, &self.bucket, &key, "application/json", json)
-            .await
-            .map_err(JobError::Transient)?;
-        let output = JobOutput {
-            name: PROPOSAL_OUTPUT.into(),
-            key,
-            content_type: "application/json".into(),
-            bytes,
-            width: Some(proposal.page.width_px),
-            height: Some(proposal.page.height_px),
-        };
-        store::record_outputs(&self.table, job_id, &[output])
-            .await
-            .map_err(|e| JobError::Transient(format!("{e:?}")))?;
-        Ok(())
+        let size = (proposal.page.width_px, proposal.page.height_px);
+        let value = serde_json::to_value(&proposal).map_err(|e| JobError::Transient(e.to_string()))?;
+        self.put_output(job_id, PROPOSAL_OUTPUT, value, Some(size)).await
     }
+}
+
+fn load_ocr() -> Result<Ocr, String> {
+    let config = OcrConfig::from_env()
+        .ok_or_else(|| "ORT_DYLIB_PATH and VISION_OCR_MODEL_DIR must be set".to_string())?;
+    Ocr::load(&config).map_err(|e| format!("OCR models not loaded: {e}"))
 }
 
 /// `vision job`: the job Batch started (`--job ID` or `ROOMWRIGHT_JOB_ID`). Returns the exit code.
@@ -146,23 +214,12 @@ pub fn main(job: Option<String>) -> i32 {
             tracing::error!("TABLE_NAME and BUCKET_NAME must be set");
             return 1;
         };
-        let Some(config) = OcrConfig::from_env() else {
-            tracing::error!("ORT_DYLIB_PATH and VISION_OCR_MODEL_DIR must be set");
-            return 1;
-        };
-        let ocr = match Ocr::load(&config) {
-            Ok(ocr) => ocr,
-            Err(e) => {
-                tracing::error!(error = %e, "OCR models not loaded");
-                return 1;
-            }
-        };
         let aws = Arc::new(Aws::from_env());
         let mut worker = Worker {
             table: Table::new(aws.clone(), table),
             aws,
             bucket,
-            ocr,
+            ocr: None,
         };
         match worker.run(&job_id).await {
             Ok(()) => 0,

@@ -9,10 +9,7 @@
 //! reading kept (measured: surer than the angle classifier on dimension strings, which it
 //! sometimes left upside down).
 
-use std::{
-    path::{Path, PathBuf},
-    sync::{Mutex, OnceLock},
-};
+use std::path::PathBuf;
 
 use image::{GrayImage, imageops};
 use ort::{

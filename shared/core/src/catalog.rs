@@ -5,6 +5,7 @@
 //! | --- | --- | --- |
 //! | product | `PRODUCT#<id>` | `PRODUCT` |
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -113,6 +114,26 @@ pub const PRODUCT_SK: &str = "PRODUCT";
 
 /// The products index (gsi1) partition that lists every product.
 pub const PRODUCTS_PARTITION: &str = "PRODUCTS";
+
+/// Marks the catalog changed, so the search index builder rebuilds. Best effort: a lost bump
+/// only delays the index to the next change or the next scheduled check, and must not fail a
+/// write that already happened.
+pub async fn bump_revision(table: &Table) {
+    let result = table
+        .client()
+        .await
+        .update_item()
+        .table_name(table.name())
+        .key("pk", AttributeValue::S("CATALOG".into()))
+        .key("sk", AttributeValue::S("REVISION".into()))
+        .update_expression("ADD revision :one")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .send()
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(e), "catalog revision not bumped");
+    }
+}
 
 /// One product by id.
 pub async fn get_product(table: &Table, id: &str) -> Result<Option<Versioned<Product>>, ApiError> {

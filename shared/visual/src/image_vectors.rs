@@ -107,3 +107,59 @@ pub async fn all(table: &Table) -> Result<Vec<ImageVector>, ApiError> {
         }
     }
 }
+
+/// Why a product image could not be embedded.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    /// The image is missing or unreadable, or the model refused it: retrying will not help.
+    #[error("{0}")]
+    Input(String),
+    /// Storage or the model, for a moment: retry.
+    #[error("{0}")]
+    Transient(String),
+}
+
+/// What an embedding job does: reads the product's image, embeds it and stores the vector,
+/// then marks the catalog changed so the next index carries it. `None` when the product no
+/// longer shows this image first (a newer job embeds the new one; writing this vector would
+/// replace that one's).
+pub async fn embed_product_image(
+    aws: &roomwright_core::aws::Aws,
+    table: &Table,
+    bucket: &str,
+    encoder: &crate::encoder::ImageEncoder,
+    input: &roomwright_core::jobs::vision::ProductImageInput,
+) -> Result<Option<ImageVector>, EmbedError> {
+    use crate::{bedrock::ModelError, encoder::EncodeError};
+    let transient = |e: String| EmbedError::Transient(e);
+    let product = roomwright_core::catalog::get_product(table, &input.product_id)
+        .await
+        .map_err(|e| transient(format!("{:?}", e.detail)))?;
+    if product.is_none_or(|p| p.value.images.first() != Some(&input.image_key)) {
+        return Ok(None);
+    }
+    let bytes = roomwright_core::s3::get_bytes(aws, bucket, &input.image_key)
+        .await
+        .map_err(transient)?
+        .ok_or_else(|| EmbedError::Input(format!("{} is not in the bucket", input.image_key)))?;
+    let image = tokio::task::spawn_blocking(move || crate::photo::decode(&bytes))
+        .await
+        .map_err(|e| transient(e.to_string()))?
+        .map_err(|e| EmbedError::Input(format!("{}: {e}", input.image_key)))?;
+    let vector = encoder.embed(&image).await.map_err(|e| match e {
+        EncodeError::Model(ModelError::Refused(m)) => EmbedError::Input(m),
+        other => transient(other.to_string()),
+    })?;
+    let stored = ImageVector {
+        product_id: input.product_id.clone(),
+        image_key: input.image_key.clone(),
+        model: encoder.model(),
+        vector,
+        updated_at: roomwright_core::time::rfc3339(roomwright_core::time::now()),
+    };
+    put(table, &stored)
+        .await
+        .map_err(|e| transient(format!("{:?}", e.detail)))?;
+    roomwright_core::catalog::bump_revision(table).await;
+    Ok(Some(stored))
+}

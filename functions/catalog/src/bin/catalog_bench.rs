@@ -134,7 +134,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let products = demo::generate(size, 7);
         let build_dir = work.join(format!("build-{size}"));
         let started = Instant::now();
-        let (_, bundle) = service::build(&build_dir, &products, random_vectors(&products, 384), 1)
+        let (_, bundle) = service::build(
+            &build_dir,
+            &products,
+            random_vectors(&products, 384),
+            Default::default(),
+            1,
+        )
             .map_err(|e| format!("{:?}", e.detail))?;
         let build_ms = started.elapsed().as_secs_f64() * 1e3;
         let started = Instant::now();

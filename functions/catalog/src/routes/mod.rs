@@ -5,6 +5,7 @@ mod imports;
 mod makers;
 pub mod products;
 mod search;
+mod visual;
 
 use roomwright_core::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -14,6 +15,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         // The literal `search` segment is matched before `{id}`.
         .routes(routes!(search::search_products))
         .routes(routes!(search::semantic_search))
+        .routes(routes!(visual::visual_search))
         .routes(routes!(search::reindex))
         .routes(routes!(products::create_product))
         .routes(routes!(products::get_product, products::replace_product))

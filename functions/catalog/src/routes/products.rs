@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
 };
@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
+    CatalogContext, image_jobs,
     input::{ProductInput, is_valid_id},
     store::{self, Write},
 };
@@ -62,6 +63,7 @@ pub async fn get_product(
 )]
 pub async fn create_product(
     State(state): State<AppState>,
+    Extension(catalog): Extension<CatalogContext>,
     Require(_caller, _): Require<perm::ProductsWrite>,
     ApiJson(input): ApiJson<ProductInput>,
 ) -> Result<(StatusCode, HeaderMap, Json<Product>), ApiError> {
@@ -98,6 +100,9 @@ pub async fn create_product(
             e
         }
     })?;
+    if catalog.images.is_some() {
+        image_jobs::submit_for(&state, &product).await;
+    }
     let (headers, body) = with_etag(version, product);
     Ok((StatusCode::CREATED, headers, body))
 }
@@ -111,6 +116,7 @@ pub async fn create_product(
 )]
 pub async fn replace_product(
     State(state): State<AppState>,
+    Extension(catalog): Extension<CatalogContext>,
     Require(_caller, _): Require<perm::ProductsWrite>,
     Path(id): Path<String>,
     IfMatch(expected): IfMatch,
@@ -144,6 +150,9 @@ pub async fn replace_product(
         },
     )
     .await?;
+    if catalog.images.is_some() && product.images.first() != current.value.images.first() {
+        image_jobs::submit_for(&state, &product).await;
+    }
     Ok(with_etag(version, product))
 }
 

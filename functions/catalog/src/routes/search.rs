@@ -22,8 +22,8 @@ use crate::{
     search::{Filters, Mode, Order, Ranking, Results, Search, service::Manifest},
 };
 
-const DEFAULT_LIMIT: usize = 20;
-const MAX_LIMIT: usize = 100;
+pub(super) const DEFAULT_LIMIT: usize = 20;
+pub(super) const MAX_LIMIT: usize = 100;
 /// Deepest a client can page: search is for finding, not for exporting the catalog.
 const MAX_OFFSET: usize = 1_000;
 
@@ -109,7 +109,7 @@ struct SearchCursor {
     h: u64,
 }
 
-fn split(list: &Option<String>) -> Vec<String> {
+pub(super) fn split(list: &Option<String>) -> Vec<String> {
     list.as_deref()
         .map(|l| {
             l.split(',')

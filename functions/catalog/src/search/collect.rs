@@ -76,7 +76,14 @@ pub struct Ranking {
 pub enum Scoring {
     /// The query's BM25 score (or none for a match-all query).
     Text,
-    Ranked(Arc<Ranking>, Arc<Vectors>),
+    Ranked(Arc<Ranking>, Arc<Vectors>, Space),
+}
+
+/// Which embeddings a ranking compares: the products' text or their first image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Space {
+    Text,
+    Image,
 }
 
 pub struct Collect {
@@ -263,7 +270,7 @@ impl Collector for Collect {
         let id = fast.str(name(self.fields.id))?;
         let excluded = wanted(&id, &self.filters.exclude_ids)?.unwrap_or_default();
         let preferred_brands = match &self.scoring {
-            Scoring::Ranked(ranking, _) => {
+            Scoring::Ranked(ranking, _, _) => {
                 wanted(&brand, &ranking.preferred_brands)?.unwrap_or_default()
             }
             Scoring::Text => Vec::new(),
@@ -282,7 +289,10 @@ impl Collector for Collect {
             depth: fast.u64(name(self.fields.depth))?,
             height: fast.u64(name(self.fields.height))?,
             carbon: fast.f64(name(self.fields.carbon))?,
-            row: fast.u64(name(self.fields.row))?,
+            row: fast.u64(name(match &self.scoring {
+                Scoring::Ranked(_, _, Space::Image) => self.fields.image_row,
+                _ => self.fields.row,
+            }))?,
             want_brand: wanted(&brand, &self.filters.brands)?,
             want_category: wanted(&category, &self.filters.categories)?,
             want_certification: wanted(&certification, &self.filters.certifications)?,
@@ -417,7 +427,7 @@ impl SegmentCollector for SegmentCollect {
         }
         let score = match &self.scoring {
             Scoring::Text => score,
-            Scoring::Ranked(ranking, vectors) => match self.ranked_score(ranking, vectors, doc) {
+            Scoring::Ranked(ranking, vectors, _) => match self.ranked_score(ranking, vectors, doc) {
                 Some(s) => s,
                 None => return,
             },

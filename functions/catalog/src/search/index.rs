@@ -51,6 +51,8 @@ pub struct Fields {
     /// Row of the product's embedding in [`Vectors`], `u64::MAX` when it has none.
     pub row: Field,
     pub json: Field,
+    /// Row of the product's image vector in the image [`Vectors`], `u64::MAX` when none.
+    pub image_row: Field,
 }
 
 pub fn schema() -> (Schema, Fields) {
@@ -77,6 +79,7 @@ pub fn schema() -> (Schema, Fields) {
         carbon: b.add_f64_field("carbon", FAST | INDEXED),
         row: b.add_u64_field("row", FAST),
         json: b.add_bytes_field("json", STORED),
+        image_row: b.add_u64_field("image_row", FAST),
     };
     (b.build(), fields)
 }
@@ -133,6 +136,8 @@ pub struct CatalogIndex {
     pub fields: Fields,
     pub meta: Meta,
     pub vectors: Arc<Vectors>,
+    /// Image vectors of the products' first images, for visual search.
+    pub image_vectors: Arc<Vectors>,
     /// Where the index files are.
     pub dir: PathBuf,
     /// Facet counts over the whole index, for searches that do not narrow them.
@@ -147,6 +152,9 @@ pub struct Meta {
     pub built_at: String,
     /// Embedding model of `vectors`, if any.
     pub embedding_model: Option<String>,
+    /// Image embedding model of `image_vectors`, if any.
+    #[serde(default)]
+    pub image_model: Option<String>,
 }
 
 fn open_reader(index: &Index) -> tantivy::Result<IndexReader> {
@@ -157,7 +165,12 @@ fn open_reader(index: &Index) -> tantivy::Result<IndexReader> {
         .try_into()
 }
 
-fn document(fields: &Fields, p: &Product, row: Option<usize>) -> TantivyDocument {
+fn document(
+    fields: &Fields,
+    p: &Product,
+    row: Option<usize>,
+    image_row: Option<usize>,
+) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &p.id);
     doc.add_text(fields.name, &p.name);
@@ -178,6 +191,7 @@ fn document(fields: &Fields, p: &Product, row: Option<usize>) -> TantivyDocument
     doc.add_u64(fields.height, u64::from(p.dimensions.height_mm));
     doc.add_f64(fields.carbon, p.sustainability.embodied_carbon_kg);
     doc.add_u64(fields.row, row.map_or(u64::MAX, |r| r as u64));
+    doc.add_u64(fields.image_row, image_row.map_or(u64::MAX, |r| r as u64));
     doc.add_bytes(fields.json, &serde_json::to_vec(p).unwrap_or_default());
     doc
 }
@@ -188,6 +202,7 @@ impl CatalogIndex {
         dir: &Path,
         products: &[Product],
         vectors: Vectors,
+        image_vectors: Vectors,
         revision: u64,
     ) -> tantivy::Result<Self> {
         let (schema, fields) = schema();
@@ -196,7 +211,12 @@ impl CatalogIndex {
         let mut writer = index.writer_with_num_threads(1, 64_000_000)?;
         let mut count = 0;
         for p in products.iter().filter(|p| p.status == "active") {
-            writer.add_document(document(&fields, p, vectors.row(&p.id)))?;
+            writer.add_document(document(
+                &fields,
+                p,
+                vectors.row(&p.id),
+                image_vectors.row(&p.id),
+            ))?;
             count += 1;
         }
         writer.commit()?;
@@ -212,6 +232,7 @@ impl CatalogIndex {
             products: count,
             built_at: roomwright_core::time::rfc3339(roomwright_core::time::now()),
             embedding_model: vectors.model.clone(),
+            image_model: image_vectors.model.clone(),
         };
         Self {
             index,
@@ -219,6 +240,7 @@ impl CatalogIndex {
             fields,
             meta,
             vectors: Arc::new(vectors),
+            image_vectors: Arc::new(image_vectors),
             dir: dir.to_path_buf(),
             global_facets: Default::default(),
         }
@@ -239,6 +261,7 @@ impl CatalogIndex {
         }
         append(&mut tar, "meta.json", &serde_json::to_vec(&self.meta)?)?;
         append(&mut tar, "vectors.bin", &self.vectors.to_bytes())?;
+        append(&mut tar, "image_vectors.bin", &self.image_vectors.to_bytes())?;
         tar.into_inner()
     }
 
@@ -248,6 +271,7 @@ impl CatalogIndex {
         let mut archive = tar::Archive::new(bundle);
         let mut meta = None;
         let mut vectors = None;
+        let mut image_vectors = None;
         std::fs::create_dir_all(dir)?;
         for entry in archive.entries()? {
             let mut entry = entry?;
@@ -276,12 +300,19 @@ impl CatalogIndex {
                                 .map_err(|e| OpenError::Corrupt(e.to_string()))?,
                         )
                     }
+                    "image_vectors.bin" => {
+                        image_vectors = Some(
+                            Vectors::from_bytes(&bytes)
+                                .map_err(|e| OpenError::Corrupt(e.to_string()))?,
+                        )
+                    }
                     _ => {}
                 }
             }
         }
         let meta = meta.ok_or_else(|| OpenError::Corrupt("no meta.json".into()))?;
         let vectors = vectors.unwrap_or_default();
+        let image_vectors = image_vectors.unwrap_or_default();
         let index = Index::open_in_dir(dir)?;
         let (_, fields) = schema();
         let reader = open_reader(&index)?;
@@ -298,6 +329,7 @@ impl CatalogIndex {
             fields,
             meta,
             vectors: Arc::new(vectors),
+            image_vectors: Arc::new(image_vectors),
             dir: dir.to_path_buf(),
             global_facets: Default::default(),
         }

@@ -11,7 +11,7 @@ use tantivy::{
 };
 
 use super::{
-    collect::{Collect, Collected, FacetSet, Filters, Hit, Order, Ranking, Scoring},
+    collect::{Collect, Collected, FacetSet, Filters, Hit, Order, Ranking, Scoring, Space},
     index::{CatalogIndex, analyse},
 };
 
@@ -251,8 +251,26 @@ impl CatalogIndex {
         offset: usize,
         limit: usize,
     ) -> tantivy::Result<Results> {
-        let collected = self.ranked_hits(Arc::new(ranking.clone()), filters, offset + limit + 1)?;
+        let collected = self.ranked_hits(
+            Arc::new(ranking.clone()),
+            filters,
+            offset + limit + 1,
+            Space::Text,
+        )?;
         self.page(collected, offset, limit)
+    }
+
+    /// Products ranked by the same formula, similarity taken between the query photo's image
+    /// vector and the products' first images; products without one are left out.
+    pub fn visually_ranked(
+        &self,
+        ranking: &Ranking,
+        filters: &Filters,
+        limit: usize,
+    ) -> tantivy::Result<Results> {
+        let collected =
+            self.ranked_hits(Arc::new(ranking.clone()), filters, limit + 1, Space::Image)?;
+        self.page(collected, 0, limit)
     }
 
     fn ranked_hits(
@@ -260,7 +278,12 @@ impl CatalogIndex {
         ranking: Arc<Ranking>,
         filters: &Filters,
         keep: usize,
+        space: Space,
     ) -> tantivy::Result<Collected> {
+        let vectors = match space {
+            Space::Text => self.vectors.clone(),
+            Space::Image => self.image_vectors.clone(),
+        };
         self.run(
             &AllQuery,
             Collect {
@@ -268,7 +291,7 @@ impl CatalogIndex {
                 filters: Arc::new(filters.clone()),
                 order: Order::Relevance,
                 keep,
-                scoring: Scoring::Ranked(ranking, self.vectors.clone()),
+                scoring: Scoring::Ranked(ranking, vectors, space),
                 count: FacetSet::ALL,
             },
         )
@@ -300,13 +323,18 @@ impl CatalogIndex {
         };
         match (mode, query_vector) {
             (Mode::Semantic, Some(query)) => {
-                let collected = self.ranked_hits(similarity_only(query), &search.filters, keep)?;
+                let collected = self.ranked_hits(similarity_only(query), &search.filters, keep, Space::Text)?;
                 self.page(collected, search.offset, search.limit)
             }
             (Mode::Hybrid, Some(query)) => {
                 let depth = keep.max(HYBRID_DEPTH);
                 let text = self.text_hits(search, depth)?;
-                let semantic = self.ranked_hits(similarity_only(query), &search.filters, depth)?;
+                let semantic = self.ranked_hits(
+                    similarity_only(query),
+                    &search.filters,
+                    depth,
+                    Space::Text,
+                )?;
                 let fused = fuse(&text.hits, &semantic.hits);
                 let total = fused.len() as u64;
                 let collected = Collected {

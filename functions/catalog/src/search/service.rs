@@ -7,6 +7,7 @@
 //! catalog's revision moved past the manifest's: queries never scan the table.
 
 use std::{
+    collections::{BTreeMap, HashMap},
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -15,6 +16,7 @@ use std::{
 use arc_swap::ArcSwapOption;
 use aws_sdk_s3::primitives::ByteStream;
 use roomwright_core::{ApiError, AppState, catalog::Product};
+use roomwright_visual::image_vectors::{self, ImageVector};
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 use utoipa::ToSchema;
@@ -31,6 +33,9 @@ pub const MANIFEST_KEY: &str = "search/catalog/current.json";
 pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
 /// Texts embedded per model call.
 const EMBED_BATCH: usize = 32;
+/// Embedding jobs one build submits for images still without a vector; the next build
+/// submits more (a catalog import of thousands must not stall the build).
+const SWEEP_JOBS: usize = 200;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Manifest {
@@ -53,6 +58,9 @@ pub struct SearchService {
     last_check: Mutex<Option<Instant>>,
     model_dir: Option<PathBuf>,
     embedder: OnceCell<Option<Arc<Embedder>>>,
+    /// The image encoder's model ([`roomwright_visual::encoder::ImageEncoder::model`]): the
+    /// index keeps its image vectors, and products lacking one get an embedding job.
+    image_model: Option<String>,
     work_dir: PathBuf,
 }
 
@@ -69,6 +77,7 @@ impl SearchService {
             last_check: Mutex::new(None),
             model_dir,
             embedder: OnceCell::new(),
+            image_model: None,
             work_dir: std::env::temp_dir()
                 .join(format!("roomwright-search-{}", std::process::id())),
         }
@@ -94,6 +103,12 @@ impl SearchService {
             }
             let _ = service.embedder().await;
         });
+    }
+
+    /// Image vectors of `model` are indexed, and images without one are sent to be embedded.
+    pub fn with_image_model(mut self, model: Option<String>) -> Self {
+        self.image_model = model;
+        self
     }
 
     pub fn has_model(&self) -> bool {
@@ -262,6 +277,16 @@ impl SearchService {
             .into_iter()
             .filter(|p| p.status == "active")
             .collect();
+        let (image_vectors, unembedded) = image_vectors_of(
+            &products,
+            image_vectors::all(&table).await?,
+            self.image_model.as_deref(),
+        );
+        if self.image_model.is_some() {
+            for product in unembedded.iter().take(SWEEP_JOBS) {
+                crate::image_jobs::submit_for(state, product).await;
+            }
+        }
         let previous = self.current.load_full();
         let embedder = self.embedder().await?;
         let (vectors, embedded) = tokio::task::spawn_blocking({
@@ -280,7 +305,7 @@ impl SearchService {
         let dir = self.fresh_dir(revision);
         let (index, bundle) = tokio::task::spawn_blocking({
             let dir = dir.clone();
-            move || build(&dir, &products, vectors, revision)
+            move || build(&dir, &products, vectors, image_vectors, revision)
         })
         .await
         .map_err(ApiError::internal)?
@@ -378,16 +403,64 @@ pub fn embed_all(
     Ok((vectors, missing.len()))
 }
 
+/// The products' image vectors to index: only those of a product's current first image and
+/// of one model (`model`, else the one most vectors come from: vectors of different models
+/// are not comparable). Also the products whose first image has no such vector.
+pub fn image_vectors_of<'p>(
+    products: &'p [Product],
+    stored: Vec<ImageVector>,
+    model: Option<&str>,
+) -> (Vectors, Vec<&'p Product>) {
+    let current: HashMap<&str, &str> = products
+        .iter()
+        .filter_map(|p| p.images.first().map(|k| (p.id.as_str(), k.as_str())))
+        .collect();
+    let fresh: Vec<ImageVector> = stored
+        .into_iter()
+        .filter(|v| current.get(v.product_id.as_str()) == Some(&v.image_key.as_str()))
+        .collect();
+    let model = model.map(str::to_owned).or_else(|| {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for v in &fresh {
+            *counts.entry(v.model.as_str()).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(m, _)| m.to_owned())
+    });
+    let mut vectors = Vectors::default();
+    if let Some(model) = model {
+        let dim = fresh
+            .iter()
+            .find(|v| v.model == model)
+            .map_or(0, |v| v.vector.len());
+        vectors = Vectors::new(Some(model.clone()), dim);
+        for v in fresh
+            .iter()
+            .filter(|v| v.model == model && v.vector.len() == dim)
+        {
+            vectors.push(v.product_id.clone(), text_hash(&v.image_key), &v.vector);
+        }
+    }
+    let unembedded = products
+        .iter()
+        .filter(|p| !p.images.is_empty() && vectors.row(&p.id).is_none())
+        .collect();
+    (vectors, unembedded)
+}
+
 /// Builds the index into `dir` and bundles it.
 pub fn build(
     dir: &Path,
     products: &[Product],
     vectors: Vectors,
+    image_vectors: Vectors,
     revision: u64,
 ) -> Result<(CatalogIndex, Vec<u8>), ApiError> {
     std::fs::create_dir_all(dir).map_err(ApiError::internal)?;
-    let index =
-        CatalogIndex::build(dir, products, vectors, revision).map_err(ApiError::internal)?;
+    let index = CatalogIndex::build(dir, products, vectors, image_vectors, revision)
+        .map_err(ApiError::internal)?;
     let bundle = index.bundle(dir).map_err(ApiError::internal)?;
     Ok((index, bundle))
 }

@@ -48,6 +48,8 @@ pub struct Options {
     /// Load the embedding model for semantic search.
     pub model: bool,
     pub erp: Option<ErpClient>,
+    /// The image encoder of visual search.
+    pub images: Option<Arc<roomwright_visual::encoder::ImageEncoder>>,
 }
 
 /// Where `make test` installed the embedding model.
@@ -63,7 +65,10 @@ pub async fn app_with(options: Options) -> App {
         Role::Designer,
     );
     let catalog = CatalogContext {
-        search: Arc::new(SearchService::new(options.model.then(model_dir))),
+        search: Arc::new(
+            SearchService::new(options.model.then(model_dir))
+                .with_image_model(options.images.as_ref().map(|e| e.model())),
+        ),
         erp: Arc::new(ErpSettings {
             webhook_secret: Some(WEBHOOK_SECRET.into()),
             events_queue_url: stack
@@ -73,6 +78,7 @@ pub async fn app_with(options: Options) -> App {
                 .cloned(),
             client: options.erp,
         }),
+        images: options.images,
     };
     let (router, _) = OpenApiRouter::new()
         .merge(roomwright_auth::routes(auth))

@@ -12,7 +12,7 @@ use aws_smithy_types::{
     body::SdkBody,
     event_stream::{Header, HeaderValue, Message},
 };
-use roomwright_chat::model::bedrock::BedrockClient;
+use roomwright_visual::BedrockClient;
 use serde_json::Value;
 
 pub const MODEL: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";

@@ -29,6 +29,7 @@ pub async fn spawn_app() -> (String, TestStack) {
                     .cloned(),
                 client: None,
             }),
+            images: None,
         },
         chat: roomwright_chat::ChatContext::offline(stack.state.aws.clone()).unwrap(),
         recs: roomwright_recommendations::RecsContext::new(),

@@ -94,12 +94,29 @@ impl App {
             request = request.header(*name, *value);
         }
         let body = body.map_or_else(Body::empty, |json| Body::from(json.to_string()));
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
+        self.call(request.body(body).unwrap()).await
+    }
+
+    /// A request whose body is `bytes` of `content_type` (a photo, say).
+    pub async fn send_bytes(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(Body::from(bytes))
             .unwrap();
+        self.call(request).await
+    }
+
+    async fn call(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let etag = response
             .headers()

@@ -17,7 +17,21 @@ pub struct FloorPlanInput {
 #[serde(tag = "task", rename_all = "snake_case")]
 pub enum VisionInput {
     FloorPlan(FloorPlanInput),
+    /// Embed a product's first image for visual search.
+    ProductImage(ProductImageInput),
 }
+
+/// A product image to embed: the vector is stored for the product and the catalog marked
+/// changed, so the next index carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductImageInput {
+    pub product_id: String,
+    /// The image, in the assets bucket.
+    pub image_key: String,
+}
+
+/// The job output holding what an embedding job stored (product, model, dimensions).
+pub const EMBEDDING_OUTPUT: &str = "embedding";
 
 /// The job output holding the proposal JSON (`vision parse-plan`'s format).
 pub const PROPOSAL_OUTPUT: &str = "proposal";
