@@ -18,6 +18,9 @@ pub struct ProjectContext {
     /// What is left of the budget ceiling after the costliest scenario, in the project's
     /// currency; `None` without a ceiling.
     pub budget_left: Option<(i64, String)>,
+    /// Words of the look the project asks for: its style preferences (a style analysis puts
+    /// its label first) and the main colours of its analysed room photo.
+    pub look: Vec<String>,
 }
 
 impl ProjectContext {
@@ -73,7 +76,53 @@ pub async fn project(
     Ok(ProjectContext {
         selected,
         budget_left,
+        look: look(&project.requirements),
     })
+}
+
+/// Colours below this share of the photo do not describe the room.
+const MAIN_COLOUR_SHARE: f32 = 0.1;
+
+fn look(requirements: &roomwright_projects::model::Requirements) -> Vec<String> {
+    let mut words: Vec<String> = requirements
+        .style_preferences
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    if let Some(analysis) = &requirements.style_analysis {
+        words.extend(
+            analysis
+                .palette
+                .iter()
+                .filter(|c| c.share >= MAIN_COLOUR_SHARE)
+                .map(|c| c.name.to_lowercase()),
+        );
+    }
+    let mut seen = HashSet::new();
+    words.retain(|w| !w.trim().is_empty() && seen.insert(w.clone()));
+    words
+}
+
+impl ProjectContext {
+    /// The look words `product` shows in its name, description, finishes or materials.
+    pub fn look_of(&self, product: &Product) -> Vec<&str> {
+        if self.look.is_empty() {
+            return Vec::new();
+        }
+        let text = format!(
+            "{} {} {} {}",
+            product.name,
+            product.description,
+            product.finishes.join(" "),
+            product.materials.join(" ")
+        )
+        .to_lowercase();
+        self.look
+            .iter()
+            .filter(|w| text.contains(w.as_str()))
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 /// Products by id, as stored now; missing ids are left out.

@@ -449,6 +449,36 @@ async fn events_train_a_model_that_serves_explained_filtered_lists() {
         "{}",
         fitted.body
     );
+    // A project whose room photo reads industrial and black: this user's taste is the
+    // scandinavian line, yet the project's look comes first, and says so.
+    let analysis = json!({"palette": [{"hex": "#151515", "name": "black", "share": 0.55},
+                                      {"hex": "#8e8e8c", "name": "grey", "share": 0.35},
+                                      {"hex": "#c0653f", "name": "terracotta", "share": 0.1}],
+                          "brightness": 0.3, "warmth": -0.05, "style": "industrial",
+                          "confidence": 0.8, "analysed_at": "2026-12-02T05:00:00Z"});
+    let (loft, _) = app
+        .project(
+            &designer,
+            json!({"name": "Loft", "requirements": {"style_preferences": ["industrial"],
+                                                    "style_analysis": analysis}}),
+        )
+        .await;
+    let plain = app.get("/v1/recommendations?limit=6", &designer).await;
+    let styled = app
+        .get(&format!("/v1/recommendations?project={loft}&limit=6"), &designer)
+        .await;
+    assert_eq!(styled.status, StatusCode::OK, "{}", styled.body);
+    let first = &styled.body["items"][0];
+    assert!(first["product_id"].as_str().unwrap().starts_with("b-"), "{}", styled.body);
+    assert_eq!(first["look"], json!(["industrial", "black"]), "{}", styled.body);
+    assert_ne!(ids(&plain), ids(&styled), "the look changed the list");
+    let looks: Vec<bool> = styled.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.get("look").is_some())
+        .collect();
+    assert!(looks.windows(2).all(|w| w[0] >= w[1]), "look first: {looks:?}");
     // Someone else's project, or user: refused.
     let (other, _) = app.user("otto@recs.test", Role::Designer).await;
     assert_eq!(

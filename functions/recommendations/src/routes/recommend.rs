@@ -67,6 +67,10 @@ pub struct RecommendedProduct {
     pub stock_available: u32,
     pub score: f32,
     pub reason: ReasonView,
+    /// The words of the project's look the product shows (its style, its room's colours);
+    /// such products come first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub look: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -131,16 +135,19 @@ fn view(model: &Model, suggestion: &Suggestion, product: &Product) -> Recommende
             text: reason.text(model),
             product_id: reason.item().map(|i| model.items[i as usize].id.clone()),
         },
+        look: Vec::new(),
     }
 }
 
-/// Keeps the candidates whose live product passes `keep`, in order, up to `limit`.
+/// Keeps the candidates whose live product passes `keep`, in order, up to `limit`, each with
+/// the words of the project's look it shows.
 async fn live_filter(
     state: &AppState,
     model: &Model,
     candidates: &[Suggestion],
     limit: usize,
     keep: impl Fn(&Product) -> bool,
+    look: impl Fn(&Product) -> Vec<String>,
 ) -> Result<Vec<RecommendedProduct>, ApiError> {
     let ids: Vec<String> = candidates
         .iter()
@@ -154,7 +161,10 @@ async fn live_filter(
             products
                 .get(id)
                 .filter(|p| keep(p))
-                .map(|p| view(model, s, p))
+                .map(|p| RecommendedProduct {
+                    look: look(p),
+                    ..view(model, s, p)
+                })
         })
         .take(limit)
         .collect())
@@ -202,9 +212,15 @@ pub async fn recommendations(
         };
         let candidates;
         (basis, candidates) = model.recommend(&request, |i| !rejected.contains(&i));
-        shown = live_filter(&state, &model, &candidates, limit, |p| {
-            live::active(p) && live::in_stock(p) && project.fits(p)
-        })
+        // Every candidate that passes: the project's look may pick from all of them.
+        shown = live_filter(
+            &state,
+            &model,
+            &candidates,
+            candidates.len(),
+            |p| live::active(p) && live::in_stock(p) && project.fits(p),
+            |p| project.look_of(p).into_iter().map(str::to_owned).collect(),
+        )
         .await?;
         if shown.len() >= limit || candidates.len() < request.count {
             break;
@@ -217,6 +233,10 @@ pub async fn recommendations(
                 .map(|s| s.item),
         );
     }
+    // Products showing the project's look first; stable, so the model's order holds within
+    // each group.
+    shown.sort_by_key(|item| item.look.is_empty());
+    shown.truncate(limit);
     Ok(Json(RecommendationList {
         model_version: model.version.clone(),
         basis: serde_json::to_value(basis)
@@ -269,7 +289,7 @@ pub async fn also_chosen(
             )
         }
     };
-    let items = live_filter(&state, &model, &candidates, limit, live::active).await?;
+    let items = live_filter(&state, &model, &candidates, limit, live::active, |_| Vec::new()).await?;
     Ok(Json(AlsoChosenList {
         model_version: model.version.clone(),
         product_id: id.clone(),
