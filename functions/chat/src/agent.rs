@@ -70,6 +70,8 @@ pub fn system_prompt(project_id: Option<&str>, today: &str) -> String {
          Use the tools to find real catalog products, read and change the project, price \
          scenarios and order renders; never invent products, prices or stock. When the user \
          states needs (headcount, rooms, style, budget), record them with update_requirements. \
+         A project's requirements may hold a style analysis of a room photo the client likes \
+         (palette, brightness, warmth, style): suggest finishes and colours that suit it. \
          Prices are in minor units (cents): show them as amounts with the currency. If a tool \
          refuses (for example missing permission), explain that to the user plainly. Be concise."
     )

@@ -172,7 +172,8 @@ pub struct RecommendArgs {
     pub limit: Option<usize>,
 }
 
-/// Recommendations from what the project says it wants: its style words rank the text search,
+/// Recommendations from what the project says it wants: its style words and its analysed
+/// room's colours rank the text search,
 /// its budget per person caps the price, stock and current selections filter.
 pub async fn recommend(context: &ToolContext<'_>, args: RecommendArgs) -> ToolResult {
     context.caller.require(Permission::ProductsRead)?;
@@ -193,7 +194,19 @@ pub async fn recommend(context: &ToolContext<'_>, args: RecommendArgs) -> ToolRe
         _ => None,
     };
     let limit = args.limit.unwrap_or(5).clamp(1, MAX_ITEMS);
-    let style = requirements.style_preferences.join(" ");
+    // The style words, and the main colours of the room photo the client's look came from
+    // (`oak`, `white`): products in those finishes suit the room.
+    let mut look = requirements.style_preferences.clone();
+    if let Some(analysis) = &requirements.style_analysis {
+        look.extend(
+            analysis
+                .palette
+                .iter()
+                .filter(|c| c.share >= 0.1)
+                .map(|c| c.name.clone()),
+        );
+    }
+    let style = look.join(" ");
     let search = Search {
         text: (!style.is_empty()).then_some(style.clone()),
         filters: Filters {
