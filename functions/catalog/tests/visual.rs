@@ -63,7 +63,8 @@ async fn product_with_image(
     )
     .await
     .unwrap();
-    let input = serde_json::to_value(roomwright_catalog::input::ProductInput::from(&product)).unwrap();
+    let input =
+        serde_json::to_value(roomwright_catalog::input::ProductInput::from(&product)).unwrap();
     let reply = app
         .send(Method::POST, "/v1/products", token, None, Some(input))
         .await;
@@ -120,14 +121,41 @@ async fn photos_find_the_products_that_look_like_them_ranked_and_filtered() {
     ])
     .await;
     let admin = app.admin().await;
-    let chair = product_with_image(&app, &admin, "red-chair", "Red chair", &["Seating", "Chairs"], [200, 30, 30]).await;
-    let sofa = product_with_image(&app, &admin, "blue-sofa", "Blue sofa", &["Seating", "Sofas"], [30, 40, 200]).await;
-    let lamp = product_with_image(&app, &admin, "green-lamp", "Green lamp", &["Lighting", "Lamps"], [30, 160, 60]).await;
+    let chair = product_with_image(
+        &app,
+        &admin,
+        "red-chair",
+        "Red chair",
+        &["Seating", "Chairs"],
+        [200, 30, 30],
+    )
+    .await;
+    let sofa = product_with_image(
+        &app,
+        &admin,
+        "blue-sofa",
+        "Blue sofa",
+        &["Seating", "Sofas"],
+        [30, 40, 200],
+    )
+    .await;
+    let lamp = product_with_image(
+        &app,
+        &admin,
+        "green-lamp",
+        "Green lamp",
+        &["Lighting", "Lamps"],
+        [30, 160, 60],
+    )
+    .await;
     let mut plain = demo::generate(1, 5).remove(0);
     plain.id = "no-image".into();
     plain.images.clear();
-    let input = serde_json::to_value(roomwright_catalog::input::ProductInput::from(&plain)).unwrap();
-    let reply = app.send(Method::POST, "/v1/products", &admin, None, Some(input)).await;
+    let input =
+        serde_json::to_value(roomwright_catalog::input::ProductInput::from(&plain)).unwrap();
+    let reply = app
+        .send(Method::POST, "/v1/products", &admin, None, Some(input))
+        .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 
     // Each new image got an embedding job on the jobs pipeline, named by product and image.
@@ -143,13 +171,21 @@ async fn photos_find_the_products_that_look_like_them_ranked_and_filtered() {
     // Before any vector exists, the search says so rather than returning nothing.
     app.reindex(&admin).await;
     let reply = visual(&app, &admin, "", photo_of([190, 40, 40])).await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.body["code"], "image_index_empty");
 
     for p in [&chair, &sofa, &lamp] {
         assert!(embed(&app, &encoder, p).await);
     }
-    let stored = image_vectors::get(&table, "red-chair").await.unwrap().unwrap();
+    let stored = image_vectors::get(&table, "red-chair")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.model, format!("bedrock:{TITAN}:384"));
     assert_eq!(stored.vector.len(), 384);
     // Titan was sent the image and asked for 384 dimensions.
@@ -211,7 +247,15 @@ async fn visual_search_refuses_clearly_and_without_calling_the_model() {
     assert_eq!(http.actual_requests().count(), 0);
 
     // A throttled model is a clear 429 for the caller.
-    let chair = product_with_image(&app, &admin, "red-chair", "Red chair", &["Seating"], [200, 30, 30]).await;
+    let chair = product_with_image(
+        &app,
+        &admin,
+        "red-chair",
+        "Red chair",
+        &["Seating"],
+        [200, 30, 30],
+    )
+    .await;
     image_vectors::put(
         &app.stack.state.table(),
         &image_vectors::ImageVector {
@@ -227,6 +271,11 @@ async fn visual_search_refuses_clearly_and_without_calling_the_model() {
     roomwright_core::catalog::bump_revision(&app.stack.state.table()).await;
     app.reindex(&admin).await;
     let reply = visual(&app, &admin, "", photo_of([190, 40, 40])).await;
-    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.body["code"], "model_throttled");
 }

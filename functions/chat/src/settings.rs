@@ -33,6 +33,8 @@ pub struct ChatSettings {
     pub backend: Backend,
     pub model_id: String,
     pub image_model_id: String,
+    /// The model that names a room photo's style: it must read images and call tools.
+    pub style_model_id: String,
     pub sampling: Sampling,
     pub guardrail: Option<Guardrail>,
     /// Model calls one message may make before the answer is cut short.
@@ -160,6 +162,7 @@ impl ChatSettings {
             model_id,
             image_model_id: get("CHAT_IMAGE_MODEL_ID")
                 .unwrap_or_else(|| "amazon.nova-canvas-v1:0".into()),
+            style_model_id: get("CHAT_STYLE_MODEL_ID").unwrap_or_else(|| model_id.clone()),
             sampling: Sampling {
                 max_tokens: parse("CHAT_MAX_TOKENS", get("CHAT_MAX_TOKENS"), 1024)?,
                 temperature: parse("CHAT_TEMPERATURE", get("CHAT_TEMPERATURE"), 0.3)?,

@@ -81,7 +81,13 @@ async fn a_room_photo_is_measured_named_by_the_model_and_kept_in_the_project() {
         )
         .await;
 
-    let reply = analyse(&app, &token, &format!("?project={project}"), scandinavian_room()).await;
+    let reply = analyse(
+        &app,
+        &token,
+        &format!("?project={project}"),
+        scandinavian_room(),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let report = &reply.body;
     assert_eq!(
@@ -108,8 +114,17 @@ async fn a_room_photo_is_measured_named_by_the_model_and_kept_in_the_project() {
     assert_eq!(sent.len(), 1);
     let content = &sent[0]["messages"][0]["content"];
     assert_eq!(content[0]["image"]["format"], "jpeg");
-    assert!(content[0]["image"]["source"]["bytes"].as_str().unwrap().len() > 1000);
-    assert_eq!(sent[0]["toolConfig"]["toolChoice"]["tool"]["name"], "report_style");
+    assert!(
+        content[0]["image"]["source"]["bytes"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 1000
+    );
+    assert_eq!(
+        sent[0]["toolConfig"]["toolChoice"]["tool"]["name"],
+        "report_style"
+    );
 
     // Kept in the project: the style leads the preferences, the earlier ones stay.
     let stored = app.get(&format!("/v1/projects/{project}"), &token).await;
@@ -139,7 +154,13 @@ async fn refused_photos_and_projects_cost_nothing_and_change_nothing() {
     let (project, etag) = app.project(&designer, json!({"name": "Studio"})).await;
 
     // A viewer may analyse a photo but not keep it in a project.
-    let reply = analyse(&app, &viewer, &format!("?project={project}"), scandinavian_room()).await;
+    let reply = analyse(
+        &app,
+        &viewer,
+        &format!("?project={project}"),
+        scandinavian_room(),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
     let reply = analyse(&app, &designer, "?project=prj_missing", scandinavian_room()).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
@@ -162,11 +183,26 @@ async fn refused_photos_and_projects_cost_nothing_and_change_nothing() {
     let reply = analyse(&app, &designer, "", huge).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.body["code"], "photo_too_large");
-    assert_eq!(http.actual_requests().count(), 0, "nothing reached the model");
+    assert_eq!(
+        http.actual_requests().count(),
+        0,
+        "nothing reached the model"
+    );
 
     // Bedrock throttles: a clear 429, the project untouched, nothing billed.
-    let reply = analyse(&app, &designer, &format!("?project={project}"), scandinavian_room()).await;
-    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.body);
+    let reply = analyse(
+        &app,
+        &designer,
+        &format!("?project={project}"),
+        scandinavian_room(),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.body["code"], "model_throttled");
     let stored = app.get(&format!("/v1/projects/{project}"), &designer).await;
     assert_eq!(stored.etag(), etag);
@@ -180,7 +216,13 @@ async fn offline_the_colours_are_measured_and_the_answer_says_the_label_needs_be
     let (app, http) = chat(&[("CHAT_ASSISTANT", "offline")], &[]).await;
     let (token, _) = app.user("oli@example.com", Role::Designer).await;
     let (project, _) = app.project(&token, json!({"name": "Studio"})).await;
-    let reply = analyse(&app, &token, &format!("?project={project}"), scandinavian_room()).await;
+    let reply = analyse(
+        &app,
+        &token,
+        &format!("?project={project}"),
+        scandinavian_room(),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(reply.body["style"].is_null());
     assert!(
@@ -193,7 +235,10 @@ async fn offline_the_colours_are_measured_and_the_answer_says_the_label_needs_be
     assert_eq!(http.actual_requests().count(), 0);
     let stored = app.get(&format!("/v1/projects/{project}"), &token).await;
     let requirements = &stored.body["requirements"];
-    assert_eq!(requirements["style_analysis"]["palette"][0]["name"], "white");
+    assert_eq!(
+        requirements["style_analysis"]["palette"][0]["name"],
+        "white"
+    );
     assert!(requirements["style_analysis"].get("style").is_none());
     assert_eq!(requirements["style_preferences"], json!([]));
 }

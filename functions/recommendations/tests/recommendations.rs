@@ -465,12 +465,24 @@ async fn events_train_a_model_that_serves_explained_filtered_lists() {
         .await;
     let plain = app.get("/v1/recommendations?limit=6", &designer).await;
     let styled = app
-        .get(&format!("/v1/recommendations?project={loft}&limit=6"), &designer)
+        .get(
+            &format!("/v1/recommendations?project={loft}&limit=6"),
+            &designer,
+        )
         .await;
     assert_eq!(styled.status, StatusCode::OK, "{}", styled.body);
     let first = &styled.body["items"][0];
-    assert!(first["product_id"].as_str().unwrap().starts_with("b-"), "{}", styled.body);
-    assert_eq!(first["look"], json!(["industrial", "black"]), "{}", styled.body);
+    assert!(
+        first["product_id"].as_str().unwrap().starts_with("b-"),
+        "{}",
+        styled.body
+    );
+    assert_eq!(
+        first["look"],
+        json!(["industrial", "black"]),
+        "{}",
+        styled.body
+    );
     assert_ne!(ids(&plain), ids(&styled), "the look changed the list");
     let looks: Vec<bool> = styled.body["items"]
         .as_array()
@@ -478,7 +490,10 @@ async fn events_train_a_model_that_serves_explained_filtered_lists() {
         .iter()
         .map(|i| i.get("look").is_some())
         .collect();
-    assert!(looks.windows(2).all(|w| w[0] >= w[1]), "look first: {looks:?}");
+    assert!(
+        looks.windows(2).all(|w| w[0] >= w[1]),
+        "look first: {looks:?}"
+    );
     // Someone else's project, or user: refused.
     let (other, _) = app.user("otto@recs.test", Role::Designer).await;
     assert_eq!(

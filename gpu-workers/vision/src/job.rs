@@ -10,7 +10,9 @@ use roomwright_core::{
     dynamo::Table,
     jobs::{
         self, JOB_ID_VAR, JobFailure, JobOutput, store,
-        vision::{EMBEDDING_OUTPUT, FloorPlanInput, PROPOSAL_OUTPUT, ProductImageInput, VisionInput},
+        vision::{
+            EMBEDDING_OUTPUT, FloorPlanInput, PROPOSAL_OUTPUT, ProductImageInput, VisionInput,
+        },
     },
     s3,
 };
@@ -87,10 +89,11 @@ impl Worker {
         let region = std::env::var("IMAGE_BEDROCK_REGION")
             .ok()
             .filter(|r| !r.is_empty());
-        let encoder = ImageEncoder::from_env(|| {
-            Arc::new(BedrockClient::lazy(self.aws.clone(), region))
-        })
-        .ok_or_else(|| JobError::Transient(format!("{SETTING} must be set for image jobs")))?;
+        let encoder =
+            ImageEncoder::from_env(|| Arc::new(BedrockClient::lazy(self.aws.clone(), region)))
+                .ok_or_else(|| {
+                    JobError::Transient(format!("{SETTING} must be set for image jobs"))
+                })?;
         let stored = image_vectors::embed_product_image(
             &self.aws,
             &self.table,
@@ -111,7 +114,8 @@ impl Worker {
             "dimensions": stored.as_ref().map(|s| s.vector.len()),
         });
         tracing::info!(job_id, product_id = %input.product_id, stored = stored.is_some(), "product image embedded");
-        self.put_output(job_id, EMBEDDING_OUTPUT, summary, None).await
+        self.put_output(job_id, EMBEDDING_OUTPUT, summary, None)
+            .await
     }
 
     async fn put_output(
@@ -176,8 +180,10 @@ impl Worker {
             "floor plan read"
         );
         let size = (proposal.page.width_px, proposal.page.height_px);
-        let value = serde_json::to_value(&proposal).map_err(|e| JobError::Transient(e.to_string()))?;
-        self.put_output(job_id, PROPOSAL_OUTPUT, value, Some(size)).await
+        let value =
+            serde_json::to_value(&proposal).map_err(|e| JobError::Transient(e.to_string()))?;
+        self.put_output(job_id, PROPOSAL_OUTPUT, value, Some(size))
+            .await
     }
 }
 

@@ -56,7 +56,9 @@ pub enum EncodeError {
 impl ImageEncoder {
     /// The encoder the deployment names in [`SETTING`]; `None` when it names none.
     pub fn from_env(bedrock: impl FnOnce() -> Arc<BedrockClient>) -> Option<Self> {
-        let value = std::env::var(SETTING).ok().filter(|v| !v.trim().is_empty())?;
+        let value = std::env::var(SETTING)
+            .ok()
+            .filter(|v| !v.trim().is_empty())?;
         Some(Self::from_setting(&value, bedrock))
     }
 
@@ -241,7 +243,8 @@ impl OnnxEncoder {
                 input[c * plane + i] = (f32::from(pixel.0[c]) / 255.0 - MEAN[c]) / STD[c];
             }
         }
-        let tensor = Tensor::from_array(([1usize, 3, h as usize, w as usize], input)).map_err(run)?;
+        let tensor =
+            Tensor::from_array(([1usize, 3, h as usize, w as usize], input)).map_err(run)?;
         let mut session = self
             .session
             .lock()

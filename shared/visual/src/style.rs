@@ -54,7 +54,12 @@ pub struct Tokens {
 fn tool() -> Tool {
     let styles: serde_json::Map<String, Value> = STYLES
         .iter()
-        .map(|s| (s.to_string(), json!({"type": "number", "minimum": 0, "maximum": 1})))
+        .map(|s| {
+            (
+                s.to_string(),
+                json!({"type": "number", "minimum": 0, "maximum": 1}),
+            )
+        })
         .collect();
     let schema = json!({
         "type": "object",

@@ -141,7 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Default::default(),
             1,
         )
-            .map_err(|e| format!("{:?}", e.detail))?;
+        .map_err(|e| format!("{:?}", e.detail))?;
         let build_ms = started.elapsed().as_secs_f64() * 1e3;
         let started = Instant::now();
         let index = CatalogIndex::open_bundle(&bundle, &work.join(format!("open-{size}")))?;

@@ -427,10 +427,12 @@ impl SegmentCollector for SegmentCollect {
         }
         let score = match &self.scoring {
             Scoring::Text => score,
-            Scoring::Ranked(ranking, vectors, _) => match self.ranked_score(ranking, vectors, doc) {
-                Some(s) => s,
-                None => return,
-            },
+            Scoring::Ranked(ranking, vectors, _) => {
+                match self.ranked_score(ranking, vectors, doc) {
+                    Some(s) => s,
+                    None => return,
+                }
+            }
         };
         self.total += 1;
         let key = match self.order {

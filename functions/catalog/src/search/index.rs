@@ -261,7 +261,11 @@ impl CatalogIndex {
         }
         append(&mut tar, "meta.json", &serde_json::to_vec(&self.meta)?)?;
         append(&mut tar, "vectors.bin", &self.vectors.to_bytes())?;
-        append(&mut tar, "image_vectors.bin", &self.image_vectors.to_bytes())?;
+        append(
+            &mut tar,
+            "image_vectors.bin",
+            &self.image_vectors.to_bytes(),
+        )?;
         tar.into_inner()
     }
 

@@ -323,18 +323,15 @@ impl CatalogIndex {
         };
         match (mode, query_vector) {
             (Mode::Semantic, Some(query)) => {
-                let collected = self.ranked_hits(similarity_only(query), &search.filters, keep, Space::Text)?;
+                let collected =
+                    self.ranked_hits(similarity_only(query), &search.filters, keep, Space::Text)?;
                 self.page(collected, search.offset, search.limit)
             }
             (Mode::Hybrid, Some(query)) => {
                 let depth = keep.max(HYBRID_DEPTH);
                 let text = self.text_hits(search, depth)?;
-                let semantic = self.ranked_hits(
-                    similarity_only(query),
-                    &search.filters,
-                    depth,
-                    Space::Text,
-                )?;
+                let semantic =
+                    self.ranked_hits(similarity_only(query), &search.filters, depth, Space::Text)?;
                 let fused = fuse(&text.hits, &semantic.hits);
                 let total = fused.len() as u64;
                 let collected = Collected {

@@ -125,11 +125,16 @@ async fn name_style(
     limits::take_message(&state.table(), &chat.settings, &caller.user_id, now).await?;
     ledger::check_budget(&state.table(), &chat.settings, now).await?;
     let jpeg = photo::jpeg(&photo::fit(image, MODEL_SIDE_PX));
-    let model_id = &chat.settings.model_id;
+    let model_id = &chat.settings.style_model_id;
     let (label, tokens) = style::label(client, model_id, jpeg)
         .await
         .map_err(model_error)?;
-    let cost = ledger::cost(&chat.settings.price(model_id), tokens.input, tokens.output, 0);
+    let cost = ledger::cost(
+        &chat.settings.price(model_id),
+        tokens.input,
+        tokens.output,
+        0,
+    );
     ledger::record(
         &state.table(),
         &Entry {

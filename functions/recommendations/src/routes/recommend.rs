@@ -289,7 +289,10 @@ pub async fn also_chosen(
             )
         }
     };
-    let items = live_filter(&state, &model, &candidates, limit, live::active, |_| Vec::new()).await?;
+    let items = live_filter(&state, &model, &candidates, limit, live::active, |_| {
+        Vec::new()
+    })
+    .await?;
     Ok(Json(AlsoChosenList {
         model_version: model.version.clone(),
         product_id: id.clone(),
