@@ -23,7 +23,8 @@ help:
 	@echo "                recommendations: serving latency at 100k products;"
 	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
 	@echo "make bench-recs the trainer vs the implicit library on 50k users x 20k items x 2M interactions"
-	@echo "make bench-vision  the floor-plan reader on 30 generated plans: IoU, F1, OCR, scale error, s/page"
+	@echo "make bench-vision  the floor-plan reader on 30 generated plans: IoU, F1, OCR, scale error, s/page;"
+	@echo "                a room photo's style analysis in-process (decode, palette, model copy)"
 
 $(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt shared/devstack/render.txt
 	python3 -m venv $(VENV)
@@ -66,7 +67,8 @@ SITE = $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages))
 VISION_ENV = ORT_DYLIB_PATH=$$(ls $(SITE)/onnxruntime/capi/libonnxruntime.so.*) VISION_OCR_MODEL_DIR=$(SITE)/rapidocr_onnxruntime/models PDFIUM_LIB_PATH=$(SITE)/pypdfium2_raw/libpdfium.so
 VISION_PLANS := .bench/vision/plans
 bench-vision: $(VENV_STAMP)
-	cargo build --release -p roomwright-vision --bin vision-bench
+	cargo build --release -p roomwright-vision --bin vision-bench -p roomwright-visual --bin visual-bench
+	target/release/visual-bench
 	rm -rf $(VISION_PLANS) && $(VENV)/bin/python gpu-workers/vision/tools/plangen.py $(VISION_PLANS) --count 30 --seed 11 --pdf
 	$(VISION_ENV) target/release/vision-bench --dir $(VISION_PLANS)
 	$(VISION_ENV) target/release/vision-bench --dir $(VISION_PLANS) --pdf | tail -8

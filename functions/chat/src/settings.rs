@@ -159,10 +159,10 @@ impl ChatSettings {
         };
         Ok(Self {
             backend,
-            model_id,
             image_model_id: get("CHAT_IMAGE_MODEL_ID")
                 .unwrap_or_else(|| "amazon.nova-canvas-v1:0".into()),
             style_model_id: get("CHAT_STYLE_MODEL_ID").unwrap_or_else(|| model_id.clone()),
+            model_id,
             sampling: Sampling {
                 max_tokens: parse("CHAT_MAX_TOKENS", get("CHAT_MAX_TOKENS"), 1024)?,
                 temperature: parse("CHAT_TEMPERATURE", get("CHAT_TEMPERATURE"), 0.3)?,
