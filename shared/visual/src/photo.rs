@@ -2,7 +2,9 @@
 //! client's content type is not trusted), decoded under a memory limit, and scaled down to
 //! what each reading needs.
 
+use http::StatusCode;
 use image::{ImageFormat, ImageReader, Limits, RgbImage, imageops::FilterType};
+use roomwright_core::{ApiError, FieldError};
 
 /// The largest photo one API request may carry (API Gateway and Lambda cap request bodies at
 /// 6 MB once base64-encoded).
@@ -67,39 +69,8 @@ pub fn jpeg(image: &RgbImage) -> Vec<u8> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_are_told_by_their_bytes_and_others_refused() {
-        let photo = RgbImage::from_pixel(40, 20, image::Rgb([200, 100, 50]));
-        let bytes = jpeg(&photo);
-        assert_eq!(sniff(&bytes), Some(ImageFormat::Jpeg));
-        let decoded = decode(&bytes).unwrap();
-        assert_eq!(decoded.dimensions(), (40, 20));
-        assert!(matches!(
-            decode(b"%PDF-1.7 not a photo"),
-            Err(PhotoError::Unsupported)
-        ));
-        assert!(matches!(
-            decode(&bytes[..bytes.len() / 3]),
-            Err(PhotoError::Unreadable(_))
-        ));
-    }
-
-    #[test]
-    fn photos_are_scaled_down_keeping_their_shape_and_never_up() {
-        let photo = RgbImage::new(1000, 500);
-        assert_eq!(fit(&photo, 200).dimensions(), (200, 100));
-        assert_eq!(fit(&photo, 2000).dimensions(), (1000, 500));
-    }
-}
-
 /// A photo sent as the request body, decoded off the async threads; problems name the body.
-pub async fn from_body(body: axum::body::Body) -> Result<RgbImage, roomwright_core::ApiError> {
-    use http::StatusCode;
-    use roomwright_core::{ApiError, FieldError};
+pub async fn from_body(body: axum::body::Body) -> Result<RgbImage, ApiError> {
     let field = |status, code: &'static str, message: String| {
         ApiError::new(status, code, "The photo cannot be used")
             .with_detail(message.clone())
@@ -132,4 +103,33 @@ pub async fn from_body(body: axum::body::Body) -> Result<RgbImage, roomwright_co
                 format!("The photo could not be read: {reason}"),
             ),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_their_bytes_and_others_refused() {
+        let photo = RgbImage::from_pixel(40, 20, image::Rgb([200, 100, 50]));
+        let bytes = jpeg(&photo);
+        assert_eq!(sniff(&bytes), Some(ImageFormat::Jpeg));
+        let decoded = decode(&bytes).unwrap();
+        assert_eq!(decoded.dimensions(), (40, 20));
+        assert!(matches!(
+            decode(b"%PDF-1.7 not a photo"),
+            Err(PhotoError::Unsupported)
+        ));
+        assert!(matches!(
+            decode(&bytes[..bytes.len() / 3]),
+            Err(PhotoError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn photos_are_scaled_down_keeping_their_shape_and_never_up() {
+        let photo = RgbImage::new(1000, 500);
+        assert_eq!(fit(&photo, 200).dimensions(), (200, 100));
+        assert_eq!(fit(&photo, 2000).dimensions(), (1000, 500));
+    }
 }
