@@ -71,12 +71,14 @@ fn clusters(pixels: &[Lab]) -> Vec<Swatch> {
     for cluster in Lab::sort_indexed_colors(&best.centroids, &best.indices) {
         let rgb: Srgb<u8> = Srgb::from_color(cluster.centroid).into_format();
         let hex = format!("#{:02x}{:02x}{:02x}", rgb.red, rgb.green, rgb.blue);
-        // A photo with fewer distinct colours than the palette yields duplicates: merge them.
-        match swatches.iter_mut().find(|s| s.hex == hex) {
+        let name = names::name(cluster.centroid);
+        // Clusters a person would call the same colour (a wall and its shaded edge, or a
+        // photo with fewer colours than the palette) are one swatch: the largest's hex.
+        match swatches.iter_mut().find(|s| s.name == name) {
             Some(same) => same.share += cluster.percentage,
             None if cluster.percentage > 0.0 => swatches.push(Swatch {
                 hex,
-                name: names::name(cluster.centroid).into(),
+                name: name.into(),
                 share: cluster.percentage,
             }),
             None => {}
@@ -149,6 +151,18 @@ mod tests {
         assert_eq!(grey.temperature, "neutral");
         assert!(warm.warmth > 0.3 && cool.warmth < -0.3, "{warm:?} {cool:?}");
         assert!(grey.brightness < warm.brightness);
+    }
+
+    #[test]
+    fn shades_of_one_named_colour_are_one_swatch() {
+        let reading = read(&bands(&[
+            ([241, 238, 231], 0.5),
+            ([228, 225, 214], 0.2),
+            ([168, 121, 74], 0.3),
+        ]));
+        let names: Vec<&str> = reading.palette.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["off-white", "oak"], "{:?}", reading.palette);
+        assert!((reading.palette[0].share - 0.7).abs() < 0.02);
     }
 
     #[test]
