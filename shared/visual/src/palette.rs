@@ -13,6 +13,8 @@ use crate::{names, photo};
 pub const PALETTE_SIZE: usize = 5;
 /// Photos are read at this size: enough pixels for stable shares, few enough for milliseconds.
 const READ_SIDE_PX: u32 = 160;
+/// Swatches smaller than this share of the photo are left out (shares are of what is kept).
+const MIN_SHARE: f32 = 0.005;
 /// k-means restarts from different seeds; the tightest clustering wins.
 const RUNS: u64 = 3;
 
@@ -83,6 +85,12 @@ fn clusters(pixels: &[Lab]) -> Vec<Swatch> {
             }),
             None => {}
         }
+    }
+    // Specks (a few pixels of a lamp) are not part of a room's palette.
+    swatches.retain(|s| s.share >= MIN_SHARE);
+    let kept: f32 = swatches.iter().map(|s| s.share).sum();
+    for s in &mut swatches {
+        s.share /= kept;
     }
     swatches.sort_by(|a, b| b.share.total_cmp(&a.share));
     for s in &mut swatches {

@@ -3,7 +3,7 @@
 //! what each reading needs.
 
 use http::StatusCode;
-use image::{ImageFormat, ImageReader, Limits, RgbImage, imageops::FilterType};
+use image::{ImageFormat, ImageReader, Limits, RgbImage};
 use roomwright_core::{ApiError, FieldError};
 
 /// The largest photo one API request may carry (API Gateway and Lambda cap request bodies at
@@ -57,7 +57,9 @@ pub fn fit(image: &RgbImage, side: u32) -> RgbImage {
     let scale = f64::from(side) / f64::from(longer);
     let w = ((f64::from(image.width()) * scale).round() as u32).max(1);
     let h = ((f64::from(image.height()) * scale).round() as u32).max(1);
-    image::imageops::resize(image, w, h, FilterType::Triangle)
+    // Area averaging: as good as a filtered resize for shrinking, several times faster on a
+    // 12 MP photo.
+    image::imageops::thumbnail(image, w, h)
 }
 
 /// The photo as a JPEG, for sending to a model.
