@@ -6,7 +6,6 @@
 
 pub mod demo;
 pub mod erp;
-pub mod image_jobs;
 pub mod import;
 pub mod input;
 pub mod makers;

@@ -21,7 +21,7 @@ use roomwright_core::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use roomwright_core::catalog::{PRODUCTS_PARTITION, bump_revision};
+pub use roomwright_core::catalog::{PRODUCTS_PARTITION, bump_revision, revision};
 
 pub fn product_keys(product: &Product) -> Keys {
     Keys::new(product_pk(&product.id), PRODUCT_SK).gsi1(PRODUCTS_PARTITION, product.id.clone())
@@ -250,27 +250,4 @@ pub async fn all(table: &Table) -> Result<Vec<Product>, ApiError> {
         .query_all::<Product>(Some("gsi1"), PRODUCTS_PARTITION, SortKey::Any)
         .await?;
     Ok(items.into_iter().map(|v| v.value).collect())
-}
-
-/// The catalog's current revision (0 before any write).
-pub async fn revision(table: &Table) -> Result<u64, ApiError> {
-    let output = table
-        .client()
-        .await
-        .get_item()
-        .table_name(table.name())
-        .key("pk", AttributeValue::S("CATALOG".into()))
-        .key("sk", AttributeValue::S("REVISION".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| ApiError::from(service_error(e)))?;
-    Ok(output
-        .item
-        .and_then(|i| {
-            i.get("revision")
-                .and_then(|v| v.as_n().ok())
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0))
 }

@@ -11,12 +11,13 @@ use std::sync::Arc;
 use aws_smithy_http_client::test_util::StaticReplayClient;
 use http::{Method, StatusCode};
 use image::{Rgb, RgbImage};
-use roomwright_catalog::{demo, image_jobs};
+use roomwright_catalog::demo;
 use roomwright_core::{
     catalog::Product,
     jobs::{self, vision::ProductImageInput},
     s3,
 };
+use roomwright_jobs::product_images;
 use roomwright_visual::{encoder::ImageEncoder, image_vectors, photo};
 use serde_json::Value;
 
@@ -161,7 +162,7 @@ async fn photos_find_the_products_that_look_like_them_ranked_and_filtered() {
     // Each new image got an embedding job on the jobs pipeline, named by product and image.
     let table = app.stack.state.table();
     for p in [&chair, &sofa, &lamp] {
-        let job = jobs::store::get(&table, &image_jobs::job_id(&p.id, &p.images[0]))
+        let job = jobs::store::get(&table, &product_images::job_id(&p.id, &p.images[0]))
             .await
             .unwrap()
             .expect("an embedding job");

@@ -1,9 +1,12 @@
 //! The jobs pipeline against the local AWS server: submit (idempotent, validated), the
 //! dispatcher (partial batch failures, one Batch job per job), Batch state events (repeated,
-//! out of order), cancel, a crashing worker retried then failed, and a real render.
+//! out of order), cancel, a crashing worker retried then failed, a real render, a floor-plan
+//! import read by the vision worker, and a product image embedded by it.
 
 #[path = "../../projects/tests/common/mod.rs"]
 mod common;
+#[path = "../../../shared/visual/tests/mean_colour/mod.rs"]
+mod mean_colour;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
@@ -18,8 +21,9 @@ use roomwright_core::{
 };
 use roomwright_jobs::{
     SCHEDULE_OWNER, TrainingRequest, dispatcher, local_batch::LocalBatch, order_training,
-    settings::BatchSettings, state, submit::Submitted,
+    product_images, settings::BatchSettings, state, submit::Submitted,
 };
+use roomwright_visual::image_vectors;
 use serde_json::{Value, json};
 
 fn settings(app: &App) -> BatchSettings {
@@ -438,7 +442,18 @@ async fn cancel_stops_a_queued_job_for_good_and_needs_the_right_role() {
 
 /// The local Batch with `program` as the render worker.
 fn local_batch(app: &App, program: Vec<String>) -> LocalBatch {
-    let env = vec![
+    batch_with(app, "render-worker", program, Vec::new())
+}
+
+/// The local Batch running `program` for the job definitions whose command is `name`, with
+/// the local AWS server's settings and `extra` in the workers' environment.
+fn batch_with(
+    app: &App,
+    name: &str,
+    program: Vec<String>,
+    extra: Vec<(String, String)>,
+) -> LocalBatch {
+    let mut env = vec![
         ("AWS_ENDPOINT_URL".to_string(), app.stack.endpoint.clone()),
         (
             "AWS_REGION".into(),
@@ -447,10 +462,23 @@ fn local_batch(app: &App, program: Vec<String>) -> LocalBatch {
         ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
         ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
     ];
+    env.extend(extra);
     LocalBatch::new(
         app.stack.state.clone(),
         settings(app).job_queue.unwrap(),
-        BTreeMap::from([("render-worker".to_string(), program)]),
+        BTreeMap::from([(name.to_string(), program)]),
+        env,
+    )
+}
+
+/// The local Batch running the vision worker with its native parts from the venv.
+fn vision_batch(app: &App, extra: Vec<(String, String)>) -> LocalBatch {
+    let mut env = roomwright_devstack::vision_env();
+    env.extend(extra);
+    batch_with(
+        app,
+        "vision",
+        vec![worker_binary("roomwright-vision", "vision")],
         env,
     )
 }
@@ -722,25 +750,7 @@ async fn a_floor_plan_import_is_uploaded_read_reviewed_and_accepted() {
     );
 
     // The local Batch runs the real worker.
-    let mut env = vec![
-        ("AWS_ENDPOINT_URL".to_string(), app.stack.endpoint.clone()),
-        (
-            "AWS_REGION".into(),
-            roomwright_devstack::stack::LOCAL_REGION.into(),
-        ),
-        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
-    ];
-    env.extend(roomwright_devstack::vision_env());
-    let mut batch = LocalBatch::new(
-        app.stack.state.clone(),
-        settings(&app).job_queue.unwrap(),
-        BTreeMap::from([(
-            "vision".to_string(),
-            vec![worker_binary("roomwright-vision", "vision")],
-        )]),
-        env,
-    );
+    let mut batch = vision_batch(&app, Vec::new());
     run_to_end(&app, &mut batch, &job_id).await;
 
     let proposed = app.get(&one, &token).await;
@@ -879,4 +889,87 @@ async fn a_floor_plan_import_is_uploaded_read_reviewed_and_accepted() {
             .unwrap()
             .contains("no walls were found")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_product_image_is_embedded_by_the_vision_worker_and_stored_for_search() {
+    let (app, _, _) = designer_project("d@embed.test").await;
+    let state = &app.stack.state;
+    let mut lamp = product("green-lamp", 12_000, 9_000, (300, 300));
+    lamp.images = vec!["products/green-lamp/images/main.jpg".into()];
+    put_product(&app, &lamp).await;
+    let photo = roomwright_visual::photo::jpeg(&image::RgbImage::from_pixel(
+        80,
+        60,
+        image::Rgb([40, 160, 60]),
+    ));
+    s3::put_bytes(
+        &state.aws,
+        &state.config.bucket_name,
+        &lamp.images[0],
+        "image/jpeg",
+        photo,
+    )
+    .await
+    .unwrap();
+
+    // What the catalog does when a product gets a new first image; twice is one job.
+    product_images::submit_for(state, &lamp).await;
+    product_images::submit_for(state, &lamp).await;
+    let job_id = product_images::job_id(&lamp.id, &lamp.images[0]);
+    assert_eq!(job(&app, &job_id).await.status, JobStatus::Queued);
+
+    // The deployer's ONNX encoder: here the mean-colour model.
+    let dir = std::env::temp_dir().join(format!("rw-embed-{}", std::process::id()));
+    let model = mean_colour::write(&dir);
+    let mut batch = vision_batch(
+        &app,
+        vec![("IMAGE_EMBEDDING_MODEL".into(), model.display().to_string())],
+    );
+    let revision_before = catalog_revision(&app).await;
+    run_to_end(&app, &mut batch, &job_id).await;
+
+    let done = job(&app, &job_id).await;
+    assert_eq!(done.status, JobStatus::Succeeded, "{:?}", done.error);
+    assert_eq!(done.outputs[0].name, "embedding");
+    let stored = image_vectors::get(&state.table(), &lamp.id)
+        .await
+        .unwrap()
+        .expect("the vector is stored");
+    assert!(stored.model.starts_with("onnx:mean-colour.onnx:"));
+    assert_eq!(stored.image_key, lamp.images[0]);
+    for (got, want) in stored
+        .vector
+        .iter()
+        .zip(mean_colour::expected([40, 160, 60]))
+    {
+        // JPEG moves a flat colour by a level or two.
+        assert!((got - want).abs() < 0.02, "{:?}", stored.vector);
+    }
+    assert!(
+        catalog_revision(&app).await > revision_before,
+        "the catalog is marked changed for the index"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The product as the catalog stores it (its keys and version), without the catalog's routes.
+async fn put_product(app: &App, product: &Product) {
+    let keys = roomwright_core::dynamo::Keys::new(
+        roomwright_core::catalog::product_pk(&product.id),
+        roomwright_core::catalog::PRODUCT_SK,
+    )
+    .gsi1(roomwright_core::catalog::PRODUCTS_PARTITION, &product.id);
+    app.stack
+        .state
+        .table()
+        .create(&keys, product)
+        .await
+        .unwrap();
+}
+
+async fn catalog_revision(app: &App) -> u64 {
+    roomwright_core::catalog::revision(&app.stack.state.table())
+        .await
+        .unwrap()
 }

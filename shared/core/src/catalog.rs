@@ -135,6 +135,29 @@ pub async fn bump_revision(table: &Table) {
     }
 }
 
+/// The catalog's current revision (0 before any write).
+pub async fn revision(table: &Table) -> Result<u64, ApiError> {
+    let output = table
+        .client()
+        .await
+        .get_item()
+        .table_name(table.name())
+        .key("pk", AttributeValue::S("CATALOG".into()))
+        .key("sk", AttributeValue::S("REVISION".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| ApiError::from(crate::dynamo::service_error(e)))?;
+    Ok(output
+        .item
+        .and_then(|i| {
+            i.get("revision")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0))
+}
+
 /// One product by id.
 pub async fn get_product(table: &Table, id: &str) -> Result<Option<Versioned<Product>>, ApiError> {
     Ok(table.get(&product_pk(id), PRODUCT_SK).await?)

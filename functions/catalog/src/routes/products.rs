@@ -16,11 +16,12 @@ use roomwright_core::{
     http::ApiJson,
     time,
 };
+use roomwright_jobs::product_images;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    CatalogContext, image_jobs,
+    CatalogContext,
     input::{ProductInput, is_valid_id},
     store::{self, Write},
 };
@@ -101,7 +102,7 @@ pub async fn create_product(
         }
     })?;
     if catalog.images.is_some() {
-        image_jobs::submit_for(&state, &product).await;
+        product_images::submit_for(&state, &product).await;
     }
     let (headers, body) = with_etag(version, product);
     Ok((StatusCode::CREATED, headers, body))
@@ -151,7 +152,7 @@ pub async fn replace_product(
     )
     .await?;
     if catalog.images.is_some() && product.images.first() != current.value.images.first() {
-        image_jobs::submit_for(&state, &product).await;
+        product_images::submit_for(&state, &product).await;
     }
     Ok(with_etag(version, product))
 }

@@ -284,7 +284,7 @@ impl SearchService {
         );
         if self.image_model.is_some() {
             for product in unembedded.iter().take(SWEEP_JOBS) {
-                crate::image_jobs::submit_for(state, product).await;
+                roomwright_jobs::product_images::submit_for(state, product).await;
             }
         }
         let previous = self.current.load_full();

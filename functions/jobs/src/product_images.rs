@@ -6,6 +6,7 @@
 //! builder's sweep (which submits jobs for any product whose image still lacks a vector:
 //! bulk imports, a lost message) all name the same job.
 
+use crate::submit::{self, NewJob};
 use roomwright_core::{
     AppState,
     catalog::Product,
@@ -14,7 +15,6 @@ use roomwright_core::{
         vision::{ProductImageInput, VisionInput},
     },
 };
-use roomwright_jobs::submit::{self, NewJob};
 
 /// Who the catalog's own jobs belong to.
 pub const CATALOG_OWNER: &str = "catalog";
