@@ -1,6 +1,7 @@
 //! The `catalog` function: products and their bulk imports and uploads, search (typo-tolerant
-//! faceted text, semantic, similar products, visual search by photo), makers for what the catalog lacks, and the ERP
-//! integration (signed webhooks through a queue, and the outbound client).
+//! faceted text, semantic, similar products, visual search by photo), makers for what the
+//! catalog lacks, and the ERP integration (signed webhooks through a queue, and the outbound
+//! client).
 //!
 //! Items it owns are listed in [`store`], [`makers`] and [`erp`].
 

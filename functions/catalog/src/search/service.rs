@@ -464,3 +464,60 @@ pub fn build(
     let bundle = index.bundle(dir).map_err(ApiError::internal)?;
     Ok((index, bundle))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(product_id: &str, image_key: &str, model: &str, vector: Vec<f32>) -> ImageVector {
+        ImageVector {
+            product_id: product_id.into(),
+            image_key: image_key.into(),
+            model: model.into(),
+            vector,
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_current_images_of_one_model_are_indexed_and_the_rest_listed_for_jobs() {
+        let mut products = crate::demo::generate(4, 3);
+        for (i, p) in products.iter_mut().enumerate() {
+            p.id = format!("p{i}");
+            p.images = vec![format!("products/p{i}/images/new.jpg")];
+        }
+        products[3].images.clear();
+        let vectors = vec![
+            stored("p0", "products/p0/images/new.jpg", "m1", vec![1.0, 0.0]),
+            // An earlier first image: stale.
+            stored("p1", "products/p1/images/old.jpg", "m1", vec![0.0, 1.0]),
+            // Another model's vector is not comparable.
+            stored(
+                "p2",
+                "products/p2/images/new.jpg",
+                "m2",
+                vec![0.6, 0.8, 0.0],
+            ),
+        ];
+        let (index, missing) = image_vectors_of(&products, vectors.clone(), Some("m1"));
+        assert_eq!(index.model.as_deref(), Some("m1"));
+        assert_eq!(index.ids, ["p0"]);
+        let missing: Vec<&str> = missing.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(missing, ["p1", "p2"], "p3 has no image");
+
+        // Without a configured model, the one most vectors come from.
+        let more = [
+            vectors.clone(),
+            vec![stored(
+                "p0",
+                "products/p0/images/new.jpg",
+                "m2",
+                vec![0.0, 0.0, 1.0],
+            )],
+        ]
+        .concat();
+        let (index, _) = image_vectors_of(&products, more, None);
+        assert_eq!(index.model.as_deref(), Some("m2"));
+        assert_eq!(index.dim, 3);
+    }
+}
