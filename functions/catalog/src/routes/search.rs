@@ -339,6 +339,36 @@ fn default_minor() -> f32 {
     0.1
 }
 
+impl Weights {
+    /// The ranking of `query` with these weights.
+    pub fn ranking(
+        &self,
+        query: Vec<f32>,
+        budget_minor: Option<u64>,
+        preferred_brands: Vec<String>,
+    ) -> Ranking {
+        Ranking {
+            query,
+            similarity: self.similarity,
+            price: self.price,
+            brand: self.brand,
+            availability: self.availability,
+            budget_minor,
+            preferred_brands,
+        }
+    }
+
+    /// The weights as a response reports them.
+    pub fn applied(&self) -> AppliedWeights {
+        AppliedWeights {
+            similarity: self.similarity,
+            price: self.price,
+            brand: self.brand,
+            availability: self.availability,
+        }
+    }
+}
+
 impl Default for Weights {
     fn default() -> Self {
         Self {
@@ -449,15 +479,7 @@ pub async fn semantic_search(
         .embed(&request.query)
         .await?
         .ok_or_else(|| ApiError::internal("embedding model vanished"))?;
-    let ranking = Ranking {
-        query,
-        similarity: weights.similarity,
-        price: weights.price,
-        brand: weights.brand,
-        availability: weights.availability,
-        budget_minor: request.budget_minor,
-        preferred_brands: request.preferred_brands,
-    };
+    let ranking = weights.ranking(query, request.budget_minor, request.preferred_brands);
     let filters = Filters {
         categories: split(&request.category),
         in_stock: request.in_stock,
@@ -469,12 +491,7 @@ pub async fn semantic_search(
         .map_err(ApiError::internal)?;
     Ok(Json(RankedResponse {
         items: results.items.into_iter().map(SearchHit::from).collect(),
-        weights: AppliedWeights {
-            similarity: weights.similarity,
-            price: weights.price,
-            brand: weights.brand,
-            availability: weights.availability,
-        },
+        weights: weights.applied(),
     }))
 }
 

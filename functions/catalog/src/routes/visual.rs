@@ -16,13 +16,8 @@ use roomwright_visual::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::search::{
-    AppliedWeights, DEFAULT_LIMIT, MAX_LIMIT, RankedResponse, SearchHit, Weights, split,
-};
-use crate::{
-    CatalogContext,
-    search::{Filters, Ranking},
-};
+use super::search::{DEFAULT_LIMIT, MAX_LIMIT, RankedResponse, SearchHit, Weights, split};
+use crate::{CatalogContext, search::Filters};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -118,15 +113,7 @@ pub async fn visual_search(
         EncodeError::Run(detail) => ApiError::internal(detail),
     })?;
     let weights = Weights::default();
-    let ranking = Ranking {
-        query,
-        similarity: weights.similarity,
-        price: weights.price,
-        brand: weights.brand,
-        availability: weights.availability,
-        budget_minor: params.budget_minor,
-        preferred_brands: split(&params.preferred_brands),
-    };
+    let ranking = weights.ranking(query, params.budget_minor, split(&params.preferred_brands));
     let filters = Filters {
         categories: split(&params.category),
         in_stock: params.in_stock.unwrap_or(false),
@@ -138,11 +125,6 @@ pub async fn visual_search(
         .map_err(ApiError::internal)?;
     Ok(Json(RankedResponse {
         items: results.items.into_iter().map(SearchHit::from).collect(),
-        weights: AppliedWeights {
-            similarity: weights.similarity,
-            price: weights.price,
-            brand: weights.brand,
-            availability: weights.availability,
-        },
+        weights: weights.applied(),
     }))
 }
