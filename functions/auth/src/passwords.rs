@@ -84,7 +84,11 @@ pub enum Verdict {
 
 /// Verifies against `stored`, or against a fixed dummy hash when there is no account, so an
 /// unknown email costs the same time as a wrong password.
+/// Argon2 verifications this process has made (the throttle's figures count them).
+pub static VERIFICATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 pub async fn verify(password: String, stored: Option<String>) -> Result<Verdict, ApiError> {
+    VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());

@@ -59,12 +59,13 @@ pub enum Rotation {
     Revoked { user_id: String },
 }
 
+// The key formats are shared with every function's per-request session check.
 fn session_pk(user_id: &str) -> String {
-    format!("USER#{user_id}")
+    roomwright_core::auth::live::session_key(user_id, "").0
 }
 
 fn session_sk(session_id: &str) -> String {
-    format!("SESSION#{session_id}")
+    roomwright_core::auth::live::session_key("", session_id).1
 }
 
 fn token_pk(token: &str) -> String {

@@ -1,12 +1,18 @@
-//! Login throttling: after [`MAX_FAILURES`] failed logins for one account, or from one source
-//! address, within [`WINDOW_SECONDS`] of the first, further attempts are refused until the
-//! window ends.
+//! Password-guess throttling. Every password check (login, password change, erasure) first
+//! *reserves* an attempt on each of its counters with one conditional update, before any Argon2
+//! work: a parallel burst gets at most [`Limit::attempts`] checks per window, not one per
+//! request. A failed check keeps its reservation; a right one gives it back.
+//!
+//! Two kinds of counter, so that a stranger cannot lock an owner out for long:
+//! - per source address: [`SOURCE`], 5 attempts in 15 minutes;
+//! - per account: [`ACCOUNT`], 5 attempts a minute (a short back-off: a botnet spread over many
+//!   addresses gets 5 guesses a minute against one account, and the owner waits a minute at most).
 //!
 //! | item | pk | sk |
 //! | --- | --- | --- |
-//! | counter | `THROTTLE#login#email#<email>` or `THROTTLE#login#ip#<address>` | `COUNTER` |
+//! | counter | `THROTTLE#<action>#email#<email>`, `THROTTLE#<action>#ip#<address>`, `THROTTLE#<action>#user#<id>` | `COUNTER` |
 //!
-//! Counters expire with the window (TTL), so they need no clean-up.
+//! Counters expire with their window (TTL), so they need no clean-up.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use roomwright_core::{
@@ -16,90 +22,182 @@ use roomwright_core::{
 };
 use serde::Deserialize;
 
-pub const MAX_FAILURES: u64 = 5;
-pub const WINDOW_SECONDS: i64 = 15 * 60;
+/// How many attempts a counter allows in its window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub attempts: u64,
+    pub window_seconds: i64,
+}
+
+pub const SOURCE: Limit = Limit {
+    attempts: 5,
+    window_seconds: 15 * 60,
+};
+pub const ACCOUNT: Limit = Limit {
+    attempts: 5,
+    window_seconds: 60,
+};
+
+/// One counter an attempt is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub pk: String,
+    pub limit: Limit,
+}
 
 #[derive(Debug, Deserialize)]
 struct Counter {
-    failures: u64,
     window_started: i64,
 }
 
-/// The counters one login attempt is checked against.
-pub fn subjects(email: &str, source_ip: &str) -> Vec<String> {
-    let mut subjects = vec![format!("THROTTLE#login#email#{email}")];
-    // Without a known address there is nothing to attribute failures to.
+/// The counters one sign-in attempt is checked against: the account first.
+pub fn login_subjects(email: &str, source_ip: &str) -> Vec<Subject> {
+    subjects("login", &format!("email#{email}"), source_ip)
+}
+
+/// The counters of a signed-in user's password check (`/v1/me/password`, `DELETE /v1/me`).
+pub fn password_subjects(user_id: &str, source_ip: &str) -> Vec<Subject> {
+    subjects("password", &format!("user#{user_id}"), source_ip)
+}
+
+fn subjects(action: &str, account: &str, source_ip: &str) -> Vec<Subject> {
+    let mut subjects = vec![Subject {
+        pk: format!("THROTTLE#{action}#{account}"),
+        limit: ACCOUNT,
+    }];
+    // Without a known address there is nothing to attribute attempts to.
     if source_ip != "unknown" {
-        subjects.push(format!("THROTTLE#login#ip#{source_ip}"));
+        subjects.push(Subject {
+            pk: format!("THROTTLE#{action}#ip#{source_ip}"),
+            limit: SOURCE,
+        });
     }
     subjects
 }
 
-/// Seconds until the caller may try again, when any counter is at its limit.
-pub async fn retry_after(table: &Table, subjects: &[String]) -> Result<Option<u64>, ApiError> {
-    let now = time::now().unix_timestamp();
-    let mut wait = None;
-    for pk in subjects {
-        if let Some(counter) = table.get::<Counter>(pk, "COUNTER").await? {
-            let ends = counter.value.window_started + WINDOW_SECONDS;
-            if counter.value.failures >= MAX_FAILURES && ends > now {
-                wait = wait.max(Some((ends - now) as u64));
-            }
-        }
-    }
-    Ok(wait)
+fn is_condition_failed(
+    error: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+) -> bool {
+    error
+        .as_service_error()
+        .is_some_and(|s| s.is_conditional_check_failed_exception())
 }
 
-/// Counts a failed attempt against every subject.
-pub async fn record_failure(table: &Table, subjects: &[String]) -> Result<(), ApiError> {
-    let now = time::now().unix_timestamp();
+/// Takes one attempt on `subject`'s counter, or says how long until one is free.
+async fn take(table: &Table, subject: &Subject, now: i64) -> Result<Option<u64>, ApiError> {
     let client = table.client().await;
-    for pk in subjects {
-        let key =
-            |r: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder| {
-                r.table_name(table.name())
-                    .key("pk", AttributeValue::S(pk.clone()))
-                    .key("sk", AttributeValue::S("COUNTER".into()))
-            };
-        // Count within the open window...
-        let counted = key(client.update_item())
-            .update_expression("ADD failures :one")
-            .condition_expression("window_started > :cutoff")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(
-                ":cutoff",
-                AttributeValue::N((now - WINDOW_SECONDS).to_string()),
-            )
-            .send()
-            .await;
-        match counted {
-            Ok(_) => {}
-            // ...or open a new window with this failure as its first.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                key(client.update_item())
-                    .update_expression(
-                        "SET failures = :one, window_started = :now, expires_at = :expires",
-                    )
-                    .expression_attribute_values(":one", AttributeValue::N("1".into()))
-                    .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-                    .expression_attribute_values(
-                        ":expires",
-                        AttributeValue::N((now + WINDOW_SECONDS).to_string()),
-                    )
-                    .send()
-                    .await
-                    .map_err(service_error)?;
-            }
-            Err(e) => return Err(service_error(e).into()),
-        }
+    let cutoff = now - subject.limit.window_seconds;
+    let n = |v: i64| AttributeValue::N(v.to_string());
+    let key = |r: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder| {
+        r.table_name(table.name())
+            .key("pk", AttributeValue::S(subject.pk.clone()))
+            .key("sk", AttributeValue::S("COUNTER".into()))
+    };
+    // One more attempt in the open window, while it has room...
+    let counted = key(client.update_item())
+        .update_expression("ADD attempts :one")
+        .condition_expression("window_started > :cutoff AND attempts < :max")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":cutoff", n(cutoff))
+        .expression_attribute_values(":max", n(subject.limit.attempts as i64))
+        .send()
+        .await;
+    match counted {
+        Ok(_) => return Ok(None),
+        Err(e) if is_condition_failed(&e) => {}
+        Err(e) => return Err(service_error(e).into()),
     }
-    Ok(())
+    // ...or a new window with this attempt as its first, when none is open.
+    let opened = key(client.update_item())
+        .update_expression("SET attempts = :one, window_started = :now, expires_at = :expires")
+        .condition_expression("attribute_not_exists(window_started) OR window_started <= :cutoff")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":now", n(now))
+        .expression_attribute_values(":cutoff", n(cutoff))
+        .expression_attribute_values(":expires", n(now + subject.limit.window_seconds))
+        .send()
+        .await;
+    match opened {
+        Ok(_) => Ok(None),
+        // The window is open and full.
+        Err(e) if is_condition_failed(&e) => {
+            let started = table
+                .get::<Counter>(&subject.pk, "COUNTER")
+                .await?
+                .map_or(now, |c| c.value.window_started);
+            Ok(Some(
+                (started + subject.limit.window_seconds - now).max(1) as u64
+            ))
+        }
+        Err(e) => Err(service_error(e).into()),
+    }
 }
 
-/// Forgets an account's failures after it signs in.
-pub async fn clear(table: &Table, subject: &str) -> Result<(), ApiError> {
-    Ok(table.delete(subject, "COUNTER", None).await?)
+/// Gives back one attempt (the check it was taken for succeeded).
+async fn give_back(table: &Table, subject: &Subject) -> Result<(), ApiError> {
+    let result = table
+        .client()
+        .await
+        .update_item()
+        .table_name(table.name())
+        .key("pk", AttributeValue::S(subject.pk.clone()))
+        .key("sk", AttributeValue::S("COUNTER".into()))
+        .update_expression("ADD attempts :minus")
+        .condition_expression("attempts > :zero")
+        .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
+        .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if is_condition_failed(&e) => Ok(()),
+        Err(e) => Err(service_error(e).into()),
+    }
+}
+
+/// Attempts taken on every subject; give them back with [`Reservation::succeeded`].
+pub struct Reservation {
+    subjects: Vec<Subject>,
+}
+
+impl Reservation {
+    /// The password was right: the attempts do not count against anyone.
+    pub async fn succeeded(self, table: &Table) -> Result<(), ApiError> {
+        for subject in &self.subjects {
+            give_back(table, subject).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Reserves one attempt on every subject before a password is checked; `Err(seconds)` when
+/// any is at its limit (the attempts already taken are given back).
+pub async fn reserve(
+    table: &Table,
+    subjects: Vec<Subject>,
+) -> Result<Result<Reservation, u64>, ApiError> {
+    let now = time::now().unix_timestamp();
+    for (i, subject) in subjects.iter().enumerate() {
+        if let Some(wait) = take(table, subject, now).await? {
+            for taken in &subjects[..i] {
+                give_back(table, taken).await?;
+            }
+            return Ok(Err(wait));
+        }
+    }
+    Ok(Ok(Reservation { subjects }))
+}
+
+/// The 429 a throttled password check answers.
+pub fn too_many(wait: u64) -> ApiError {
+    ApiError::new(
+        http::StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        "Too many failed attempts",
+    )
+    .with_detail("Too many wrong passwords; wait before trying again.")
+    .with_retry_after(wait)
 }

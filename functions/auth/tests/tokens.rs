@@ -9,6 +9,19 @@ use roomwright_auth::KeySet;
 use roomwright_core::auth::{AUDIENCE, AccessClaims, Role};
 use serde_json::json;
 
+/// The session id inside an access token we issued.
+fn sid_of(token: &str) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    claims["sid"].as_str().unwrap().to_string()
+}
+
 fn claims(user_id: &str) -> AccessClaims {
     let now = roomwright_core::time::now().unix_timestamp();
     AccessClaims {
@@ -49,6 +62,11 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
     let app = app().await;
     let body = app.signup("fay@example.com").await;
     let user_id = body["user"]["id"].as_str().unwrap();
+    let sid = sid_of(token(&body));
+    let claims = |user_id: &str| AccessClaims {
+        sid: sid.clone(),
+        ..claims(user_id)
+    };
     let good = sign(&app.keys, &claims(user_id));
     assert_eq!(
         me_code(&app, &good).await.0,
@@ -211,4 +229,138 @@ async fn logout_ends_the_session_and_is_idempotent() {
         )
         .await;
     assert_eq!(refresh.body["code"], "session_revoked");
+}
+
+#[tokio::test]
+async fn a_signed_token_for_a_session_that_never_existed_is_refused() {
+    let app = app().await;
+    let body = app.signup("ivy@example.com").await;
+    let user_id = body["user"]["id"].as_str().unwrap();
+    // Correctly signed, right issuer and audience, but the session id is made up.
+    let made_up = sign(&app.keys, &claims(user_id));
+    assert_eq!(
+        me_code(&app, &made_up).await,
+        (StatusCode::UNAUTHORIZED, "session_ended".into())
+    );
+}
+
+#[tokio::test]
+async fn access_tokens_stop_at_logout_password_change_disable_and_erasure() {
+    let app = app().await;
+    let (admin, _) = app.user_with_role("root@example.com", Role::Admin).await;
+
+    // Logout ends the access token of that session, not only its refresh token.
+    let body = app.signup("jo@example.com").await;
+    assert_eq!(me_code(&app, token(&body)).await.0, StatusCode::OK);
+    app.send(
+        Method::POST,
+        "/v1/auth/logout",
+        None,
+        Some(json!({"refresh_token": refresh_token(&body)})),
+    )
+    .await;
+    assert_eq!(
+        me_code(&app, token(&body)).await,
+        (StatusCode::UNAUTHORIZED, "session_ended".into())
+    );
+
+    // A password change ends the other sessions' access tokens, and keeps the caller's.
+    let first = app.login("jo@example.com", common::PASSWORD).await.body;
+    let second = app.login("jo@example.com", common::PASSWORD).await.body;
+    let changed = app
+        .send(
+            Method::POST,
+            "/v1/me/password",
+            Some(token(&first)),
+            Some(json!({"current_password": common::PASSWORD, "new_password": "another long pass phrase"})),
+        )
+        .await;
+    assert!(changed.status.is_success(), "{}", changed.body);
+    assert_eq!(me_code(&app, token(&first)).await.0, StatusCode::OK);
+    assert_eq!(me_code(&app, token(&second)).await.1, "session_ended");
+
+    // Disabling and erasing end every token of the account.
+    let kim = app.signup("kim@example.com").await;
+    let kim_id = kim["user"]["id"].as_str().unwrap();
+    let disabled = app
+        .send(
+            Method::POST,
+            &format!("/v1/admin/users/{kim_id}/disable"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
+    assert_eq!(me_code(&app, token(&kim)).await.1, "session_ended");
+
+    let lee = app.signup("lee@example.com").await;
+    let erased = app
+        .send(
+            Method::DELETE,
+            "/v1/me",
+            Some(token(&lee)),
+            Some(json!({"password": common::PASSWORD})),
+        )
+        .await;
+    assert!(erased.status.is_success(), "{}", erased.body);
+    assert_eq!(me_code(&app, token(&lee)).await.1, "session_ended");
+}
+
+#[tokio::test]
+async fn another_sandbox_refuses_a_disabled_account_within_seconds() {
+    use roomwright_core::auth::{LiveSessions, live::LIVE_TTL};
+    let app = app().await;
+    let (admin, _) = app.user_with_role("root@example.com", Role::Admin).await;
+    // A second function instance: same table and keys, its own session cache.
+    let other = common::App {
+        router: roomwright_auth::app(
+            roomwright_core::AppState {
+                sessions: std::sync::Arc::new(LiveSessions::new()),
+                ..app.stack.state.clone()
+            },
+            roomwright_auth::AuthContext::new(
+                roomwright_auth::KeySource::Given(app.keys.clone()),
+                Role::Designer,
+            ),
+        ),
+        stack: roomwright_devstack::TestStack::new().await,
+        keys: app.keys.clone(),
+    };
+    let body = app.signup("max@example.com").await;
+    let id = body["user"]["id"].as_str().unwrap();
+    assert_eq!(me_code(&other, token(&body)).await.0, StatusCode::OK);
+
+    let demoted = app
+        .send(
+            Method::PUT,
+            &format!("/v1/admin/users/{id}/role"),
+            Some(&admin),
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(demoted.status, StatusCode::OK, "{}", demoted.body);
+    app.send(
+        Method::POST,
+        &format!("/v1/admin/users/{id}/disable"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let disabled_at = std::time::Instant::now();
+    loop {
+        let (status, code) = me_code(&other, token(&body)).await;
+        if status == StatusCode::UNAUTHORIZED {
+            assert_eq!(code, "session_ended");
+            break;
+        }
+        assert!(
+            disabled_at.elapsed() < LIVE_TTL + std::time::Duration::from_secs(2),
+            "the other sandbox still accepts the token"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    eprintln!(
+        "a disabled user's token stopped working in another sandbox after {:.1} s",
+        disabled_at.elapsed().as_secs_f64()
+    );
 }

@@ -13,6 +13,13 @@ use utoipa::ToSchema;
 
 /// Plans beyond a kilometre across are input errors, not buildings.
 const MAX_COORDINATE_M: f64 = 1000.0;
+/// Limits a real floor never reaches (a large office floor has 30-60 rooms, a few hundred
+/// walls); they bound the work and keep a project within DynamoDB's item size.
+pub const MAX_ROOMS: usize = 200;
+pub const MAX_WALLS: usize = 1000;
+pub const MAX_OPENINGS: usize = 1000;
+/// Corners of one room's outline.
+pub const MAX_CORNERS: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -167,8 +174,28 @@ fn check_ids<'a>(errors: &mut FieldErrors, list: &str, ids: impl Iterator<Item =
     }
 }
 
-/// Every problem of a plan, each with the path of the offending field.
+/// Every problem of a plan, each with the path of the offending field. Counts are checked
+/// first, so an oversized plan costs nothing more; the rest is linear in the plan's size but
+/// for each room's self-intersection test (quadratic in its at most [`MAX_CORNERS`] corners).
 pub fn validate(plan: &FloorPlan, errors: &mut FieldErrors) {
+    let mut oversized = false;
+    for (list, count, max) in [
+        ("rooms", plan.rooms.len(), MAX_ROOMS),
+        ("walls", plan.walls.len(), MAX_WALLS),
+        ("openings", plan.openings.len(), MAX_OPENINGS),
+    ] {
+        if count > max {
+            oversized = true;
+            errors.add(
+                list,
+                "too_many",
+                format!("A plan has at most {max} {list}; this one has {count}."),
+            );
+        }
+    }
+    if oversized {
+        return;
+    }
     if plan.units != "m" {
         errors.add(
             "units",
@@ -188,6 +215,19 @@ pub fn validate(plan: &FloorPlan, errors: &mut FieldErrors) {
         let path = |field: &str| format!("rooms[{i}].{field}");
         if room.name.trim().is_empty() {
             errors.add(path("name"), "required", "Rooms need a name.");
+        } else if room.name.chars().count() > 100 {
+            errors.add(path("name"), "too_long", "Room names are at most 100 characters.");
+        }
+        if room.polygon.len() > MAX_CORNERS {
+            errors.add(
+                path("polygon"),
+                "too_many_corners",
+                format!(
+                    "A room's outline has at most {MAX_CORNERS} corners; this one has {}.",
+                    room.polygon.len()
+                ),
+            );
+            continue;
         }
         if !ROOM_KINDS.contains(&room.kind.as_str()) {
             errors.add(
@@ -255,9 +295,15 @@ pub fn validate(plan: &FloorPlan, errors: &mut FieldErrors) {
     }
 
     let mut on_wall: Vec<Vec<(f64, f64, usize)>> = vec![Vec::new(); plan.walls.len()];
+    let wall_index: std::collections::HashMap<&str, usize> = plan
+        .walls
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.id.as_str(), i))
+        .collect();
     for (i, opening) in plan.openings.iter().enumerate() {
         let path = |field: &str| format!("openings[{i}].{field}");
-        let Some(w) = plan.walls.iter().position(|w| w.id == opening.wall_id) else {
+        let Some(&w) = wall_index.get(opening.wall_id.as_str()) else {
             errors.add(
                 path("wall_id"),
                 "unknown_wall",

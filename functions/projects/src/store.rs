@@ -106,6 +106,19 @@ pub async fn write(
     expected: Option<u64>,
     removed: &[String],
 ) -> Result<u64, ApiError> {
+    write_with(table, project, expected, removed, Vec::new()).await
+}
+
+/// [`write`], with `also` in the same transaction (a version the project now counts): all of
+/// it happens or none does.
+pub async fn write_with(
+    table: &Table,
+    project: &Project,
+    expected: Option<u64>,
+    removed: &[String],
+    also: Vec<TransactWriteItem>,
+) -> Result<u64, ApiError> {
+    check_size(project)?;
     let version = expected.map_or(1, |v| v + 1);
     let item = Table::item(&project_keys(project), project, version)?;
     let put = Put::builder().table_name(table.name()).set_item(Some(item));
@@ -140,12 +153,54 @@ pub async fn write(
             .map_err(ApiError::internal)?;
         items.push(TransactWriteItem::builder().delete(delete).build());
     }
+    let added = items.len()..items.len() + also.len();
+    items.extend(also);
     match table.transact(items).await {
         Ok(()) => Ok(version),
-        // The first item is the project: its condition failing means a concurrent write.
-        Err(e) if e.failed_condition(0) => Err(StoreError::ConditionFailed.into()),
+        // The first item is the project: its condition failing means a concurrent write; an
+        // added item's (a version number taken meanwhile) means the same.
+        Err(e) if e.failed_condition(0) || added.clone().any(|i| e.failed_condition(i)) => {
+            Err(StoreError::ConditionFailed.into())
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+/// DynamoDB stores at most 400 KB in an item; a project (and a version, which copies its
+/// content) stays under this, so a write is refused with the field that grew, never a 500.
+pub const MAX_PROJECT_BYTES: usize = 300 * 1024;
+
+/// Refuses a project whose stored form would be too large, naming its largest field.
+pub fn check_size(project: &Project) -> Result<(), ApiError> {
+    let value = serde_json::to_value(project).map_err(ApiError::internal)?;
+    let size = value.to_string().len();
+    if size <= MAX_PROJECT_BYTES {
+        return Ok(());
+    }
+    let largest = value
+        .as_object()
+        .and_then(|fields| {
+            fields
+                .iter()
+                .max_by_key(|(_, v)| v.to_string().len())
+                .map(|(k, _)| k.clone())
+        })
+        .unwrap_or_default();
+    Err(ApiError::new(
+        http::StatusCode::PAYLOAD_TOO_LARGE,
+        "project_too_large",
+        "The project would be too large to store",
+    )
+    .with_detail(format!(
+        "The project would take {} KiB; a project holds at most {} KiB. `{largest}` is its largest part.",
+        size / 1024,
+        MAX_PROJECT_BYTES / 1024
+    ))
+    .with_errors(vec![roomwright_core::FieldError::new(
+        largest,
+        "too_large",
+        "This part makes the project too large to store.",
+    )]))
 }
 
 pub async fn get(table: &Table, id: &str) -> Result<Option<Versioned<Project>>, ApiError> {

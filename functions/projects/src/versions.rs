@@ -1,5 +1,6 @@
 //! Immutable versions of a project: a numbered snapshot with its author, time and note.
 
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use roomwright_core::{
     ApiError,
     dynamo::{Keys, PageRequest, SortKey, Table},
@@ -64,15 +65,44 @@ fn version_sk(number: u32) -> String {
     format!("VERSION#{number:08}")
 }
 
-/// Stores a version; its number is unique (a second writer of the same number fails).
-pub async fn create(table: &Table, project_id: &str, version: &Version) -> Result<(), ApiError> {
-    table
-        .create(
-            &Keys::new(project_pk(project_id), version_sk(version.number)),
-            version,
+/// The write that stores a version, for the transaction that also moves the project's
+/// `latest_version`: its number is unique (a second writer of the same number fails).
+pub fn create_item(
+    table: &Table,
+    project_id: &str,
+    version: &Version,
+) -> Result<TransactWriteItem, ApiError> {
+    let keys = Keys::new(project_pk(project_id), version_sk(version.number));
+    let put = Put::builder()
+        .table_name(table.name())
+        .set_item(Some(Table::item(&keys, version, 1)?))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(ApiError::internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The highest version number stored for the project (0 when none). Saves count from it, so a
+/// project whose `latest_version` fell behind its versions (an older non-atomic save that lost a
+/// race) is repaired by its next save instead of refusing every save after.
+pub async fn highest(table: &Table, project_id: &str) -> Result<u32, ApiError> {
+    #[derive(Deserialize)]
+    struct Number {
+        number: u32,
+    }
+    let newest = table
+        .query::<Number>(
+            None,
+            &project_pk(project_id),
+            SortKey::Prefix("VERSION#"),
+            &PageRequest {
+                limit: 1,
+                cursor: None,
+            },
+            true,
         )
         .await?;
-    Ok(())
+    Ok(newest.items.first().map_or(0, |v| v.value.number))
 }
 
 pub async fn get(

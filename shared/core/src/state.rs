@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::{
-    auth::{AUDIENCE, Verifier, verifier::KeySource},
+    auth::{AUDIENCE, LiveSessions, Verifier, verifier::KeySource},
     aws::Aws,
     config::Config,
     dynamo::Table,
@@ -15,6 +15,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub aws: Arc<Aws>,
     pub verifier: Arc<Verifier>,
+    /// Sessions read per request (through a short cache), so revocation takes effect in seconds.
+    pub sessions: Arc<LiveSessions>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             config: Arc::new(config),
             aws,
             verifier: Arc::new(verifier),
+            sessions: Arc::new(LiveSessions::new()),
         }
     }
 

@@ -129,27 +129,27 @@ pub async fn login(
 ) -> Result<Json<TokenResponse>, ApiError> {
     let email = normalize_email(&request.email);
     let table = state.table();
-    let subjects = throttle::subjects(&email, &client.source_ip);
-    if let Some(wait) = throttle::retry_after(&table, &subjects).await? {
-        audit::record(
-            &table,
-            audit::Event {
-                action: "login_throttled",
-                actor: "anonymous",
-                target: Some(&email),
-                client: &client,
-                details: json!({"retry_after_s": wait}),
-            },
-        )
-        .await?;
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "Too many failed attempts",
-        )
-        .with_detail("Too many failed sign-ins; wait before trying again.")
-        .with_retry_after(wait));
-    }
+    // The attempt is reserved before any Argon2 work, so a parallel burst cannot outrun it.
+    let reservation =
+        match throttle::reserve(&table, throttle::login_subjects(&email, &client.source_ip))
+            .await?
+        {
+            Ok(reservation) => reservation,
+            Err(wait) => {
+                audit::record(
+                    &table,
+                    audit::Event {
+                        action: "login_throttled",
+                        actor: "anonymous",
+                        target: Some(&email),
+                        client: &client,
+                        details: json!({"retry_after_s": wait}),
+                    },
+                )
+                .await?;
+                return Err(throttle::too_many(wait));
+            }
+        };
     let found = users::find_by_email(&table, &email).await?;
     let stored = found
         .as_ref()
@@ -157,7 +157,6 @@ pub async fn login(
         .map(|u| u.value.password_hash.clone());
     let verdict = passwords::verify(request.password.clone(), stored).await?;
     let (Some(found), passwords::Verdict::Right { needs_rehash }) = (found, verdict) else {
-        throttle::record_failure(&table, &subjects).await?;
         audit::record(
             &table,
             audit::Event {
@@ -197,7 +196,7 @@ pub async fn login(
         user.password_hash = passwords::hash(request.password).await?;
         let _ = users::save(&table, &user, found.version).await;
     }
-    throttle::clear(&table, &subjects[0]).await?;
+    reservation.succeeded(&table).await?;
     let (session, refresh) = sessions::start(&table, &user.id, &client).await?;
     audit::record(
         &table,
@@ -304,6 +303,7 @@ pub async fn logout(
         sessions::session_of(&table, &request.refresh_token).await?
     {
         sessions::revoke(&table, &user_id, &session_id).await?;
+        state.sessions.forget(&user_id);
         audit::record(
             &table,
             audit::Event {

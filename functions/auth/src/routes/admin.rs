@@ -90,6 +90,7 @@ async fn save_and_audit(
 ) -> Result<Json<UserView>, ApiError> {
     user.updated_at = time::rfc3339(time::now());
     users::save(&state.table(), &user, version).await?;
+    state.sessions.forget(&user.id);
     audit::record(
         &state.table(),
         audit::Event {
@@ -110,7 +111,8 @@ pub struct SetRole {
     pub role: Role,
 }
 
-/// Changes a user's role; it applies from their next token refresh (at most 15 minutes).
+/// Changes a user's role; it applies to their requests within seconds (tokens already issued
+/// act with the new role).
 #[utoipa::path(
     put, path = "/v1/admin/users/{id}/role", tag = "admin", request_body = SetRole,
     params(("id" = String, Path, description = "User id")),

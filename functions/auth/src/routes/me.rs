@@ -4,7 +4,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Caller, ClientInfo, Role},
-    dynamo::{PageParams, StoreError, Versioned},
+    dynamo::{PageParams, StoreError, Table, Versioned},
     http::ApiJson,
     problem::FieldErrors,
     time,
@@ -18,6 +18,7 @@ use crate::{
     audit::{self, AuditEntry},
     passwords, sessions,
     sessions::Session,
+    throttle,
     users::{self, Status, User, UserView},
 };
 
@@ -29,9 +30,20 @@ async fn current(state: &AppState, caller: &Caller) -> Result<Versioned<User>, A
         .ok_or_else(|| ApiError::unauthorized("account_disabled", "This account is not active."))
 }
 
-async fn check_password(user: &User, password: &str, field: &str) -> Result<(), ApiError> {
+/// Checks the caller's password, throttled like sign-ins (the attempt is reserved first).
+async fn check_password(
+    table: &Table,
+    client: &ClientInfo,
+    user: &User,
+    password: &str,
+    field: &str,
+) -> Result<(), ApiError> {
+    let subjects = throttle::password_subjects(&user.id, &client.source_ip);
+    let reservation = throttle::reserve(table, subjects)
+        .await?
+        .map_err(throttle::too_many)?;
     match passwords::verify(password.to_string(), Some(user.password_hash.clone())).await? {
-        passwords::Verdict::Right { .. } => Ok(()),
+        passwords::Verdict::Right { .. } => reservation.succeeded(table).await,
         passwords::Verdict::Wrong => Err(ApiError::validation(vec![FieldError::new(
             field,
             "wrong_password",
@@ -143,11 +155,19 @@ pub async fn change_password(
         &user.email,
     );
     errors.finish()?;
-    check_password(&user, &request.current_password, "current_password").await?;
+    check_password(
+        &state.table(),
+        &client,
+        &user,
+        &request.current_password,
+        "current_password",
+    )
+    .await?;
     user.password_hash = passwords::hash(request.new_password).await?;
     user.updated_at = time::rfc3339(time::now());
     users::save(&state.table(), &user, version).await?;
     let ended = sessions::revoke_all(&state.table(), &user.id, Some(&caller.session_id)).await?;
+    state.sessions.forget(&user.id);
     audit::record(
         &state.table(),
         audit::Event {
@@ -251,7 +271,7 @@ pub async fn erase_me(
             "An admin account cannot erase itself; have another admin change its role first.",
         ));
     }
-    check_password(&user, &request.password, "password").await?;
+    check_password(&state.table(), &client, &user, &request.password, "password").await?;
     let table = state.table();
     let email = std::mem::replace(&mut user.email, format!("erased+{}@invalid", user.id));
     user.name.clear();
@@ -262,6 +282,7 @@ pub async fn erase_me(
     users::save(&table, &user, version).await?;
     users::release_email(&table, &email).await?;
     sessions::revoke_all(&table, &user.id, None).await?;
+    state.sessions.forget(&user.id);
     let (trashed, left) = roomwright_projects::store::erase_user(&table, &user.id).await?;
     audit::record(
         &table,

@@ -96,6 +96,21 @@ fn check_fields(errors: &mut FieldErrors, change: &ProjectChange) {
                 "Headcount is 1 to 100,000.",
             );
         }
+        for (field, list) in [
+            ("requirements.work_styles", &r.work_styles),
+            ("requirements.style_preferences", &r.style_preferences),
+        ] {
+            if list.len() > 20 || list.iter().any(|w| w.chars().count() > 50) {
+                errors.add(field, "invalid", "Up to 20 words of at most 50 characters.");
+            }
+        }
+        if r.rooms_needed.len() > 50 || r.rooms_needed.iter().any(|n| n.kind.chars().count() > 50) {
+            errors.add(
+                "requirements.rooms_needed",
+                "invalid",
+                "Up to 50 kinds of room, each named in at most 50 characters.",
+            );
+        }
         if r.budget_ceiling_minor.is_some_and(|b| b <= 0) {
             errors.add(
                 "requirements.budget_ceiling_minor",
@@ -371,7 +386,9 @@ pub async fn change_status(
     project.value.status = change.status;
     if change.status == Status::Approved {
         let note = change.note.unwrap_or_else(|| "Approved".to_string());
-        super::versions::record(&state, &caller, &mut project.value, note).await?;
+        let version = super::versions::record(&state, &caller, &mut project.value, note).await?;
+        return super::versions::commit_version(&state, project.value, project.version, &version)
+            .await;
     }
     commit(&state, project.value, project.version, &[]).await
 }

@@ -35,11 +35,12 @@ pub async fn put_floor_plan(
     if_match: IfMatch,
     ApiJson(plan): ApiJson<FloorPlan>,
 ) -> Result<Tagged, ApiError> {
+    // Access first: a stranger's plan costs no validation work.
+    let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
+    access::check_version(&project, if_match)?;
     let mut errors = FieldErrors::new();
     floorplan::validate(&plan, &mut errors);
     errors.finish()?;
-    let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
-    access::check_version(&project, if_match)?;
     project.value.floor_plan = Some(plan);
     commit(&state, project.value, project.version, &[]).await
 }

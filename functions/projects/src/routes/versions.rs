@@ -23,26 +23,41 @@ use crate::{
     versions::{self, Diff, Snapshot, Version},
 };
 
-/// Stores the project's current content as the next version and counts it in the project.
+/// The project's current content as its next version, counted in the project; the caller
+/// writes both in one transaction ([`commit_version`]), so a save racing an edit either
+/// stores both or neither.
 pub async fn record(
     state: &AppState,
     caller: &Caller,
     project: &mut Project,
     note: String,
 ) -> Result<Version, ApiError> {
+    // Counting from the stored versions too repairs a project left behind by a lost race.
+    let stored = versions::highest(&state.table(), &project.id).await?;
     let version = Version {
-        number: project.latest_version + 1,
+        number: project.latest_version.max(stored) + 1,
         author_id: caller.user_id.clone(),
         created_at: time::rfc3339(time::now()),
         note,
         snapshot: Snapshot::of(project),
     };
-    // The number is claimed before the project moves on; a racing save of the same number
-    // fails here and changes nothing.
-    // A lost race surfaces as the store's own 412 `version_mismatch`.
-    versions::create(&state.table(), &project.id, &version).await?;
     project.latest_version = version.number;
     Ok(version)
+}
+
+/// Writes the project (read at `expected`) and its new `version` in one transaction.
+pub async fn commit_version(
+    state: &AppState,
+    mut project: Project,
+    expected: u64,
+    version: &Version,
+) -> Result<Tagged, ApiError> {
+    let table = state.table();
+    project.updated_at = time::sortable(time::now());
+    let item = versions::create_item(&table, &project.id, version)?;
+    let written =
+        crate::store::write_with(&table, &project, Some(expected), &[], vec![item]).await?;
+    Ok(super::tagged(project, written))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -80,7 +95,7 @@ pub async fn save_version(
     let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
     access::check_version(&project, if_match)?;
     let version = record(&state, &caller, &mut project.value, request.note).await?;
-    let (etag, _) = commit(&state, project.value, project.version, &[]).await?;
+    let (etag, _) = commit_version(&state, project.value, project.version, &version).await?;
     Ok((StatusCode::CREATED, etag, Json(version)))
 }
 

@@ -3,7 +3,7 @@
 use axum::{extract::FromRequestParts, http::request::Parts};
 use http::header;
 
-use super::{AccessClaims, AuthError, Permission, Role};
+use super::{AccessClaims, AuthError, Liveness, Permission, Role};
 use crate::{AppState, problem::ApiError};
 
 /// The authenticated user of a request.
@@ -73,7 +73,26 @@ impl FromRequestParts<AppState> for Caller {
                 )
             })?;
         match state.verifier.verify(token).await {
-            Ok(claims) => Ok(claims.into()),
+            Ok(claims) => {
+                let mut caller = Caller::from(claims);
+                // The signature says who; the session says whether still, and as what.
+                match state
+                    .sessions
+                    .check(&state.table(), &caller.user_id, &caller.session_id)
+                    .await?
+                {
+                    Liveness::Live { role, email } => {
+                        caller.role = role;
+                        caller.email = email;
+                        Ok(caller)
+                    }
+                    Liveness::Ended => Err(ApiError::unauthorized(
+                        "session_ended",
+                        "This session has ended (signed out, password changed, or the account \
+                         disabled); sign in again.",
+                    )),
+                }
+            }
             Err(AuthError::Keys(e)) => Err(ApiError::internal(format!("signing keys: {e}"))),
             Err(AuthError::Expired) => Err(ApiError::unauthorized(
                 "token_expired",

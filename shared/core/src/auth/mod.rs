@@ -4,12 +4,14 @@
 mod caller;
 mod client;
 mod jwks;
+pub mod live;
 mod roles;
 pub mod verifier;
 
 pub use caller::{Caller, PermissionMarker, Require};
 pub use client::ClientInfo;
 pub use jwks::{JWKS_PK, JWKS_SK, Jwk, JwkSet};
+pub use live::{LiveSessions, Liveness};
 pub use roles::{Permission, Role, perm};
 pub use verifier::{AccessClaims, AuthError, Verifier};
 
