@@ -96,44 +96,48 @@ async fn take(table: &Table, subject: &Subject, now: i64) -> Result<Option<u64>,
             .key("pk", AttributeValue::S(subject.pk.clone()))
             .key("sk", AttributeValue::S("COUNTER".into()))
     };
-    // One more attempt in the open window, while it has room...
-    let counted = key(client.update_item())
-        .update_expression("ADD attempts :one")
-        .condition_expression("window_started > :cutoff AND attempts < :max")
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":cutoff", n(cutoff))
-        .expression_attribute_values(":max", n(subject.limit.attempts as i64))
-        .send()
-        .await;
-    match counted {
-        Ok(_) => return Ok(None),
-        Err(e) if is_condition_failed(&e) => {}
-        Err(e) => return Err(service_error(e).into()),
-    }
-    // ...or a new window with this attempt as its first, when none is open.
-    let opened = key(client.update_item())
-        .update_expression("SET attempts = :one, window_started = :now, expires_at = :expires")
-        .condition_expression("attribute_not_exists(window_started) OR window_started <= :cutoff")
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":cutoff", n(cutoff))
-        .expression_attribute_values(":expires", n(now + subject.limit.window_seconds))
-        .send()
-        .await;
-    match opened {
-        Ok(_) => Ok(None),
-        // The window is open and full.
-        Err(e) if is_condition_failed(&e) => {
-            let started = table
-                .get::<Counter>(&subject.pk, "COUNTER")
-                .await?
-                .map_or(now, |c| c.value.window_started);
-            Ok(Some(
-                (started + subject.limit.window_seconds - now).max(1) as u64
-            ))
+    // One more attempt in the open window, while it has room; or a new window with this
+    // attempt as its first, when none is open. Two rounds: a window opened by a racing attempt
+    // between the two is counted in on the second.
+    for _ in 0..2 {
+        let counted = key(client.update_item())
+            .update_expression("ADD attempts :one")
+            .condition_expression("window_started > :cutoff AND attempts < :max")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cutoff", n(cutoff))
+            .expression_attribute_values(":max", n(subject.limit.attempts as i64))
+            .send()
+            .await;
+        match counted {
+            Ok(_) => return Ok(None),
+            Err(e) if is_condition_failed(&e) => {}
+            Err(e) => return Err(service_error(e).into()),
         }
-        Err(e) => Err(service_error(e).into()),
+        let opened = key(client.update_item())
+            .update_expression("SET attempts = :one, window_started = :now, expires_at = :expires")
+            .condition_expression(
+                "attribute_not_exists(window_started) OR window_started <= :cutoff",
+            )
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":cutoff", n(cutoff))
+            .expression_attribute_values(":expires", n(now + subject.limit.window_seconds))
+            .send()
+            .await;
+        match opened {
+            Ok(_) => return Ok(None),
+            Err(e) if is_condition_failed(&e) => {}
+            Err(e) => return Err(service_error(e).into()),
+        }
     }
+    // The window is open and full.
+    let started = table
+        .get::<Counter>(&subject.pk, "COUNTER")
+        .await?
+        .map_or(now, |c| c.value.window_started);
+    Ok(Some(
+        (started + subject.limit.window_seconds - now).max(1) as u64
+    ))
 }
 
 /// Gives back one attempt (the check it was taken for succeeded).

@@ -36,7 +36,9 @@ async fn fifty_parallel_wrong_passwords_get_at_most_five_argon2_checks() {
             r.status == StatusCode::TOO_MANY_REQUESTS && r.body["code"] == "too_many_attempts"
         })
         .count();
-    eprintln!("50 parallel wrong passwords: {checks} Argon2 checks, {wrong} answered 401, {throttled} answered 429");
+    eprintln!(
+        "50 parallel wrong passwords: {checks} Argon2 checks, {wrong} answered 401, {throttled} answered 429"
+    );
     assert!(checks <= 5, "{checks} Argon2 checks");
     assert_eq!(wrong, checks as usize);
     assert_eq!(wrong + throttled, 50);

@@ -94,7 +94,13 @@ impl Agent<'_> {
         let mut calls = Vec::new();
         let mut text = String::new();
         for round in 0..self.settings.max_tool_rounds {
-            ledger::check_budget(&self.state.table(), self.settings, time::now()).await?;
+            ledger::check_budget(
+                &self.state.table(),
+                self.settings,
+                self.project_id,
+                time::now(),
+            )
+            .await?;
             let request = ModelRequest {
                 system: &system,
                 turns: &turns,
@@ -243,6 +249,8 @@ impl Agent<'_> {
                 input_tokens: tokens.input,
                 output_tokens: tokens.output,
                 images: 0,
+                compute_seconds: 0,
+                jobs: 0,
                 cost_micro_usd: cost,
                 at: time::rfc3339(time::now()),
             },
@@ -251,7 +259,7 @@ impl Agent<'_> {
         usage.model_calls += 1;
         usage.input_tokens += tokens.input;
         usage.output_tokens += tokens.output;
-        usage.cost_micro_usd += cost;
+        usage.cost_micro_usd += cost.max(0) as u64;
         Ok(())
     }
 }

@@ -204,6 +204,7 @@ mod tests {
                 bucket_name: "b".into(),
                 jobs_queue_url: None,
                 jwt_issuer: "http://x".into(),
+                spend: Default::default(),
             },
             roomwright_core::aws::Aws::from_env(),
         );

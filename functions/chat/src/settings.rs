@@ -45,8 +45,8 @@ pub struct ChatSettings {
     pub spill_bytes: usize,
     pub messages_per_minute: u32,
     pub messages_per_day: u32,
-    /// The organisation's monthly spend ceiling for model calls, micro-USD.
-    pub monthly_budget_micro_usd: Option<u64>,
+    /// Monthly spend ceilings (organisation and per project), micro-USD, shared with jobs.
+    pub budgets: roomwright_core::usage::Budgets,
     /// Prices by model id; a model not listed is priced by `default` entry, else zero.
     pub prices: HashMap<String, Price>,
     /// Largest image a message may carry.
@@ -142,16 +142,11 @@ impl ChatSettings {
             id,
             version: get("CHAT_GUARDRAIL_VERSION").unwrap_or_else(|| "DRAFT".into()),
         });
-        let budget: Option<u64> = match get("CHAT_MONTHLY_BUDGET_USD") {
-            None => None,
-            Some(v) => {
-                let usd: f64 = v.trim().parse().map_err(|_| SettingError {
-                    name: "CHAT_MONTHLY_BUDGET_USD",
-                    problem: format!("{v:?} is not an amount"),
-                })?;
-                Some((usd * 1_000_000.0).round() as u64)
-            }
-        };
+        let budgets =
+            roomwright_core::usage::Budgets::from_lookup(get).map_err(|problem| SettingError {
+                name: "MONTHLY_BUDGET_USD",
+                problem,
+            })?;
         let model_id = match backend {
             Backend::Offline => "offline-assistant".to_string(),
             Backend::Bedrock => get("CHAT_MODEL_ID")
@@ -173,7 +168,7 @@ impl ChatSettings {
             spill_bytes: parse("CHAT_SPILL_BYTES", get("CHAT_SPILL_BYTES"), 32 * 1024)?,
             messages_per_minute: parse("CHAT_RATE_PER_MINUTE", get("CHAT_RATE_PER_MINUTE"), 20)?,
             messages_per_day: parse("CHAT_RATE_PER_DAY", get("CHAT_RATE_PER_DAY"), 500)?,
-            monthly_budget_micro_usd: budget,
+            budgets,
             prices,
             max_image_bytes: parse(
                 "CHAT_MAX_IMAGE_BYTES",
@@ -205,7 +200,7 @@ mod tests {
         let env = HashMap::from([
             ("CHAT_MODEL_ID", "m1"),
             ("CHAT_RATE_PER_MINUTE", "3"),
-            ("CHAT_MONTHLY_BUDGET_USD", "12.5"),
+            ("MONTHLY_BUDGET_USD", "12.5"),
             ("CHAT_GUARDRAIL_ID", "gr-1"),
             (
                 "CHAT_PRICES",
@@ -216,7 +211,7 @@ mod tests {
         assert_eq!(s.model_id, "m1");
         assert_eq!(s.messages_per_minute, 3);
         assert_eq!(s.messages_per_day, 500);
-        assert_eq!(s.monthly_budget_micro_usd, Some(12_500_000));
+        assert_eq!(s.budgets.org_micro_usd, Some(12_500_000));
         assert_eq!(s.guardrail.as_ref().unwrap().version, "DRAFT");
         assert_eq!(s.price("m1").output_per_1k, 15_000);
         assert_eq!(s.price("unknown").input_per_1k, 0);

@@ -431,6 +431,8 @@ async fn the_ledger_counts_a_call_once_however_often_it_is_recorded() {
         input_tokens: 1000,
         output_tokens: 10,
         images: 0,
+        compute_seconds: 0,
+        jobs: 0,
         cost_micro_usd: 840,
         at: time::rfc3339(at),
     };
@@ -449,7 +451,7 @@ async fn the_ledger_counts_a_call_once_however_often_it_is_recorded() {
 #[tokio::test]
 async fn the_monthly_budget_stops_model_calls_once_spent() {
     // One call of the recorded size costs 1,436 micro-USD; the budget is a thousandth of a dollar.
-    let c = chat(&[("CHAT_MONTHLY_BUDGET_USD", "0.001")], &["converse-final"]).await;
+    let c = chat(&[("MONTHLY_BUDGET_USD", "0.001")], &["converse-final"]).await;
     let (token, _) = c.app.user("pat@example.com", Role::Designer).await;
     let (admin, _) = c.app.user("admin@example.com", Role::Admin).await;
     let id = conversation(&c.app, &token, None).await;

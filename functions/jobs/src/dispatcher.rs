@@ -11,32 +11,19 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use aws_sdk_batch::types::{ContainerOverrides, JobTimeout, KeyValuePair};
 use roomwright_core::{
     AppState,
-    jobs::{JOB_ID_TAG, JOB_ID_VAR, Job, JobFailure, JobKind, JobMessage, JobStatus, store},
+    jobs::{Estimate, JOB_ID_TAG, JOB_ID_VAR, Job, JobFailure, JobMessage, JobStatus, store},
+    usage::SpendLimits,
 };
 
 use crate::settings::BatchSettings;
 
-/// Shortest and longest attempt Batch allows a job before stopping it.
-const MIN_TIMEOUT_S: i32 = 15 * 60;
-const MAX_TIMEOUT_S: i32 = 4 * 3600;
-
-/// How long an attempt may take, from the work asked for. Renders: a GPU traces about
-/// 5 million samples a second on these scenes; twenty times that covers slow hosts, model
-/// downloads and the container start.
-pub fn attempt_timeout(job: &Job) -> i32 {
-    let number = |name: &str, default: u64| job.request[name].as_u64().unwrap_or(default);
-    let seconds = match job.kind {
-        JobKind::Render => {
-            let cameras = job.request["cameras"]
-                .as_array()
-                .map_or(1, |c| c.len().max(1)) as u64;
-            let work =
-                number("width", 1280) * number("height", 720) * number("samples", 64) * cameras;
-            300 + 20 * work / 5_000_000
-        }
-        JobKind::Vision | JobKind::Training => u64::from(MAX_TIMEOUT_S as u32),
-    };
-    (seconds.min(MAX_TIMEOUT_S as u64) as i32).max(MIN_TIMEOUT_S)
+/// How long an attempt may take: from the estimate fixed at submission (a job queued before
+/// estimates existed gets its kind's).
+pub fn attempt_timeout(job: &Job, limits: &SpendLimits) -> i32 {
+    let estimate = job
+        .estimate
+        .unwrap_or_else(|| Estimate::of_kind(job.kind, limits));
+    estimate.timeout_seconds() as i32
 }
 
 /// Handles one delivery of messages; the failed ones are returned for SQS to retry.
@@ -127,7 +114,7 @@ async fn dispatch(
         .propagate_tags(true)
         .timeout(
             JobTimeout::builder()
-                .attempt_duration_seconds(attempt_timeout(&job))
+                .attempt_duration_seconds(attempt_timeout(&job, &state.config.spend))
                 .build(),
         )
         .send()
@@ -182,15 +169,16 @@ pub async fn terminate(state: &AppState, batch_job_id: &str, reason: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use roomwright_core::jobs::JobKind;
 
-    fn render(request: serde_json::Value) -> Job {
+    fn job(kind: JobKind, estimate: Option<Estimate>) -> Job {
         Job {
             id: "j".into(),
-            kind: JobKind::Render,
+            kind,
             status: JobStatus::Queued,
             owner_id: "u".into(),
             project_id: None,
-            request,
+            request: serde_json::json!({}),
             input_key: String::new(),
             request_hash: String::new(),
             progress_pct: 0,
@@ -205,23 +193,34 @@ mod tests {
             updated_at: String::new(),
             started_at: None,
             finished_at: None,
+            estimate,
         }
     }
 
     #[test]
-    fn timeouts_grow_with_the_work_within_bounds() {
-        let small = attempt_timeout(&render(
-            serde_json::json!({"width": 640, "height": 480, "samples": 16}),
-        ));
-        assert_eq!(small, MIN_TIMEOUT_S);
-        let big = render(
-            serde_json::json!({"width": 3840, "height": 2160, "samples": 1024,
-            "cameras": [{}, {}, {}, {}]}),
+    fn timeouts_follow_the_estimate_within_bounds() {
+        let limits = SpendLimits::default();
+        let small = Estimate::render(640 * 480 * 16 / 1_000_000, &limits);
+        assert_eq!(
+            attempt_timeout(&job(JobKind::Render, Some(small)), &limits),
+            (3 * small.seconds + 300) as i32
         );
-        assert_eq!(attempt_timeout(&big), MAX_TIMEOUT_S);
-        let mid = attempt_timeout(&render(
-            serde_json::json!({"width": 1920, "height": 1080, "samples": 256}),
-        ));
-        assert!(mid > MIN_TIMEOUT_S && mid < MAX_TIMEOUT_S, "{mid}");
+        let big = Estimate::render(3840 * 2160 * 1024 * 4 / 1_000_000, &limits);
+        assert_eq!(
+            attempt_timeout(&job(JobKind::Render, Some(big)), &limits),
+            4 * 3600
+        );
+        let mid = Estimate::render(1920 * 1080 * 256 / 1_000_000, &limits);
+        let timeout = attempt_timeout(&job(JobKind::Render, Some(mid)), &limits);
+        assert!(
+            timeout > attempt_timeout(&job(JobKind::Render, Some(small)), &limits)
+                && timeout < 4 * 3600,
+            "{timeout}"
+        );
+        // A job from before estimates: its kind's.
+        assert_eq!(
+            attempt_timeout(&job(JobKind::Training, None), &limits),
+            Estimate::of_kind(JobKind::Training, &limits).timeout_seconds() as i32
+        );
     }
 }

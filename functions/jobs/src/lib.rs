@@ -17,6 +17,7 @@ mod routes;
 pub use routes::renders::{SubmittedRender, order as order_render};
 pub use routes::training::{SCHEDULE_OWNER, TrainingRequest, order_training};
 pub mod settings;
+pub mod spend;
 pub mod state;
 pub mod submit;
 pub mod view;

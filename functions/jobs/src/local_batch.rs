@@ -4,14 +4,19 @@
 //! (the job definition's and the submit's variables, `AWS_BATCH_JOB_ID`,
 //! `AWS_BATCH_JOB_ATTEMPT`), applies the definition's retry strategy (`attempts`,
 //! `evaluateOnExit`) and attempt timeout, and feeds the state function the same "Batch Job
-//! State Change" events AWS would send.
+//! State Change" events AWS would send. Like a compute environment, it runs only as many jobs
+//! at once as its vCPUs hold (each takes its definition's `VCPU` requirement); the others wait
+//! RUNNABLE.
 
 use std::{
     collections::{BTreeMap, HashSet},
     os::unix::process::ExitStatusExt,
     process::Stdio,
+    sync::Arc,
     time::{Duration, Instant},
 };
+
+use tokio::sync::Semaphore;
 
 use aws_sdk_batch::types::{EvaluateOnExit, RetryAction};
 use roomwright_core::{
@@ -75,6 +80,9 @@ pub struct LocalBatch {
     pub programs: BTreeMap<String, Vec<String>>,
     /// Variables every local container gets besides the job's (the local AWS endpoint).
     pub env: Vec<(String, String)>,
+    /// The compute environment's vCPUs, taken by running jobs.
+    vcpus: Arc<Semaphore>,
+    max_vcpus: u32,
     seen: HashSet<String>,
 }
 
@@ -89,6 +97,8 @@ struct Submitted {
     timeout: Option<Duration>,
     attempts: u32,
     rules: Vec<EvaluateOnExit>,
+    /// The definition's `VCPU` requirement.
+    vcpus: u32,
 }
 
 /// How one attempt ended.
@@ -100,17 +110,22 @@ struct Ended {
 }
 
 impl LocalBatch {
+    /// A local Batch whose compute environment has `max_vcpus`.
     pub fn new(
         state: AppState,
         queue: String,
         programs: BTreeMap<String, Vec<String>>,
         env: Vec<(String, String)>,
+        max_vcpus: u32,
     ) -> Self {
+        let max_vcpus = max_vcpus.max(1);
         Self {
             state,
             queue,
             programs,
             env,
+            vcpus: Arc::new(Semaphore::new(max_vcpus as usize)),
+            max_vcpus,
             seen: HashSet::new(),
         }
     }
@@ -150,8 +165,10 @@ impl LocalBatch {
             };
             let state = self.state.clone();
             let env = self.env.clone();
+            let vcpus = self.vcpus.clone();
+            let need = submitted.vcpus.clamp(1, self.max_vcpus);
             started.push(tokio::spawn(async move {
-                run(state, submitted, program, env).await;
+                run(state, submitted, program, env, (vcpus, need)).await;
             }));
         }
         Ok(started)
@@ -189,11 +206,17 @@ impl LocalBatch {
                     aws_sdk_batch::error::DisplayErrorContext(e)
                 )
             })?;
-        let strategy = definitions
-            .job_definitions()
-            .first()
-            .and_then(|d| d.retry_strategy())
-            .cloned();
+        let definition = definitions.job_definitions().first();
+        let strategy = definition.and_then(|d| d.retry_strategy()).cloned();
+        let vcpus = definition
+            .and_then(|d| d.container_properties())
+            .and_then(|c| {
+                c.resource_requirements()
+                    .iter()
+                    .find(|r| r.r#type() == Some(&aws_sdk_batch::types::ResourceType::Vcpu))
+                    .and_then(|r| r.value()?.parse().ok())
+            })
+            .unwrap_or(1);
         let container = job.container();
         Ok(Submitted {
             batch_id: id.to_string(),
@@ -223,6 +246,7 @@ impl LocalBatch {
             rules: strategy
                 .map(|s| s.evaluate_on_exit().to_vec())
                 .unwrap_or_default(),
+            vcpus,
         })
     }
 }
@@ -259,17 +283,33 @@ async fn emit(state: &AppState, job: &Submitted, status: &str, reason: &str, att
 }
 
 /// Runs a job's attempts as Batch would.
-async fn run(state: AppState, job: Submitted, program: Vec<String>, env: Vec<(String, String)>) {
+async fn run(
+    state: AppState,
+    job: Submitted,
+    program: Vec<String>,
+    env: Vec<(String, String)>,
+    (vcpus, need): (Arc<Semaphore>, u32),
+) {
     let ours = job.tags.get(JOB_ID_TAG).cloned().unwrap_or_default();
     // The dispatcher terminates duplicates; skip anything not the job's own Batch job.
-    match store::get(&state.table(), &ours).await {
-        Ok(Some(record))
-            if record.value.batch_job_id.as_deref() == Some(job.batch_id.as_str())
-                && !record.value.status.is_terminal() => {}
-        _ => return,
+    let runs = |state: AppState, ours: String, batch_id: String| async move {
+        matches!(store::get(&state.table(), &ours).await, Ok(Some(record))
+            if record.value.batch_job_id.as_deref() == Some(batch_id.as_str())
+                && !record.value.status.is_terminal())
+    };
+    if !runs(state.clone(), ours.clone(), job.batch_id.clone()).await {
+        return;
     }
     let mut attempts: Vec<Value> = Vec::new();
     emit(&state, &job, "RUNNABLE", "", &attempts).await;
+    // Waits RUNNABLE for room on the compute environment, as on Batch.
+    let Ok(_room) = vcpus.acquire_many_owned(need).await else {
+        return;
+    };
+    // Cancelled while it waited.
+    if !runs(state.clone(), ours.clone(), job.batch_id.clone()).await {
+        return;
+    }
     emit(&state, &job, "STARTING", "", &attempts).await;
     loop {
         emit(&state, &job, "RUNNING", "", &attempts).await;

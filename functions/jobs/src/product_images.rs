@@ -11,7 +11,7 @@ use roomwright_core::{
     AppState,
     catalog::Product,
     jobs::{
-        JobKind,
+        Estimate, JobKind,
         vision::{ProductImageInput, VisionInput},
     },
 };
@@ -47,6 +47,7 @@ pub async fn submit_for(state: &AppState, product: &Product) {
         request_hash: submit::request_hash(&["product_image", &product.id, image_key]),
         input: serde_json::to_vec(&input).expect("serialisable"),
         webhook: None,
+        estimate: Estimate::of_kind(JobKind::Vision, &state.config.spend),
     };
     if let Err(e) = submit::submit(state, new).await {
         tracing::warn!(product_id = %product.id, error = ?e.detail, "image embedding not submitted");

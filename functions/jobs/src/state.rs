@@ -109,10 +109,11 @@ pub async fn handle(state: &AppState, event: &Value) -> Result<Outcome, ApiError
         finished_attempts,
         "job state applied"
     );
-    if status.is_terminal()
-        && let Some(target) = job.value.webhook.clone()
-    {
-        webhook::deliver(&target, &job.value).await;
+    if status.is_terminal() {
+        crate::spend::settle(&state.table(), &state.config.spend, &job.value).await?;
+        if let Some(target) = job.value.webhook.clone() {
+            webhook::deliver(&target, &job.value).await;
+        }
     }
     Ok(Outcome::Applied(status))
 }

@@ -5,7 +5,7 @@
 
 use roomwright_core::{
     ApiError, AppState,
-    jobs::{self, Job, JobKind, JobMessage, JobStatus, WebhookTarget, store},
+    jobs::{self, Estimate, Job, JobKind, JobMessage, JobStatus, WebhookTarget, store},
     s3, time,
 };
 use sha2::{Digest, Sha256};
@@ -49,6 +49,8 @@ pub struct NewJob {
     pub request_hash: String,
     pub input: Vec<u8>,
     pub webhook: Option<WebhookTarget>,
+    /// What it is expected to take: checked against the budgets, entered in the ledger.
+    pub estimate: Estimate,
 }
 
 fn replay(existing: Job, hash: &str) -> Result<Job, ApiError> {
@@ -76,6 +78,17 @@ pub async fn submit(state: &AppState, new: NewJob) -> Result<Submitted, ApiError
         enqueue_if_queued(state, &job).await?;
         return Ok(Submitted::Replayed(job));
     }
+    // Nothing is written or queued for a job the budgets cannot pay for at its worst.
+    let limits = &state.config.spend;
+    limits
+        .budgets
+        .check(
+            &table,
+            new.project_id.as_deref(),
+            new.estimate.max_cost_micro_usd(limits),
+            time::now(),
+        )
+        .await?;
     let input_key = jobs::input_key(&new.id);
     s3::put_bytes(
         &state.aws,
@@ -108,9 +121,11 @@ pub async fn submit(state: &AppState, new: NewJob) -> Result<Submitted, ApiError
         updated_at: now,
         started_at: None,
         finished_at: None,
+        estimate: Some(new.estimate),
     };
     match store::create(&table, &job).await? {
         store::Created::New => {
+            crate::spend::enter_estimate(&table, &job).await?;
             enqueue(state, &job).await?;
             Ok(Submitted::Created(job))
         }

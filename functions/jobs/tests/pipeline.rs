@@ -468,6 +468,7 @@ fn batch_with(
         settings(app).job_queue.unwrap(),
         BTreeMap::from([(name.to_string(), program)]),
         env,
+        8,
     )
 }
 

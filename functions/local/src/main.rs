@@ -177,8 +177,16 @@ fn start_jobs(stack: &TestStack) -> String {
     ];
     // The vision worker's ONNX Runtime, OCR models and PDFium, from the venv.
     aws_env.extend(roomwright_devstack::vision_env());
-    LocalBatch::new(stack.state.clone(), batch_queue, programs, aws_env)
-        .spawn(std::time::Duration::from_secs(1));
+    // The local compute environment is this machine: its cores, and room for one render (4 vCPUs).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    LocalBatch::new(
+        stack.state.clone(),
+        batch_queue,
+        programs,
+        aws_env,
+        cores.max(4),
+    )
+    .spawn(std::time::Duration::from_secs(1));
     "Blender Cycles on CPU, recommendation training, floor-plan reading (run by the local Batch)"
         .into()
 }

@@ -216,7 +216,11 @@ pub fn validate(plan: &FloorPlan, errors: &mut FieldErrors) {
         if room.name.trim().is_empty() {
             errors.add(path("name"), "required", "Rooms need a name.");
         } else if room.name.chars().count() > 100 {
-            errors.add(path("name"), "too_long", "Room names are at most 100 characters.");
+            errors.add(
+                path("name"),
+                "too_long",
+                "Room names are at most 100 characters.",
+            );
         }
         if room.polygon.len() > MAX_CORNERS {
             errors.add(

@@ -113,10 +113,11 @@ async fn version_saves_racing_edits_never_wedge_the_project() {
     let path = format!("/v1/projects/{id}");
     for round in 0..5 {
         // A save and a PATCH read the same version and write at once.
+        let versions = format!("{path}/versions");
         let (saved, patched) = tokio::join!(
             app.send(
                 Method::POST,
-                &format!("{path}/versions"),
+                &versions,
                 &token,
                 Some(&etag),
                 Some(json!({"note": format!("round {round}")})),
@@ -131,10 +132,7 @@ async fn version_saves_racing_edits_never_wedge_the_project() {
         );
         let statuses = [saved.status, patched.status];
         assert_eq!(
-            statuses
-                .iter()
-                .filter(|s| s.is_success())
-                .count(),
+            statuses.iter().filter(|s| s.is_success()).count(),
             1,
             "exactly one of the two wins: {statuses:?}"
         );

@@ -63,6 +63,7 @@ async fn main() {
         updated_at: now,
         started_at: None,
         finished_at: None,
+        estimate: None,
     };
     let bucket = state.config.bucket_name.clone();
     let bytes = serde_json::to_vec(&input).unwrap();

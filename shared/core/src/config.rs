@@ -19,12 +19,16 @@ pub struct Config {
     /// `iss` of access tokens: the public base URL of the API, where
     /// `/.well-known/openid-configuration` is served.
     pub jwt_issuer: String,
+    /// What users may spend on jobs, and the budgets every paid call stops at.
+    pub spend: crate::usage::SpendLimits,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("environment variable {0} is required but not set")]
     Missing(&'static str),
+    #[error("environment variable {0}: {1}")]
+    Invalid(&'static str, String),
 }
 
 impl Config {
@@ -36,7 +40,7 @@ impl Config {
     /// Reads settings through `lookup`, so tests can configure without touching the process
     /// environment (which parallel tests share).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name| lookup(name).filter(|v: &String| !v.is_empty());
+        let get = |name: &'static str| lookup(name).filter(|v: &String| !v.is_empty());
         let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
         Ok(Self {
             stage: get("STAGE").unwrap_or_else(|| "dev".to_string()),
@@ -44,6 +48,7 @@ impl Config {
             bucket_name: required("BUCKET_NAME")?,
             jobs_queue_url: get("JOBS_QUEUE_URL"),
             jwt_issuer: required("JWT_ISSUER")?,
+            spend: crate::usage::SpendLimits::from_lookup(&get)?,
         })
     }
 }

@@ -22,6 +22,7 @@ pub mod signature;
 pub mod state;
 pub mod telemetry;
 pub mod time;
+pub mod usage;
 pub mod users;
 
 pub use problem::{ApiError, FieldError, FieldErrors};

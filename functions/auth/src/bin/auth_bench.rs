@@ -100,6 +100,7 @@ async fn main() {
         bucket_name: "unused".into(),
         jobs_queue_url: None,
         jwt_issuer: issuer.into(),
+        spend: Default::default(),
     };
     let mut state = AppState::new(config, Aws::from_env());
     state.verifier = Arc::new(Verifier::new(

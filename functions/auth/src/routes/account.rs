@@ -131,8 +131,7 @@ pub async fn login(
     let table = state.table();
     // The attempt is reserved before any Argon2 work, so a parallel burst cannot outrun it.
     let reservation =
-        match throttle::reserve(&table, throttle::login_subjects(&email, &client.source_ip))
-            .await?
+        match throttle::reserve(&table, throttle::login_subjects(&email, &client.source_ip)).await?
         {
             Ok(reservation) => reservation,
             Err(wait) => {

@@ -271,7 +271,14 @@ pub async fn erase_me(
             "An admin account cannot erase itself; have another admin change its role first.",
         ));
     }
-    check_password(&state.table(), &client, &user, &request.password, "password").await?;
+    check_password(
+        &state.table(),
+        &client,
+        &user,
+        &request.password,
+        "password",
+    )
+    .await?;
     let table = state.table();
     let email = std::mem::replace(&mut user.email, format!("erased+{}@invalid", user.id));
     user.name.clear();

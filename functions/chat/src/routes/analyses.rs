@@ -123,7 +123,13 @@ async fn name_style(
 ) -> Result<StyleLabel, ApiError> {
     let now = time::now();
     limits::take_message(&state.table(), &chat.settings, &caller.user_id, now).await?;
-    ledger::check_budget(&state.table(), &chat.settings, now).await?;
+    ledger::check_budget(
+        &state.table(),
+        &chat.settings,
+        query.project.as_deref(),
+        now,
+    )
+    .await?;
     let jpeg = photo::jpeg(&photo::fit(image, MODEL_SIDE_PX));
     let model_id = &chat.settings.style_model_id;
     let (label, tokens) = style::label(client, model_id, jpeg)
@@ -147,6 +153,8 @@ async fn name_style(
             input_tokens: tokens.input,
             output_tokens: tokens.output,
             images: 0,
+            compute_seconds: 0,
+            jobs: 0,
             cost_micro_usd: cost,
             at: time::rfc3339(now),
         },

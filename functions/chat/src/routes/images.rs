@@ -199,7 +199,13 @@ async fn make(
     };
     let now = time::now();
     limits::take_message(&state.table(), &chat.settings, &caller.user_id, now).await?;
-    ledger::check_budget(&state.table(), &chat.settings, now).await?;
+    ledger::check_budget(
+        &state.table(),
+        &chat.settings,
+        target.project_id.as_deref(),
+        now,
+    )
+    .await?;
     let pngs = model.run(&task, &canvas).await.map_err(model_error)?;
     let call_id = format!("img_{}", uuid::Uuid::now_v7().simple());
     let cost = ledger::cost(
@@ -220,6 +226,8 @@ async fn make(
             input_tokens: 0,
             output_tokens: 0,
             images: pngs.len() as u64,
+            compute_seconds: 0,
+            jobs: 0,
             cost_micro_usd: cost,
             at: time::rfc3339(now),
         },
@@ -284,7 +292,7 @@ async fn make(
             images,
             seed: canvas.seed,
             model_id: model.model_id.clone(),
-            cost_micro_usd: cost,
+            cost_micro_usd: cost.max(0) as u64,
             message_seq,
         }),
     ))

@@ -264,7 +264,13 @@ pub async fn post_message(
     let images = validate(&state, &chat, &caller, &request).await?;
     let now = time::now();
     limits::take_message(&state.table(), &chat.settings, &caller.user_id, now).await?;
-    ledger::check_budget(&state.table(), &chat.settings, now).await?;
+    ledger::check_budget(
+        &state.table(),
+        &chat.settings,
+        conversation.value.project_id.as_deref(),
+        now,
+    )
+    .await?;
     let user = Message {
         seq: conversation.value.message_count,
         role: Role::User,

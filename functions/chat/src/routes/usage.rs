@@ -41,7 +41,9 @@ pub struct Usage {
     pub totals: Totals,
     /// Dollars, for display: `totals.cost_micro_usd` / 1,000,000.
     pub cost_usd: f64,
-    /// The organisation's monthly budget and what is left of it, in micro-USD.
+    /// Job compute time in minutes (renders on GPUs, vision and training on CPUs).
+    pub compute_minutes: f64,
+    /// The scope's monthly budget (organisation or project) and what is left of it, in micro-USD.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget_micro_usd: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,20 +118,19 @@ pub async fn get_usage(
         }
     };
     let totals = ledger::totals(&table, &scope, &month).await?;
-    let name = match scope {
-        Scope::User(_) => "user",
-        Scope::Project(_) => "project",
-        Scope::Organisation => "org",
+    let name = scope.name();
+    let budget = match scope {
+        Scope::Organisation => chat.settings.budgets.org_micro_usd,
+        Scope::Project(_) => chat.settings.budgets.project_micro_usd,
+        Scope::User(_) => None,
     };
-    let (budget, left) = match (name, chat.settings.monthly_budget_micro_usd) {
-        ("org", Some(b)) => (Some(b), Some(b.saturating_sub(totals.cost_micro_usd))),
-        _ => (None, None),
-    };
+    let left = budget.map(|b| b.saturating_sub(totals.cost_micro_usd.max(0) as u64));
     Ok(Json(Usage {
         month,
         scope: name.into(),
         id,
         cost_usd: totals.cost_micro_usd as f64 / 1e6,
+        compute_minutes: totals.compute_seconds as f64 / 60.0,
         totals,
         budget_micro_usd: budget,
         budget_left_micro_usd: left,

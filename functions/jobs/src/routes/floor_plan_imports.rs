@@ -319,6 +319,10 @@ async fn advance(
                     request,
                     input: serde_json::to_vec(&input).expect("serialisable"),
                     webhook: None,
+                    estimate: roomwright_core::jobs::Estimate::of_kind(
+                        JobKind::Vision,
+                        &state.config.spend,
+                    ),
                 },
             )
             .await?;

@@ -108,6 +108,7 @@ pub async fn cancel_job(
             )),
         };
     };
+    crate::spend::settle(&state.table(), &state.config.spend, &cancelled.value).await?;
     if let Some(batch_id) = &cancelled.value.batch_job_id {
         crate::dispatcher::terminate(&state, batch_id, "Cancelled by the user").await;
     }

@@ -11,7 +11,7 @@ use roomwright_core::{
     auth::{Caller, Permission, Require, perm},
     catalog::Product,
     http::ApiJson,
-    jobs::{JobKind, WebhookTarget},
+    jobs::{Estimate, JobKind, Machine, WebhookTarget},
 };
 use roomwright_projects::{
     access::{self, Need},
@@ -24,6 +24,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
+    spend,
     submit::{self, NewJob, Submitted},
     view::JobView,
 };
@@ -37,6 +38,28 @@ pub struct SubmittedRender {
     pub webhook_secret: Option<String>,
     /// Selections of the scenario without a placement on the plan: not in the picture.
     pub unplaced_selections: Vec<String>,
+    /// What the render is expected to take and cost (entered in the usage ledger).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<EstimateView>,
+}
+
+/// A job's expected compute time and cost.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EstimateView {
+    pub seconds: u64,
+    pub cost_usd: f64,
+    /// `gpu` or `cpu`.
+    pub machine: Machine,
+}
+
+impl From<Estimate> for EstimateView {
+    fn from(e: Estimate) -> Self {
+        Self {
+            seconds: e.seconds,
+            cost_usd: e.cost_micro_usd as f64 / 1e6,
+            machine: e.machine,
+        }
+    }
 }
 
 /// Checks a completion webhook URL: https (plain http only on local and test stages, whose
@@ -142,7 +165,8 @@ pub async fn order(
     key: Option<String>,
 ) -> Result<(StatusCode, SubmittedRender), ApiError> {
     caller.require(Permission::RendersCreate)?;
-    let project = access::load(state, caller, project_id, Need::Read)
+    // Ordering spends money: viewers of the project may follow its renders, not order them.
+    let project = access::load(state, caller, project_id, Need::Edit)
         .await?
         .value;
     let id = submit::job_id(&caller.user_id, key.as_deref());
@@ -157,6 +181,7 @@ pub async fn order(
                 job: view,
                 webhook_secret: None,
                 unplaced_selections: Vec::new(),
+                estimate: None,
             },
         ));
     }
@@ -220,6 +245,18 @@ pub async fn order(
             }
         }
     }
+    let cameras = if request.cameras.is_empty() {
+        let mut rooms: Vec<&str> = items.iter().map(|i| i.placement.room_id.as_str()).collect();
+        rooms.sort_unstable();
+        rooms.dedup();
+        rooms.len().clamp(1, 4)
+    } else {
+        request.cameras.len()
+    };
+    let limits = &state.config.spend;
+    let work = spend::megasamples(request.width, request.height, request.samples(), cameras);
+    spend::check_render_size(caller.role, work, limits)?;
+    let estimate = Estimate::render(work, limits);
     let input = RenderInput {
         job_id: id.clone(),
         project_id: project.id.clone(),
@@ -242,10 +279,19 @@ pub async fn order(
     let mut shown = serde_json::to_value(&request).expect("serialisable");
     shown["samples"] = request.samples().into();
     shown["scenario_id"] = scenario.map(|s| s.id.clone()).into();
+    // The day's count and a running slot are taken before anything is queued, and given
+    // back when the job is not created after all.
+    let table = state.table();
+    let now = roomwright_core::time::now();
+    spend::take_daily_render(&table, limits, &caller.user_id, now).await?;
+    if let Err(e) = spend::take_slot(&table, limits, &caller.user_id, &id).await {
+        spend::give_back_daily_render(&table, &caller.user_id, now).await?;
+        return Err(e);
+    }
     let submitted = submit::submit(
         state,
         NewJob {
-            id,
+            id: id.clone(),
             kind: JobKind::Render,
             owner_id: caller.user_id.clone(),
             project_id: Some(project.id.clone()),
@@ -253,15 +299,28 @@ pub async fn order(
             request_hash: hash,
             input: serde_json::to_vec(&input).expect("serialisable"),
             webhook,
+            estimate,
         },
     )
-    .await?;
+    .await;
+    let submitted = match submitted {
+        Ok(submitted) => submitted,
+        Err(e) => {
+            spend::release_slot(&table, &caller.user_id, &id).await?;
+            spend::give_back_daily_render(&table, &caller.user_id, now).await?;
+            return Err(e);
+        }
+    };
     let (status, job, secret) = match submitted {
         Submitted::Created(job) => {
             let secret = job.webhook.as_ref().map(|w| w.secret.clone());
             (StatusCode::ACCEPTED, job, secret)
         }
-        Submitted::Replayed(job) => (StatusCode::OK, job, None),
+        Submitted::Replayed(job) => {
+            // A racing retry created it: this request ordered nothing new.
+            spend::give_back_daily_render(&table, &caller.user_id, now).await?;
+            (StatusCode::OK, job, None)
+        }
     };
     tracing::info!(job_id = job.id, project_id = project.id, "render submitted");
     let view = JobView::summary(job);
@@ -271,6 +330,7 @@ pub async fn order(
             job: view,
             webhook_secret: secret,
             unplaced_selections: unplaced,
+            estimate: Some(estimate.into()),
         },
     ))
 }

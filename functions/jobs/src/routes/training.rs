@@ -65,6 +65,10 @@ pub async fn order_training(
             request_hash: submit::request_hash(&["training", &text]),
             input: text.into_bytes(),
             webhook: None,
+            estimate: roomwright_core::jobs::Estimate::of_kind(
+                JobKind::Training,
+                &state.config.spend,
+            ),
         },
     )
     .await

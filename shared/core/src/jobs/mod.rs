@@ -2,8 +2,11 @@
 //! shares. The API creates it, the dispatcher submits it to AWS Batch, the state function
 //! follows Batch's events, the worker reports progress and results into it.
 
+pub mod estimate;
 pub mod store;
 pub mod vision;
+
+pub use estimate::{Estimate, Machine};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -167,6 +170,9 @@ pub struct Job {
     pub started_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
+    /// What the job was expected to take when it was submitted (older jobs have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<Estimate>,
 }
 
 /// The message on the jobs queue.
