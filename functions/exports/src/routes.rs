@@ -2,11 +2,8 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::State, http::StatusCode};
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Require, perm},

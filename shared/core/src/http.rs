@@ -54,6 +54,48 @@ async fn method_not_allowed(request: Request) -> ApiError {
     ))
 }
 
+/// Path parameters, refused as problem+json (`invalid_path_parameter` naming the parameter)
+/// when they do not parse, as every other input is; axum's own `Path` answers text/plain.
+#[derive(Debug)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::{path::ErrorKind, rejection::PathRejection};
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let field = match e.kind() {
+                    ErrorKind::ParseErrorAtKey { key, .. }
+                    | ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
+                    ErrorKind::ParseErrorAtIndex { index, .. } => format!("path[{index}]"),
+                    _ => "path".to_string(),
+                };
+                Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_path_parameter",
+                    "A path parameter is not valid",
+                )
+                .with_errors(vec![FieldError::new(
+                    field,
+                    "invalid",
+                    "This part of the path is not of the right form (a number, say).",
+                )]))
+            }
+            Err(other) => Err(ApiError::bad_request(
+                "invalid_path_parameter",
+                other.body_text(),
+            )),
+        }
+    }
+}
+
 fn panic_to_problem(_payload: Box<dyn Any + Send + 'static>) -> Response {
     ApiError::internal("handler panicked").into_response()
 }

@@ -1,10 +1,7 @@
 //! Admin endpoints: users, roles, disabling, invitations, the audit log.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::State, http::StatusCode};
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Caller, ClientInfo, Require, Role, perm},

@@ -7,9 +7,10 @@
 use axum::{
     Extension, Json,
     body::Bytes,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
 };
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Require, Role, perm},

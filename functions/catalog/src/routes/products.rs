@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use axum::{
     Extension, Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode, header},
 };
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Require, perm},

@@ -3,11 +3,9 @@
 
 use std::collections::HashMap;
 
-use axum::{
-    Extension, Json,
-    extract::{Path, State},
-};
+use axum::{Extension, Json, extract::State};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldError, FieldErrors,
     auth::{Require, perm},

@@ -1,11 +1,8 @@
 //! Conversations: start one (optionally about a project), list, read with its messages, delete.
 //! A conversation is its owner's alone: anyone else gets 404.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::State, http::StatusCode};
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldErrors,
     auth::{Caller, Require, perm},

@@ -8,7 +8,7 @@ use std::convert::Infallible;
 
 use axum::{
     Extension, Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, header},
     response::{
         IntoResponse, Response,
@@ -16,6 +16,7 @@ use axum::{
     },
 };
 use futures::{StreamExt, stream};
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldErrors,
     auth::{Caller, Require, perm},

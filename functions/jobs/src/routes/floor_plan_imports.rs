@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderName, HeaderValue, StatusCode, header},
 };
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldError, FieldErrors,
     auth::{Require, perm},

@@ -1,9 +1,7 @@
 //! The generic job routes: follow, list and cancel any job.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-};
+use axum::{Json, extract::State};
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState,
     auth::{Require, perm},

@@ -3,9 +3,10 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
 };
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldError, FieldErrors,
     auth::{Caller, Permission, Require, perm},

@@ -1,6 +1,7 @@
 //! Sharing a project with other users.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState,
     auth::{Require, perm},

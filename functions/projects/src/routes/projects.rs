@@ -2,10 +2,11 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{StatusCode, header},
     response::IntoResponse,
 };
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState,
     auth::{Require, perm},

@@ -1,9 +1,7 @@
 //! The floor plan, budget scenarios and their quotes.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-};
+use axum::{Json, extract::State};
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState,
     auth::{Require, perm},

@@ -1,10 +1,7 @@
 //! Saved versions: save, list, read, compare, restore.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{Json, extract::State, http::StatusCode};
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState,
     auth::{Caller, Require, perm},

@@ -4,10 +4,8 @@
 
 use std::{collections::HashSet, sync::Arc};
 
-use axum::{
-    Extension, Json,
-    extract::{Path, State},
-};
+use axum::{Extension, Json, extract::State};
+use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Permission, Require, perm},
