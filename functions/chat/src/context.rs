@@ -205,6 +205,7 @@ mod tests {
                 jobs_queue_url: None,
                 jwt_issuer: "http://x".into(),
                 spend: Default::default(),
+                webhook_allow: Vec::new(),
             },
             roomwright_core::aws::Aws::from_env(),
         );

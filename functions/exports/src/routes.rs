@@ -207,12 +207,13 @@ pub async fn create_export(
 /// An export with a fresh download URL.
 #[utoipa::path(
     get, path = "/v1/projects/{id}/exports/{export_id}", tag = "projects",
-    params(("id" = String, Path), ("export_id" = String, Path)), security(("bearer" = ["projects:read"])),
+    params(("id" = String, Path), ("export_id" = String, Path)), security(("bearer" = ["estimates:create"])),
     responses((status = 200, body = ExportResponse), (status = 404))
 )]
 pub async fn get_export(
     State(state): State<AppState>,
-    Require(caller, _): Require<perm::ProjectsRead>,
+    // An export shows prices: the same right as making one.
+    Require(caller, _): Require<perm::EstimatesCreate>,
     Path((id, export_id)): Path<(String, String)>,
 ) -> Result<Json<ExportResponse>, ApiError> {
     access::load(&state, &caller, &id, Need::Read).await?;

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod dispatcher;
 pub mod local_batch;
+pub mod outbound;
 pub mod product_images;
 mod routes;
 pub use routes::renders::{SubmittedRender, order as order_render};

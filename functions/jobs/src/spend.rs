@@ -95,7 +95,8 @@ pub fn megasamples(width: u32, height: u32, samples: u32, cameras: usize) -> u64
         .div_ceil(1_000_000)
 }
 
-/// Refuses a render larger than the caller's role may order (422 naming `samples`).
+/// Refuses a render larger than the caller's role may order, or than a job can finish within
+/// its longest attempt (422 naming `samples`).
 pub fn check_render_size(
     role: Role,
     megasamples: u64,
@@ -106,7 +107,7 @@ pub fn check_render_size(
     } else {
         limits.render_max_megasamples
     };
-    if megasamples <= max {
+    if megasamples <= max && Estimate::render(megasamples, limits).fits() {
         return Ok(());
     }
     Err(ApiError::validation(vec![FieldError::new(
@@ -338,9 +339,15 @@ mod tests {
     fn role_caps_apply_to_the_whole_render() {
         let limits = SpendLimits::default();
         let largest = megasamples(3840, 2160, 4096, 8);
-        assert_eq!(largest, 271_790);
+        assert_eq!(largest, 271_791);
         assert!(check_render_size(Role::Designer, largest, &limits).is_err());
-        assert!(check_render_size(Role::Admin, largest, &limits).is_ok());
+        assert!(
+            check_render_size(Role::Admin, largest, &limits).is_err(),
+            "15 hours of GPU time fits no job"
+        );
+        let admin_size = megasamples(3840, 2160, 2048, 1);
+        assert!(check_render_size(Role::Designer, admin_size, &limits).is_err());
+        assert!(check_render_size(Role::Admin, admin_size, &limits).is_ok());
         let standard = megasamples(1920, 1080, 256, 4);
         assert!(check_render_size(Role::Designer, standard, &limits).is_ok());
         let refused = check_render_size(Role::SalesRep, megasamples(3840, 2160, 1024, 1), &limits)

@@ -112,7 +112,7 @@ pub async fn handle(state: &AppState, event: &Value) -> Result<Outcome, ApiError
     if status.is_terminal() {
         crate::spend::settle(&state.table(), &state.config.spend, &job.value).await?;
         if let Some(target) = job.value.webhook.clone() {
-            webhook::deliver(&target, &job.value).await;
+            webhook::deliver(&state.config, &target, &job.value).await;
         }
     }
     Ok(Outcome::Applied(status))

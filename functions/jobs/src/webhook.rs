@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use roomwright_core::{
+    config::Config,
     jobs::{Job, WebhookTarget},
     signature, time,
 };
 
-use crate::view::JobView;
+use crate::{outbound, view::JobView};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -25,18 +26,29 @@ pub fn body(job: &Job) -> Vec<u8> {
 }
 
 /// Sends the notice, retrying network errors and 5xx answers three times; gives up quietly
-/// after that (the job record is the source of truth; the webhook is a courtesy).
-pub async fn deliver(target: &WebhookTarget, job: &Job) {
+/// after that (the job record is the source of truth; the webhook is a courtesy). The URL is
+/// checked again and the request pinned to the public addresses it resolves to now.
+pub async fn deliver(config: &Config, target: &WebhookTarget, job: &Job) {
     let body = body(job);
-    let client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client without custom TLS builds");
+    let checked = match outbound::check(config, &target.url).await {
+        Ok(checked) => checked,
+        Err(refusal) => {
+            tracing::warn!(
+                job_id = job.id,
+                reason = refusal.code(),
+                "completion webhook not sent"
+            );
+            return;
+        }
+    };
+    let Ok(client) = outbound::pinned_client(&checked, TIMEOUT) else {
+        tracing::warn!(job_id = job.id, "completion webhook client failed to build");
+        return;
+    };
     let attempt = || async {
         let now = time::now().unix_timestamp();
         let response = client
-            .post(&target.url)
+            .post(checked.url.clone())
             .header("content-type", "application/json")
             .header(signature::TIMESTAMP_HEADER, now.to_string())
             .header(

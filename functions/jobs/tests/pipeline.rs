@@ -169,6 +169,31 @@ async fn submit_is_validated_frozen_and_idempotent() {
     let hook = json!({"webhook_url": "ftp://example.com/x"});
     let hook = submit(&app, &token, &project, None, hook).await;
     assert_eq!(hook.body["errors"][0]["path"], "webhook_url");
+    // Webhooks go to public addresses only: loopback, private, metadata and local receivers
+    // not on the allow-list are refused before anything is queued.
+    for (url, code) in [
+        ("https://127.0.0.1/hook", "forbidden_address"),
+        ("https://localhost:8443/hook", "forbidden_address"),
+        ("https://[::1]/hook", "forbidden_address"),
+        (
+            "https://169.254.169.254/latest/meta-data/",
+            "forbidden_address",
+        ),
+        ("https://10.0.0.7/hook", "forbidden_address"),
+        ("https://[::ffff:192.168.0.1]/hook", "forbidden_address"),
+        ("http://127.0.0.1:9/hook", "invalid"),
+    ] {
+        let hook = submit(&app, &token, &project, None, json!({"webhook_url": url})).await;
+        assert_eq!(hook.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert_eq!(
+            (
+                hook.body["errors"][0]["path"].as_str(),
+                hook.body["errors"][0]["code"].as_str()
+            ),
+            (Some("webhook_url"), Some(code)),
+            "{url}"
+        );
+    }
     let attic = json!({"cameras": [{"room_id": "attic"}]});
     let attic = submit(&app, &token, &project, None, attic).await;
     assert_eq!(attic.body["errors"][0]["path"], "cameras[0].room_id");
@@ -323,8 +348,15 @@ async fn receiver() -> (String, Deliveries) {
 
 #[tokio::test]
 async fn state_events_apply_once_in_order_and_send_one_signed_webhook() {
-    let (app, token, project) = designer_project("d@state.test").await;
+    // The receiver is on this machine: allow-listed, as `make dev` allows local receivers.
     let (url, received) = receiver().await;
+    let receiver_host = url["http://".len()..url.len() - "/hook".len()].to_string();
+    let app = common::app_configured(roomwright_jobs::routes(), |config| {
+        config.webhook_allow = vec![receiver_host]
+    })
+    .await;
+    let (token, _) = app.user("d@state.test", Role::Designer).await;
+    let project = project(&app, &token).await;
     let body = json!({"width": 96, "height": 64, "webhook_url": url});
     let reply = submit(&app, &token, &project, None, body).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);

@@ -21,6 +21,9 @@ pub struct Config {
     pub jwt_issuer: String,
     /// What users may spend on jobs, and the budgets every paid call stops at.
     pub spend: crate::usage::SpendLimits,
+    /// `host:port` receivers that may get plain-http webhooks on private addresses, on the
+    /// `local` and `test` stages only (`WEBHOOK_ALLOW_HOSTS`, comma-separated).
+    pub webhook_allow: Vec<String>,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -49,6 +52,14 @@ impl Config {
             jobs_queue_url: get("JOBS_QUEUE_URL"),
             jwt_issuer: required("JWT_ISSUER")?,
             spend: crate::usage::SpendLimits::from_lookup(&get)?,
+            webhook_allow: get("WEBHOOK_ALLOW_HOSTS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|h| h.trim().to_string())
+                        .filter(|h| !h.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod dynamo;
 pub mod etag;
 pub mod http;
+pub mod interactions;
 pub mod jobs;
 pub mod lambda;
 pub mod money;

@@ -317,8 +317,9 @@ impl Default for SpendLimits {
             renders_per_user_per_day: 40,
             // 1920x1080 at 256 samples from 4 cameras is ~2,100.
             render_max_megasamples: 4_000,
-            // The largest request the API accepts: 3840x2160, 4096 samples, 8 cameras.
-            render_max_megasamples_admin: 272_000,
+            // What a GPU finishes within a job's longest attempt (4 h at 3x the estimate):
+            // 4K at 2048 samples from one camera is ~17,000.
+            render_max_megasamples_admin: 20_000,
             // A g5.xlarge (A10G) and a c7g.large, on demand in us-east-1.
             gpu_micro_usd_per_hour: 1_006_000,
             cpu_micro_usd_per_hour: 72_500,

@@ -101,6 +101,7 @@ async fn main() {
         jobs_queue_url: None,
         jwt_issuer: issuer.into(),
         spend: Default::default(),
+        webhook_allow: Vec::new(),
     };
     let mut state = AppState::new(config, Aws::from_env());
     state.verifier = Arc::new(Verifier::new(

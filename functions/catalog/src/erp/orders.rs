@@ -107,3 +107,38 @@ pub async fn delete(table: &Table, id: &str, expected: u64) -> Result<(), ApiErr
         .delete(&order_pk(id), ORDER_SK, Some(expected))
         .await?)
 }
+
+/// Records an order's lines as `order` interaction events for the recommender (one batch per
+/// order, named by it, so a retry writes the same object). Clients cannot post order events
+/// themselves: only real orders say what was ordered. Best effort: the order stands either way.
+pub async fn record_events(state: &roomwright_core::AppState, order: &Order) {
+    use roomwright_core::interactions::{EventKind, StoredEvent, batch_key};
+    let body: String = order
+        .lines
+        .iter()
+        .map(|line| {
+            let event = StoredEvent {
+                kind: EventKind::Order,
+                user_id: order.created_by.clone(),
+                product_id: line.product_id.clone(),
+                project_id: Some(order.project_id.clone()),
+                at: order.created_at.clone(),
+                quantity: line.quantity,
+            };
+            serde_json::to_string(&event).expect("serialisable") + "\n"
+        })
+        .collect();
+    let day = &order.created_at[..10.min(order.created_at.len())];
+    let key = batch_key(day, &format!("order-{}", order.id));
+    if let Err(e) = roomwright_core::s3::put_bytes(
+        &state.aws,
+        &state.config.bucket_name,
+        &key,
+        "application/x-ndjson",
+        body.into_bytes(),
+    )
+    .await
+    {
+        tracing::warn!(order_id = %order.id, error = %e, "order events not recorded");
+    }
+}

@@ -201,12 +201,22 @@ fn erp_failure(error: ErpError) -> ApiError {
         )
         .with_detail("The ERP did not answer after retries. Nothing was ordered; retry with the same Idempotency-Key.")
         .with_retry_after(10),
-        ErpError::Refused { status, body } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "erp_refused",
-            "The ERP refused the order",
-        )
-        .with_detail(format!("ERP answered {status}: {body}")),
+        ErpError::Refused { status, body } => {
+            // The ERP's own words stay in our logs (they may name other customers, hosts or
+            // internals); the user gets a reference to quote.
+            let reference = format!("erp_{}", uuid::Uuid::now_v7().simple());
+            let excerpt: String = body.chars().take(500).collect();
+            tracing::warn!(%reference, status, body = %excerpt, "ERP refused the order");
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "erp_refused",
+                "The ERP refused the order",
+            )
+            .with_detail(format!(
+                "The ERP refused the order (status {status}); nothing was ordered. Quote \
+                 reference {reference} to your administrator."
+            ))
+        }
     }
 }
 
@@ -249,7 +259,8 @@ pub async fn create_order(
         )
         .with_detail("Set ERP_BASE_URL and ERP_API_TOKEN to place orders."));
     };
-    let project = access::load(&state, &caller, &request.project_id, Need::Read)
+    // Ordering commits the project: editors and the owner only, not viewers of it.
+    let project = access::load(&state, &caller, &request.project_id, Need::Edit)
         .await?
         .value;
     let scenario = project
@@ -332,6 +343,7 @@ pub async fn create_order(
             order.status = "submitted".into();
             order.erp_reference = Some(ack.erp_reference);
             orders::replace(&table, &order, 1).await?;
+            orders::record_events(&state, &order).await;
             Ok((StatusCode::CREATED, Json(order)))
         }
         Err(error) => {

@@ -65,18 +65,9 @@ pub fn render(document: &QuoteDocument<'_>) -> Result<Vec<u8>, XlsxError> {
     }
     summary.autofit();
 
-    for q in document.quotes {
-        // Sheet names are at most 31 characters and unique.
-        let name: String = q
-            .name
-            .chars()
-            .filter(|c| !"[]:*?/\\".contains(*c))
-            .take(28)
-            .collect();
-        let sheet = workbook.add_worksheet().set_name(format!(
-            "{name} {}",
-            &q.scenario_id.chars().take(2).collect::<String>()
-        ))?;
+    let names = sheet_names(document.quotes.iter().map(|q| q.name.as_str()));
+    for (q, name) in document.quotes.iter().zip(names) {
+        let sheet = workbook.add_worksheet().set_name(name)?;
         let headers = [
             "SKU",
             "Product",
@@ -131,4 +122,57 @@ pub fn render(document: &QuoteDocument<'_>) -> Result<Vec<u8>, XlsxError> {
         sheet.autofit();
     }
     workbook.save_to_buffer()
+}
+
+/// One sheet name per scenario: Excel's rules (at most 31 characters, none of `[]:*?/\`, no
+/// leading or trailing apostrophe, not empty) and unique ignoring case, the comparison sheet's
+/// name included, by numbering repeats.
+fn sheet_names<'a>(scenarios: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut used = vec!["comparison".to_string()];
+    scenarios
+        .map(|name| {
+            let cleaned: String = name
+                .chars()
+                .filter(|c| !"[]:*?/\\".contains(*c) && !c.is_control())
+                .collect();
+            let cleaned = cleaned.trim().trim_matches('\'').trim();
+            let base: String = if cleaned.is_empty() {
+                "Scenario".into()
+            } else {
+                cleaned.chars().take(31).collect()
+            };
+            let mut candidate = base.clone();
+            let mut n = 2;
+            while used.contains(&candidate.to_lowercase()) {
+                let suffix = format!(" ({n})");
+                let room = 31 - suffix.chars().count();
+                candidate = format!("{}{suffix}", base.chars().take(room).collect::<String>());
+                n += 1;
+            }
+            used.push(candidate.to_lowercase());
+            candidate
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sheet_names;
+
+    #[test]
+    fn sheet_names_are_valid_and_unique_ignoring_case() {
+        let long = "A very long scenario name that Excel would refuse";
+        let names = sheet_names(
+            ["Option A", "option a", "OPTION A", "Comparison", "", "'Quoted'", "a/b:c", long, long]
+                .into_iter(),
+        );
+        assert_eq!(
+            names[..7],
+            ["Option A", "option a (2)", "OPTION A (3)", "Comparison (2)", "Scenario", "Quoted", "abc"]
+        );
+        let lower: std::collections::HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(lower.len(), names.len());
+        assert!(names.iter().all(|n| n.chars().count() <= 31 && !n.is_empty()));
+        assert_eq!(names[8], "A very long scenario name t (2)");
+    }
 }

@@ -25,7 +25,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    spend,
+    outbound, spend,
     submit::{self, NewJob, Submitted},
     view::JobView,
 };
@@ -60,29 +60,6 @@ impl From<Estimate> for EstimateView {
             cost_usd: e.cost_micro_usd as f64 / 1e6,
             machine: e.machine,
         }
-    }
-}
-
-/// Checks a completion webhook URL: https (plain http only on local and test stages, whose
-/// receivers run on the developer's machine).
-fn check_webhook(url: &str, stage: &str, errors: &mut FieldErrors) {
-    let parsed = reqwest::Url::parse(url);
-    let local = matches!(stage, "local" | "test");
-    match parsed {
-        Ok(u) if u.scheme() == "https" || (local && u.scheme() == "http") => {
-            if url.len() > 2048 || u.host_str().is_none() {
-                errors.add(
-                    "webhook_url",
-                    "invalid",
-                    "The webhook URL is too long or has no host.",
-                );
-            }
-        }
-        _ => errors.add(
-            "webhook_url",
-            "invalid",
-            "webhook_url is an absolute https:// URL.",
-        ),
     }
 }
 
@@ -189,8 +166,10 @@ pub async fn order(
 
     let mut errors = FieldErrors::new();
     request.validate(&mut errors);
-    if let Some(url) = &request.webhook_url {
-        check_webhook(url, &state.config.stage, &mut errors);
+    if let Some(url) = &request.webhook_url
+        && let Err(refusal) = outbound::check(&state.config, url).await
+    {
+        errors.add("webhook_url", refusal.code(), refusal.message());
     }
     errors.finish()?;
     let (plan, scenarios) = content(state, &project, request.version).await?;

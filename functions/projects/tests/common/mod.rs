@@ -45,7 +45,18 @@ pub async fn app() -> App {
 
 /// The auth, projects and exports routers plus `extra` (another function's routes).
 pub async fn app_with(extra: OpenApiRouter<roomwright_core::AppState>) -> App {
-    let stack = TestStack::new().await;
+    app_configured(extra, |_| {}).await
+}
+
+/// [`app_with`], its configuration changed by `configure` first (limits, allow-lists).
+pub async fn app_configured(
+    extra: OpenApiRouter<roomwright_core::AppState>,
+    configure: impl FnOnce(&mut roomwright_core::config::Config),
+) -> App {
+    let mut stack = TestStack::new().await;
+    let mut config = roomwright_core::config::Config::clone(&stack.state.config);
+    configure(&mut config);
+    stack.state.config = std::sync::Arc::new(config);
     let context = AuthContext::new(
         KeySource::Given(KeySet::generate().unwrap()),
         Role::Designer,

@@ -32,6 +32,8 @@ const MAX_AGE_DAYS: i64 = 30;
 const MAX_SKEW_MINUTES: i64 = 5;
 /// How long a batch's marker stops it being counted twice.
 const MARKER_DAYS: i64 = 7;
+/// Batches one user may send a minute (each up to [`MAX_EVENTS`] events).
+pub const BATCHES_PER_MINUTE: u32 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -106,6 +108,10 @@ pub async fn record_events(
 ) -> Result<(StatusCode, Json<EventsAccepted>), ApiError> {
     let key = idempotency_key(&headers)?;
     let events = validate(&state, &caller, batch).await?;
+    // Admins import history in bulk; everyone else is held to a rate.
+    if !caller.can(Permission::UsersManage) {
+        take_batch(&state.table(), &caller.user_id, time::now()).await?;
+    }
     let batch_id = batch_id(&caller.user_id, key.as_deref(), &events);
     let now = time::now();
     let day = time::rfc3339(now)[..10].to_string();
@@ -156,6 +162,45 @@ pub async fn record_events(
     ))
 }
 
+/// Counts one batch against the user's minute, or refuses it with 429 (nothing is stored).
+async fn take_batch(table: &Table, user_id: &str, now: ::time::OffsetDateTime) -> Result<(), ApiError> {
+    let epoch = now.unix_timestamp();
+    let minute = epoch / 60;
+    let result = table
+        .client()
+        .await
+        .update_item()
+        .table_name(table.name())
+        .key("pk", AttributeValue::S(format!("RATE#events#{user_id}")))
+        .key("sk", AttributeValue::S(format!("MIN#{minute}")))
+        .update_expression("ADD #n :one SET expires_at = :expires")
+        .condition_expression("attribute_not_exists(#n) OR #n < :limit")
+        .expression_attribute_names("#n", "n")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .expression_attribute_values(":limit", AttributeValue::N(BATCHES_PER_MINUTE.to_string()))
+        .expression_attribute_values(":expires", AttributeValue::N((epoch + 120).to_string()))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "event_rate_limit",
+                "Too many event batches",
+            )
+            .with_detail(format!(
+                "Send at most {BATCHES_PER_MINUTE} batches a minute; batch events together."
+            ))
+            .with_retry_after((60 - epoch.rem_euclid(60)) as u64))
+        }
+        Err(e) => Err(service_error(e).into()),
+    }
+}
+
 fn time_days(days: i64) -> ::time::Duration {
     ::time::Duration::days(days)
 }
@@ -201,8 +246,20 @@ async fn validate(
                 "Only orders carry a quantity.",
             );
         }
-        if event.quantity.is_some_and(|q| q == 0 || q > 100_000) {
-            errors.add(path("quantity"), "invalid", "Order 1 to 100000 units.");
+        if event.quantity.is_some_and(|q| q == 0 || q > 10_000) {
+            errors.add(path("quantity"), "invalid", "Order 1 to 10000 units.");
+        }
+        // Orders teach the most: only real orders (the orders route writes them) and an
+        // admin's import of past orders may say what was ordered.
+        if event.kind == EventType::Order && !caller.can(Permission::UsersManage) {
+            errors.add(
+                path("type"),
+                "recorded_by_orders",
+                "Order events are recorded when an order is placed (POST /v1/orders).",
+            );
+        }
+        if event.project_id.as_ref().is_some_and(|p| p.len() > 64) {
+            errors.add(path("project_id"), "invalid", "Project ids are at most 64 characters.");
         }
         let user = match &event.user_id {
             Some(user) if user != &caller.user_id => {

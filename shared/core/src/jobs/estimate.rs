@@ -62,6 +62,11 @@ impl Estimate {
         }
     }
 
+    /// Whether the job can finish within the longest attempt Batch is asked to allow.
+    pub fn fits(&self) -> bool {
+        TIMEOUT_FACTOR * self.seconds + 300 <= MAX_TIMEOUT_SECONDS
+    }
+
     /// How long Batch lets one attempt run.
     pub fn timeout_seconds(&self) -> u64 {
         (TIMEOUT_FACTOR * self.seconds + 300).min(MAX_TIMEOUT_SECONDS)
@@ -100,9 +105,14 @@ mod tests {
         // $1.006 an hour: 72 s cost 20,120 micro-USD.
         assert_eq!(small.cost_micro_usd, 20_120);
         assert_eq!(small.timeout_seconds(), 3 * 72 + 300);
-        let largest = Estimate::render(271_790, &limits);
+        assert!(small.fits());
+        // 4K at 4096 samples from 8 cameras would take 15 hours: it cannot be allowed.
+        let largest = Estimate::render(271_791, &limits);
+        assert!(!largest.fits());
         assert_eq!(largest.timeout_seconds(), MAX_TIMEOUT_SECONDS);
-        assert!(largest.max_cost_micro_usd(&limits) >= largest.cost_micro_usd);
+        let big = Estimate::render(20_000, &limits);
+        assert!(big.fits());
+        assert!(big.max_cost_micro_usd(&limits) >= big.cost_micro_usd);
         assert_eq!(cost(-3600, Machine::Gpu, &limits), -1_006_000);
     }
 }
