@@ -6,6 +6,9 @@
 //! | entry | `AUDIT` | `<time>#<id>` | `AUDIT#USER#<subject>` / `<time>#<id>` |
 //!
 //! The subject is the user the event is about: the target of an admin action, else the actor.
+//! An email is never stored or logged as such: a target that is an address (a failed sign-in
+//! for it, an invitation) is kept as its pseudonym `email:<hash>` ([`subject_of`]), which an
+//! admin's `?user=<address>` query computes the same way; erasing an account scrubs even that.
 //! Time-range queries read the `AUDIT` partition between two sort keys; per-user queries read
 //! the index. Audit volume is low (security events only), so one partition has ample headroom.
 
@@ -38,6 +41,19 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
 }
 
+/// How an audit entry names a user id or an email address (the latter pseudonymised).
+pub fn subject_of(text: &str) -> String {
+    if text.contains('@') {
+        let digest = aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA256,
+            text.trim().to_lowercase().as_bytes(),
+        );
+        format!("email:{}", &hex::encode(digest.as_ref())[..24])
+    } else {
+        text.to_string()
+    }
+}
+
 pub struct Event<'a> {
     pub action: &'static str,
     pub actor: &'a str,
@@ -52,13 +68,14 @@ pub async fn record(table: &Table, event: Event<'_>) -> Result<AuditEntry, ApiEr
     let now = time::now();
     let id = uuid::Uuid::now_v7().simple().to_string();
     let sort = format!("{}#{id}", time::sortable(now));
-    let subject = event.target.unwrap_or(event.actor);
+    let target = event.target.map(subject_of);
+    let subject = target.clone().unwrap_or_else(|| event.actor.to_string());
     let entry = AuditEntry {
         id,
         at: time::rfc3339(now),
         action: event.action.to_string(),
         actor: event.actor.to_string(),
-        target: event.target.map(str::to_owned),
+        target,
         source_ip: event.client.source_ip.clone(),
         user_agent: event.client.user_agent.clone(),
         details: event.details,
@@ -67,6 +84,34 @@ pub async fn record(table: &Table, event: Event<'_>) -> Result<AuditEntry, ApiEr
     table.create(&keys, &entry).await?;
     tracing::info!(action = entry.action, actor = entry.actor, target = ?entry.target, "audit");
     Ok(entry)
+}
+
+/// Erasure: entries about the address (failed sign-ins for it, invitations) lose even its
+/// pseudonym and their index key; they stay in the time-ordered log as `erased`.
+pub async fn scrub_email(table: &Table, email: &str) -> Result<usize, ApiError> {
+    let mut scrubbed = 0;
+    // The pseudonym, and the address itself as entries written before pseudonyms were.
+    for subject in [subject_of(email), email.trim().to_lowercase()] {
+        let entries = table
+            .query_all::<AuditEntry>(Some(index::GSI1), &format!("AUDIT#USER#{subject}"), SortKey::Any)
+            .await?;
+        for stored in entries {
+            let mut entry = stored.value;
+            let sort = format!(
+                "{}#{}",
+                time::parse_rfc3339(&entry.at)
+                    .map(time::sortable)
+                    .unwrap_or_default(),
+                entry.id
+            );
+            entry.target = Some("erased".into());
+            table
+                .replace(&Keys::new("AUDIT", &sort), &entry, stored.version)
+                .await?;
+            scrubbed += 1;
+        }
+    }
+    Ok(scrubbed)
 }
 
 /// Entries, newest first, about one user and/or within `[from, to]` (RFC 3339).
@@ -85,7 +130,7 @@ pub async fn query(
     let sort = SortKey::Between(&low, &high);
     let result = match user {
         Some(user) => {
-            let partition = format!("AUDIT#USER#{user}");
+            let partition = format!("AUDIT#USER#{}", subject_of(user));
             table
                 .query::<AuditEntry>(Some(index::GSI1), &partition, sort, page, true)
                 .await?

@@ -15,6 +15,8 @@ use roomwright_core::{ApiError, problem::FieldErrors};
 pub const MIN_LENGTH: usize = 12;
 /// Hashing cost does not grow with length, but parsing and logging should stay bounded.
 pub const MAX_LENGTH: usize = 256;
+/// What a password check accepts at most (256 characters of up to 4 bytes each).
+pub const MAX_PASSWORD_BYTES: usize = 4 * MAX_LENGTH;
 
 const MEMORY_KIB: u32 = 19 * 1024;
 const ITERATIONS: u32 = 2;

@@ -20,6 +20,9 @@ pub async fn load(
     id: &str,
     need: Need,
 ) -> Result<Versioned<Job>, ApiError> {
+    if id.is_empty() || id.len() > roomwright_core::http::MAX_PATH_PARAMETER {
+        return Err(not_found(id.get(..64).unwrap_or("")));
+    }
     let job = store::get(&state.table(), id)
         .await?
         .ok_or_else(|| not_found(id))?;

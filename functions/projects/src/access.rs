@@ -38,6 +38,10 @@ pub async fn load(
     id: &str,
     need: Need,
 ) -> Result<Versioned<Project>, ApiError> {
+    // Ids come from bodies and queries too; no project has a long one.
+    if id.is_empty() || id.len() > roomwright_core::http::MAX_PATH_PARAMETER {
+        return Err(not_found(id.get(..64).unwrap_or("")));
+    }
     let project = store::get(&state.table(), id)
         .await?
         .ok_or_else(|| not_found(id))?;

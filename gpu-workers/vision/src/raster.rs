@@ -13,8 +13,6 @@ use thiserror::Error;
 /// [`MAX_SIDE_PX`] are scaled down to it (beyond it, time grows and nothing is gained).
 pub const PDF_SIDE_PX: u32 = 1600;
 pub const MAX_SIDE_PX: u32 = 3200;
-/// Decoding stops beyond this many bytes of pixels (a decompression bomb, not a plan).
-const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum RasterError {
@@ -77,9 +75,12 @@ pub fn page(bytes: &[u8]) -> Result<GrayImage, RasterError> {
 }
 
 fn decode(bytes: &[u8], format: ImageFormat) -> Result<GrayImage, RasterError> {
+    // The platform's one pixel budget, from the header: a decompression bomb is no plan.
+    roomwright_visual::photo::check_budget(bytes, format, 1)
+        .map_err(|e| RasterError::Image(e.to_string()))?;
     let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    limits.max_alloc = Some(roomwright_visual::photo::MAX_PIPELINE_BYTES);
     reader.limits(limits);
     reader
         .decode()

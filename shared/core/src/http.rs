@@ -54,6 +54,9 @@ async fn method_not_allowed(request: Request) -> ApiError {
     ))
 }
 
+/// The longest id a path may carry.
+pub const MAX_PATH_PARAMETER: usize = 128;
+
 /// Path parameters, refused as problem+json (`invalid_path_parameter` naming the parameter)
 /// when they do not parse, as every other input is; axum's own `Path` answers text/plain.
 #[derive(Debug)]
@@ -68,6 +71,22 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         use axum::extract::{path::ErrorKind, rejection::PathRejection};
+        // Ids are short; a long one is refused before it reaches a key (DynamoDB refuses keys
+        // over 1 KiB with an error of its own).
+        if let Ok(raw) = axum::extract::RawPathParams::from_request_parts(parts, state).await
+            && let Some((name, _)) = raw.iter().find(|(_, v)| v.len() > MAX_PATH_PARAMETER)
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_path_parameter",
+                "A path parameter is not valid",
+            )
+            .with_errors(vec![FieldError::new(
+                name,
+                "too_long",
+                format!("At most {MAX_PATH_PARAMETER} characters."),
+            )]));
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => {

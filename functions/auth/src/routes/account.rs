@@ -128,6 +128,22 @@ pub async fn login(
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let email = normalize_email(&request.email);
+    // Bounded before any key is made of them or any hashing is done.
+    let mut errors = FieldErrors::new();
+    if email.is_empty() || email.len() > 254 {
+        errors.add("email", "invalid_email", "Enter a valid email address.");
+    }
+    if request.password.len() > passwords::MAX_PASSWORD_BYTES {
+        errors.add(
+            "password",
+            "too_long",
+            format!(
+                "Passwords are at most {} bytes.",
+                passwords::MAX_PASSWORD_BYTES
+            ),
+        );
+    }
+    errors.finish()?;
     let table = state.table();
     // The attempt is reserved before any Argon2 work, so a parallel burst cannot outrun it.
     let reservation =

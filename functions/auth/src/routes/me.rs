@@ -288,6 +288,7 @@ pub async fn erase_me(
     user.updated_at = time::rfc3339(time::now());
     users::save(&table, &user, version).await?;
     users::release_email(&table, &email).await?;
+    audit::scrub_email(&table, &email).await?;
     sessions::revoke_all(&table, &user.id, None).await?;
     state.sessions.forget(&user.id);
     let (trashed, left) = roomwright_projects::store::erase_user(&table, &user.id).await?;
