@@ -93,7 +93,11 @@ pub async fn scrub_email(table: &Table, email: &str) -> Result<usize, ApiError> 
     // The pseudonym, and the address itself as entries written before pseudonyms were.
     for subject in [subject_of(email), email.trim().to_lowercase()] {
         let entries = table
-            .query_all::<AuditEntry>(Some(index::GSI1), &format!("AUDIT#USER#{subject}"), SortKey::Any)
+            .query_all::<AuditEntry>(
+                Some(index::GSI1),
+                &format!("AUDIT#USER#{subject}"),
+                SortKey::Any,
+            )
             .await?;
         for stored in entries {
             let mut entry = stored.value;

@@ -13,7 +13,9 @@ async fn audit_entries_name_addresses_by_pseudonym_and_erasure_scrubs_them() {
     let (admin, _) = app.user_with_role("root@example.com", Role::Admin).await;
     let body = app.signup("Nora@Example.com").await;
     for _ in 0..2 {
-        let wrong = app.login("nora@example.com", "not the password at all").await;
+        let wrong = app
+            .login("nora@example.com", "not the password at all")
+            .await;
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     }
     let about = |who: &'static str| {
@@ -37,12 +39,20 @@ async fn audit_entries_name_addresses_by_pseudonym_and_erasure_scrubs_them() {
         .iter()
         .filter(|e| e["action"] == "login_failed")
         .collect();
-    assert_eq!(failed.len(), 2, "an admin finds the failures by the address");
+    assert_eq!(
+        failed.len(),
+        2,
+        "an admin finds the failures by the address"
+    );
     let everything = app
         .send(Method::GET, "/v1/admin/audit?limit=100", Some(&admin), None)
         .await;
     assert!(
-        !everything.body.to_string().to_lowercase().contains("nora@example.com"),
+        !everything
+            .body
+            .to_string()
+            .to_lowercase()
+            .contains("nora@example.com"),
         "no address in the audit log: {}",
         everything.body
     );

@@ -31,7 +31,42 @@ pub fn finish(router: Router) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         .layer(CatchPanicLayer::custom(panic_to_problem))
+        .layer(middleware::map_response(as_problem))
         .layer(middleware::from_fn(telemetry::request_context))
+}
+
+/// Errors that axum's own extractors answer in plain text (a raw body over the limit, a
+/// missing header) become problem+json like every other error; other responses pass as they
+/// are.
+async fn as_problem(response: Response) -> Response {
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable_request",
+        s if s.is_server_error() => "internal_error",
+        _ => "request_refused",
+    };
+    let detail = if status.is_server_error() || text.trim().is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        text
+    };
+    ApiError::new(status, code, status.canonical_reason().unwrap_or("Error"))
+        .with_detail(detail)
+        .into_response()
 }
 
 async fn route_not_found(request: Request) -> ApiError {

@@ -146,7 +146,11 @@ pub fn claimed_png(width: u32, height: u32) -> Vec<u8> {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -166,7 +170,13 @@ pub fn claimed_png(width: u32, height: u32) -> Vec<u8> {
     header.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit grey
     chunk(&mut out, b"IHDR", &header);
     // A stored (uncompressed) zlib block of one empty row: the rest is simply missing.
-    chunk(&mut out, b"IDAT", &[0x78, 0x01, 0x01, 0x01, 0x00, 0xFE, 0xFF, 0x00, 0x00, 0x01, 0x00, 0x01]);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[
+            0x78, 0x01, 0x01, 0x01, 0x00, 0xFE, 0xFF, 0x00, 0x00, 0x01, 0x00, 0x01,
+        ],
+    );
     chunk(&mut out, b"IEND", &[]);
     out
 }

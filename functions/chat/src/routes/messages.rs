@@ -94,7 +94,16 @@ async fn validate(
     let own = super::uploads::prefix(&caller.user_id);
     for (i, key) in request.images.iter().enumerate() {
         let path = format!("images[{i}]");
-        if !key.starts_with(&own) {
+        // One plain name under the caller's own prefix: no `..`, no nested folders, no odd
+        // characters (S3 keys are literal, but a key is never a path to walk).
+        let name = key.strip_prefix(&own).unwrap_or_default();
+        let plain = !name.is_empty()
+            && name.len() <= 100
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !name.contains("..");
+        if !plain {
             errors.add(
                 path,
                 "not_your_upload",

@@ -163,16 +163,39 @@ mod tests {
     fn sheet_names_are_valid_and_unique_ignoring_case() {
         let long = "A very long scenario name that Excel would refuse";
         let names = sheet_names(
-            ["Option A", "option a", "OPTION A", "Comparison", "", "'Quoted'", "a/b:c", long, long]
-                .into_iter(),
+            [
+                "Option A",
+                "option a",
+                "OPTION A",
+                "Comparison",
+                "",
+                "'Quoted'",
+                "a/b:c",
+                long,
+                long,
+            ]
+            .into_iter(),
         );
         assert_eq!(
             names[..7],
-            ["Option A", "option a (2)", "OPTION A (3)", "Comparison (2)", "Scenario", "Quoted", "abc"]
+            [
+                "Option A",
+                "option a (2)",
+                "OPTION A (3)",
+                "Comparison (2)",
+                "Scenario",
+                "Quoted",
+                "abc"
+            ]
         );
-        let lower: std::collections::HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+        let lower: std::collections::HashSet<String> =
+            names.iter().map(|n| n.to_lowercase()).collect();
         assert_eq!(lower.len(), names.len());
-        assert!(names.iter().all(|n| n.chars().count() <= 31 && !n.is_empty()));
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().count() <= 31 && !n.is_empty())
+        );
         assert_eq!(names[8], "A very long scenario name t (2)");
     }
 }

@@ -163,7 +163,11 @@ pub async fn record_events(
 }
 
 /// Counts one batch against the user's minute, or refuses it with 429 (nothing is stored).
-async fn take_batch(table: &Table, user_id: &str, now: ::time::OffsetDateTime) -> Result<(), ApiError> {
+async fn take_batch(
+    table: &Table,
+    user_id: &str,
+    now: ::time::OffsetDateTime,
+) -> Result<(), ApiError> {
     let epoch = now.unix_timestamp();
     let minute = epoch / 60;
     let result = table
@@ -259,7 +263,11 @@ async fn validate(
             );
         }
         if event.project_id.as_ref().is_some_and(|p| p.len() > 64) {
-            errors.add(path("project_id"), "invalid", "Project ids are at most 64 characters.");
+            errors.add(
+                path("project_id"),
+                "invalid",
+                "Project ids are at most 64 characters.",
+            );
         }
         let user = match &event.user_id {
             Some(user) if user != &caller.user_id => {
