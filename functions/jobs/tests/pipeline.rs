@@ -477,6 +477,13 @@ fn local_batch(app: &App, program: Vec<String>) -> LocalBatch {
     batch_with(app, "render-worker", program, Vec::new())
 }
 
+/// [`local_batch`] on a compute environment of `vcpus`.
+fn local_batch_of(app: &App, program: Vec<String>, vcpus: u32) -> LocalBatch {
+    let mut batch = batch_with(app, "render-worker", Vec::new(), Vec::new());
+    batch.programs = BTreeMap::from([("render-worker".to_string(), program)]);
+    LocalBatch::new(batch.state, batch.queue, batch.programs, batch.env, vcpus)
+}
+
 /// The local Batch running `program` for the job definitions whose command is `name`, with
 /// the local AWS server's settings and `extra` in the workers' environment.
 fn batch_with(
@@ -527,6 +534,49 @@ async fn run_to_end(app: &App, batch: &mut LocalBatch, id: &str) {
             .unwrap()
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn the_local_batch_runs_only_what_its_vcpus_hold_and_queues_the_rest() {
+    let (app, token, project) = designer_project("d@vcpus.test").await;
+    let first = submit_small(&app, &token, &project).await;
+    let second = submit_small(&app, &token, &project).await;
+    // Renders ask for 4 vCPUs; an environment of 4 runs one at a time.
+    let sleeper = vec!["sh".to_string(), "-c".into(), "sleep 1".into()];
+    let mut batch = local_batch_of(&app, sleeper, 4);
+    let state = &app.stack.state;
+    dispatcher::handle(
+        state,
+        &settings(&app),
+        sqs_event(&[("a", message(&first)), ("b", message(&second))]),
+    )
+    .await;
+    let tasks = batch.poll().await.unwrap();
+    assert_eq!(tasks.len(), 2);
+    for task in tasks {
+        tokio::time::timeout(Duration::from_secs(60), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let (a, b) = (job(&app, &first).await, job(&app, &second).await);
+    assert_eq!(
+        (a.status, b.status),
+        (JobStatus::Succeeded, JobStatus::Succeeded)
+    );
+    let at =
+        |t: &Option<String>| roomwright_core::time::parse_rfc3339(t.as_deref().unwrap()).unwrap();
+    let (earlier, later) = if at(&a.started_at) <= at(&b.started_at) {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    assert!(
+        at(&later.started_at) >= at(&earlier.finished_at),
+        "the second job started while the first ran: {:?} {:?}",
+        earlier.finished_at,
+        later.started_at
+    );
 }
 
 #[tokio::test]

@@ -109,6 +109,29 @@ async fn main() {
         AUDIENCE,
         VerifyKeys::Static(keys.public().unwrap()),
     ));
+    // The per-request session check, warm: what it adds to every protected request while the
+    // session's state is cached (a table read every 5 s per session and instance otherwise).
+    let live = roomwright_core::auth::Liveness::Live {
+        role: Role::Designer,
+        email: "bench@example.com".into(),
+    };
+    state.sessions.remember("usr_bench", "ses_bench", live);
+    let table = state.table();
+    let mut session_checks = Vec::new();
+    for _ in 0..100_000 {
+        let started = Instant::now();
+        let checked = state
+            .sessions
+            .check(&table, "usr_bench", "ses_bench")
+            .await
+            .unwrap();
+        session_checks.push(started.elapsed());
+        assert!(matches!(
+            checked,
+            roomwright_core::auth::Liveness::Live { .. }
+        ));
+    }
+    report("session check, cached (added per request)", session_checks);
     let app = roomwright_auth::app(
         state,
         AuthContext::new(KeySource::Given(keys), Role::Designer),
