@@ -62,8 +62,18 @@ async fn dev() -> Result<(), Error> {
 
 async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), Error> {
     let address = listener.local_addr()?;
-    let stack =
+    let mut stack =
         TestStack::provision(endpoint, STACK_NAME, "local", &format!("http://{address}")).await?;
+    // Completion webhooks to receivers on this machine (`host:port,...`); none by default.
+    if let Ok(hosts) = std::env::var("WEBHOOK_ALLOW_HOSTS") {
+        let mut config = roomwright_core::config::Config::clone(&stack.state.config);
+        config.webhook_allow = hosts
+            .split(',')
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .collect();
+        stack.state.config = std::sync::Arc::new(config);
+    }
     // Signing keys live under the local data directory and survive restarts.
     let data_dir = std::env::var("LOCAL_DATA_DIR")
         .map(std::path::PathBuf::from)

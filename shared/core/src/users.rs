@@ -36,6 +36,10 @@ struct Profile {
 
 /// The active user with this email (compared trimmed and lower-cased).
 pub async fn find_user_by_email(table: &Table, email: &str) -> Result<Option<UserRef>, ApiError> {
+    // No address is longer (RFC 5321); a longer one names nobody and makes no key.
+    if email.trim().is_empty() || email.trim().len() > 254 {
+        return Ok(None);
+    }
     let (pk, sk) = email_claim_key(&email.trim().to_lowercase());
     let Some(claim) = table.get::<Claim>(&pk, sk).await? else {
         return Ok(None);
