@@ -1,8 +1,11 @@
 //! Per-user message rate limits: a counter per minute and per day (UTC), both taken in one
 //! conditional transaction so a refused message counts against neither.
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
-use roomwright_core::{ApiError, dynamo::Table};
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use roomwright_core::{
+    ApiError,
+    dynamo::{Table, counter},
+};
 use time::OffsetDateTime;
 
 use crate::settings::ChatSettings;
@@ -14,19 +17,13 @@ fn window_update(
     limit: u32,
     expires_at: i64,
 ) -> Result<TransactWriteItem, ApiError> {
-    let update = Update::builder()
-        .table_name(table.name())
-        .key("pk", AttributeValue::S(format!("RATE#chat#{user_id}")))
-        .key("sk", AttributeValue::S(window.to_string()))
-        .update_expression("ADD #n :one SET expires_at = :expires")
-        .condition_expression("attribute_not_exists(#n) OR #n < :limit")
-        .expression_attribute_names("#n", "n")
-        .expression_attribute_values(":one", AttributeValue::N("1".into()))
-        .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
-        .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
-        .build()
-        .map_err(ApiError::internal)?;
-    Ok(TransactWriteItem::builder().update(update).build())
+    counter::take_item(
+        table,
+        &format!("RATE#chat#{user_id}"),
+        window,
+        limit,
+        expires_at,
+    )
 }
 
 /// Counts one message of `user_id` at `now`, or refuses it with 429 and `Retry-After`.

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use roomwright_core::{
     ApiError, FieldError,
     auth::Role,
-    dynamo::{Table, service_error},
+    dynamo::{Table, counter, service_error},
     jobs::{Estimate, Job, Machine, estimate, store},
     time,
     usage::{self, Entry, SpendLimits},
@@ -121,6 +121,18 @@ pub fn check_render_size(
     )]))
 }
 
+fn daily_key(user_id: &str, now: OffsetDateTime) -> (String, String) {
+    (
+        format!("RATE#renders#{user_id}"),
+        format!(
+            "DAY#{:04}-{:02}-{:02}",
+            now.year(),
+            now.month() as u8,
+            now.day()
+        ),
+    )
+}
+
 /// Takes one of the user's renders for today, or refuses with 429 until midnight UTC.
 pub async fn take_daily_render(
     table: &Table,
@@ -129,55 +141,28 @@ pub async fn take_daily_render(
     now: OffsetDateTime,
 ) -> Result<(), ApiError> {
     let epoch = now.unix_timestamp();
-    let result = table
-        .client()
-        .await
-        .update_item()
-        .table_name(table.name())
-        .key("pk", AttributeValue::S(format!("RATE#renders#{user_id}")))
-        .key("sk", AttributeValue::S(day_sk(now)))
-        .update_expression("ADD #n :one SET expires_at = :expires")
-        .condition_expression("attribute_not_exists(#n) OR #n < :limit")
-        .expression_attribute_names("#n", "n")
-        .expression_attribute_values(":one", AttributeValue::N("1".into()))
-        .expression_attribute_values(
-            ":limit",
-            AttributeValue::N(limits.renders_per_user_per_day.to_string()),
-        )
-        .expression_attribute_values(
-            ":expires",
-            AttributeValue::N((epoch + 2 * 86_400).to_string()),
-        )
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-        {
-            Err(ApiError::new(
-                http::StatusCode::TOO_MANY_REQUESTS,
-                "daily_render_limit",
-                "Too many renders today",
-            )
-            .with_detail(format!(
-                "You can order {} renders a day; the count starts again at midnight UTC.",
-                limits.renders_per_user_per_day
-            ))
-            .with_retry_after((86_400 - epoch.rem_euclid(86_400)) as u64))
-        }
-        Err(e) => Err(service_error(e).into()),
-    }
-}
-
-fn day_sk(now: OffsetDateTime) -> String {
-    format!(
-        "DAY#{:04}-{:02}-{:02}",
-        now.year(),
-        now.month() as u8,
-        now.day()
+    let (pk, sk) = daily_key(user_id, now);
+    if counter::take(
+        table,
+        &pk,
+        &sk,
+        limits.renders_per_user_per_day,
+        epoch + 2 * 86_400,
     )
+    .await?
+    {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        http::StatusCode::TOO_MANY_REQUESTS,
+        "daily_render_limit",
+        "Too many renders today",
+    )
+    .with_detail(format!(
+        "You can order {} renders a day; the count starts again at midnight UTC.",
+        limits.renders_per_user_per_day
+    ))
+    .with_retry_after((86_400 - epoch.rem_euclid(86_400)) as u64))
 }
 
 /// Gives back a render taken today (the job was not created after all).
@@ -186,30 +171,8 @@ pub async fn give_back_daily_render(
     user_id: &str,
     now: OffsetDateTime,
 ) -> Result<(), ApiError> {
-    table
-        .client()
-        .await
-        .update_item()
-        .table_name(table.name())
-        .key("pk", AttributeValue::S(format!("RATE#renders#{user_id}")))
-        .key("sk", AttributeValue::S(day_sk(now)))
-        .update_expression("ADD #n :minus")
-        .condition_expression("#n > :zero")
-        .expression_attribute_names("#n", "n")
-        .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
-        .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-        .send()
-        .await
-        .map(|_| ())
-        .or_else(|e| {
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception())
-            {
-                Ok(())
-            } else {
-                Err(service_error(e).into())
-            }
-        })
+    let (pk, sk) = daily_key(user_id, now);
+    counter::give_back(table, &pk, &sk).await
 }
 
 fn slots_key(user_id: &str) -> [(&'static str, AttributeValue); 2] {

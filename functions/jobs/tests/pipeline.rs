@@ -577,6 +577,54 @@ async fn the_local_batch_runs_only_what_its_vcpus_hold_and_queues_the_rest() {
         earlier.finished_at,
         later.started_at
     );
+    // Both are settled in the ledger: the estimates were replaced by what the jobs took.
+    let owner = earlier.owner_id.clone();
+    let actual: i64 = [&earlier, &later]
+        .iter()
+        .map(|j| roomwright_jobs::spend::actual_seconds(j))
+        .sum();
+    let month = roomwright_core::usage::month_of(roomwright_core::time::now());
+    let totals = roomwright_core::usage::totals(
+        &state.table(),
+        &roomwright_core::usage::Scope::User(&owner),
+        &month,
+    )
+    .await
+    .unwrap();
+    assert_eq!(totals.jobs, 2);
+    assert_eq!(totals.compute_seconds, actual);
+    let limits = &state.config.spend;
+    let cost = |seconds| {
+        roomwright_core::jobs::estimate::cost(seconds, roomwright_core::jobs::Machine::Gpu, limits)
+    };
+    assert_eq!(
+        totals.cost_micro_usd,
+        cost(roomwright_jobs::spend::actual_seconds(&earlier))
+            + cost(roomwright_jobs::spend::actual_seconds(&later))
+    );
+}
+
+#[tokio::test]
+async fn a_render_the_project_budget_cannot_pay_for_is_refused_before_anything_is_queued() {
+    let app = common::app_configured(roomwright_jobs::routes(), |config| {
+        // $0.20: a 1920x1080 render at 1024 samples may cost up to ~$0.49 (its timeout).
+        config.spend.budgets.project_micro_usd = Some(200_000);
+    })
+    .await;
+    let (token, _) = app.user("d@budget.test", Role::Designer).await;
+    let project = project(&app, &token).await;
+    let big = json!({"width": 1920, "height": 1080, "samples": 1024});
+    let reply = submit(&app, &token, &project, None, big).await;
+    assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED, "{}", reply.body);
+    assert_eq!(reply.body["code"], "project_budget_reached");
+    let listed = app
+        .get(&format!("/v1/jobs?project={project}"), &token)
+        .await;
+    assert_eq!(listed.body["items"], json!([]), "no job was created");
+    // A render the budget covers at its worst (~$0.14) still goes through.
+    let small = json!({"width": 64, "height": 48, "quality": "draft"});
+    let small = submit(&app, &token, &project, None, small).await;
+    assert_eq!(small.status, StatusCode::ACCEPTED, "{}", small.body);
 }
 
 #[tokio::test]

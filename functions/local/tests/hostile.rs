@@ -742,6 +742,24 @@ async fn tokens_end_with_their_session_and_guessing_is_throttled() {
         Role::Designer,
     )
     .await;
+    // Signed in before the burst, which fills this address's attempts for 15 minutes.
+    let admin = user(&client, &base, &stack, "admin@hostile.test", Role::Admin).await;
+    let disabled = user(
+        &client,
+        &base,
+        &stack,
+        "disabled@hostile.test",
+        Role::Designer,
+    )
+    .await;
+    let erased = user(
+        &client,
+        &base,
+        &stack,
+        "erased@hostile.test",
+        Role::Designer,
+    )
+    .await;
     let login = format!("{base}/v1/auth/login");
     let burst = (0..50).map(|_| {
         send(
@@ -789,4 +807,116 @@ async fn tokens_end_with_their_session_and_guessing_is_throttled() {
     .await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.body);
     assert_eq!(after.body["code"], "session_ended");
+
+    // Disabled and erased accounts' tokens stop too.
+    let disable = send(
+        &client,
+        Method::POST,
+        &format!("{base}/v1/admin/users/{}/disable", disabled.id),
+        Some(&admin.token),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(disable.status, StatusCode::OK, "{}", disable.body);
+    let erase = send(
+        &client,
+        Method::DELETE,
+        &format!("{base}/v1/me"),
+        Some(&erased.token),
+        json_body(json!({"password": PASSWORD})),
+        &[],
+    )
+    .await;
+    assert_eq!(erase.status, StatusCode::NO_CONTENT, "{}", erase.body);
+    for (who, token) in [("disabled", &disabled.token), ("erased", &erased.token)] {
+        let reply = send(
+            &client,
+            Method::POST,
+            &format!("{base}/v1/projects"),
+            Some(token),
+            json_body(json!({"name": who})),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{who}: {}",
+            reply.body
+        );
+        assert_eq!(reply.body["code"], "session_ended", "{who}");
+    }
+}
+
+#[tokio::test]
+async fn version_saves_racing_edits_leave_every_later_save_working() {
+    let (base, stack) = spawn_app().await;
+    let client = Client::new();
+    let owner = user(&client, &base, &stack, "racer@hostile.test", Role::Designer).await;
+    let id = project(&client, &base, &owner, "Raced").await;
+    let path = format!("{base}/v1/projects/{id}");
+    let versions = format!("{path}/versions");
+    let mut version = 2;
+    for round in 0..5 {
+        let etag = format!("\"{version}\"");
+        let if_match = [("if-match", etag.as_str())];
+        let (saved, patched) = tokio::join!(
+            send(
+                &client,
+                Method::POST,
+                &versions,
+                Some(&owner.token),
+                json_body(json!({"note": format!("round {round}")})),
+                &if_match,
+            ),
+            send(
+                &client,
+                Method::PATCH,
+                &path,
+                Some(&owner.token),
+                json_body(json!({"tags": [format!("round-{round}")]})),
+                &if_match,
+            )
+        );
+        let won = [&saved, &patched]
+            .iter()
+            .filter(|r| r.status.is_success())
+            .count();
+        assert_eq!(won, 1, "{} {}", saved.status, patched.status);
+        version += 1;
+    }
+    let project = send(&client, Method::GET, &path, Some(&owner.token), None, &[]).await;
+    let listed = send(
+        &client,
+        Method::GET,
+        &versions,
+        Some(&owner.token),
+        None,
+        &[],
+    )
+    .await;
+    let stored = listed.body["items"].as_array().unwrap().len() as u64;
+    assert_eq!(project.body["latest_version"].as_u64(), Some(stored));
+    let etag = format!("\"{version}\"");
+    let approve = send(
+        &client,
+        Method::POST,
+        &format!("{path}/status"),
+        Some(&owner.token),
+        json_body(json!({"status": "in_review"})),
+        &[("if-match", &etag)],
+    )
+    .await;
+    assert_eq!(approve.status, StatusCode::OK, "{}", approve.body);
+    let saved = send(
+        &client,
+        Method::POST,
+        &versions,
+        Some(&owner.token),
+        json_body(json!({"note": "after the races"})),
+        &[("if-match", &format!("\"{}\"", version + 1))],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
 }

@@ -12,7 +12,7 @@ use http::HeaderMap;
 use roomwright_core::{
     ApiError, AppState,
     auth::{Caller, Permission, Require, perm},
-    dynamo::{Keys, StoreError, Table, service_error},
+    dynamo::{Keys, StoreError, Table, counter, service_error},
     http::{ApiJson, idempotency_key},
     problem::FieldErrors,
     s3, time,
@@ -169,40 +169,22 @@ async fn take_batch(
     now: ::time::OffsetDateTime,
 ) -> Result<(), ApiError> {
     let epoch = now.unix_timestamp();
-    let minute = epoch / 60;
-    let result = table
-        .client()
-        .await
-        .update_item()
-        .table_name(table.name())
-        .key("pk", AttributeValue::S(format!("RATE#events#{user_id}")))
-        .key("sk", AttributeValue::S(format!("MIN#{minute}")))
-        .update_expression("ADD #n :one SET expires_at = :expires")
-        .condition_expression("attribute_not_exists(#n) OR #n < :limit")
-        .expression_attribute_names("#n", "n")
-        .expression_attribute_values(":one", AttributeValue::N("1".into()))
-        .expression_attribute_values(":limit", AttributeValue::N(BATCHES_PER_MINUTE.to_string()))
-        .expression_attribute_values(":expires", AttributeValue::N((epoch + 120).to_string()))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-        {
-            Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "event_rate_limit",
-                "Too many event batches",
-            )
-            .with_detail(format!(
-                "Send at most {BATCHES_PER_MINUTE} batches a minute; batch events together."
-            ))
-            .with_retry_after((60 - epoch.rem_euclid(60)) as u64))
-        }
-        Err(e) => Err(service_error(e).into()),
+    let (pk, sk) = (
+        format!("RATE#events#{user_id}"),
+        format!("MIN#{}", epoch / 60),
+    );
+    if counter::take(table, &pk, &sk, BATCHES_PER_MINUTE, epoch + 120).await? {
+        return Ok(());
     }
+    Err(ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "event_rate_limit",
+        "Too many event batches",
+    )
+    .with_detail(format!(
+        "Send at most {BATCHES_PER_MINUTE} batches a minute; batch events together."
+    ))
+    .with_retry_after((60 - epoch.rem_euclid(60)) as u64))
 }
 
 fn time_days(days: i64) -> ::time::Duration {

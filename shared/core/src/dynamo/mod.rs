@@ -2,6 +2,7 @@
 //!
 //! The table design and every access pattern are written down in `shared/README.md`.
 
+pub mod counter;
 mod cursor;
 mod table;
 
