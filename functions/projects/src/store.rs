@@ -172,11 +172,15 @@ pub const MAX_PROJECT_BYTES: usize = 300 * 1024;
 
 /// Refuses a project whose stored form would be too large, naming its largest field.
 pub fn check_size(project: &Project) -> Result<(), ApiError> {
-    let value = serde_json::to_value(project).map_err(ApiError::internal)?;
-    let size = value.to_string().len();
+    // Every write passes here: one serialisation measures it; the field breakdown is built
+    // only for a project that is too large.
+    let size = serde_json::to_vec(project)
+        .map_err(ApiError::internal)?
+        .len();
     if size <= MAX_PROJECT_BYTES {
         return Ok(());
     }
+    let value = serde_json::to_value(project).map_err(ApiError::internal)?;
     let largest = value
         .as_object()
         .and_then(|fields| {
