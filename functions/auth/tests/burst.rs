@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use common::{PASSWORD, app};
 use http::{Method, StatusCode};
-use roomwright_auth::passwords::VERIFICATIONS;
+use roomwright_accounts::passwords::VERIFICATIONS;
 use serde_json::json;
 
 #[tokio::test]

@@ -3,8 +3,7 @@
 //! `aws-sdk-bedrockruntime` client.
 
 mod common;
-#[path = "../../chat/tests/recorded/mod.rs"]
-mod recorded;
+use roomwright_testkit::recorded;
 
 use std::sync::Arc;
 

@@ -29,7 +29,7 @@ fn routes(functions: Functions) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(roomwright_health::routes())
         .merge(roomwright_auth::routes(functions.auth))
-        .merge(roomwright_projects::routes())
+        .merge(roomwright_projects_api::routes())
         .merge(roomwright_exports::routes())
         .merge(roomwright_jobs::routes())
         .merge(roomwright_catalog::routes(functions.catalog))

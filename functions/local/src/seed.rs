@@ -1,6 +1,6 @@
 //! Demo data for `make dev`: written when the stack has none.
 
-use roomwright_auth::users;
+use roomwright_accounts::users;
 use roomwright_catalog::{input::ProductInput, makers::maker_keys};
 use roomwright_core::{
     ApiError, AppState,

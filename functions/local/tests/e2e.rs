@@ -231,7 +231,7 @@ fn moto_processes(port: &str) -> usize {
 async fn chat_answers_stream_as_server_sent_events_over_http() {
     let (base, stack) = spawn_app().await;
     let password = "correct horse battery staple";
-    roomwright_auth::users::provision(
+    roomwright_accounts::users::provision(
         &stack.state.table(),
         "sse@example.com",
         "SSE",

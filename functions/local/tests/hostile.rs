@@ -26,7 +26,7 @@ struct User {
 
 async fn user(client: &Client, base: &str, stack: &TestStack, email: &str, role: Role) -> User {
     let created =
-        roomwright_auth::users::provision(&stack.state.table(), email, "Probe", role, PASSWORD)
+        roomwright_accounts::users::provision(&stack.state.table(), email, "Probe", role, PASSWORD)
             .await
             .unwrap()
             .unwrap();

@@ -31,10 +31,16 @@ async fn every_protected_route_refuses_roles_without_its_permission() {
     let mut tokens = Vec::new();
     for role in Role::ALL {
         let email = format!("{}@matrix.example", role.as_str());
-        roomwright_auth::users::provision(&stack.state.table(), &email, "Matrix", role, PASSWORD)
-            .await
-            .unwrap()
-            .unwrap();
+        roomwright_accounts::users::provision(
+            &stack.state.table(),
+            &email,
+            "Matrix",
+            role,
+            PASSWORD,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         let login: Value = client
             .post(format!("{base}/v1/auth/login"))
             .json(&json!({"email": email, "password": PASSWORD}))

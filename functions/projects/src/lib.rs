@@ -4,13 +4,10 @@
 //! Every read returns the project's version as `ETag`; every write needs it back in `If-Match`
 //! and is a conditional write, so two editors never silently overwrite each other.
 
-pub mod access;
-pub mod floorplan;
-pub mod model;
+//! Its domain (model, floor plan, scenarios, versions, store, access) is `roomwright-projects`
+//! in `shared/projects`; this crate is the routes.
+
 mod routes;
-pub mod scenarios;
-pub mod store;
-pub mod versions;
 
 use axum::Router;
 use roomwright_core::{AppState, http::finish};

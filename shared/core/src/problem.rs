@@ -228,6 +228,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// The first error added, if any.
+    pub fn first(&self) -> Option<&FieldError> {
+        self.0.first()
+    }
+
     /// The paths named so far, in order.
     pub fn paths(&self) -> Vec<&str> {
         self.0.iter().map(|e| e.path.as_str()).collect()

@@ -2,7 +2,7 @@
 //! `.onnx` file is loaded, its input size read from the model, photos normalised and encoded.
 //! The model is written by the test itself ([`mean_colour`]), its output known for any photo.
 
-mod mean_colour;
+use roomwright_testkit::mean_colour;
 
 use image::{Rgb, RgbImage};
 use roomwright_visual::encoder::ImageEncoder;

@@ -9,7 +9,7 @@
 
 use std::io::Read;
 
-use roomwright_auth::{KeySet, users};
+use roomwright_accounts::{keys::KeySet, users};
 use roomwright_core::{auth::Role, aws::Aws, dynamo::Table};
 
 #[tokio::main]

@@ -10,7 +10,8 @@ use std::{
 };
 
 use axum::body::Body;
-use roomwright_auth::{AuthContext, KeySet, KeySource, passwords};
+use roomwright_accounts::passwords;
+use roomwright_auth::{AuthContext, KeySet, KeySource};
 use roomwright_core::{
     AppState,
     auth::{AUDIENCE, AccessClaims, Role, Verifier, verifier::KeySource as VerifyKeys},

@@ -9,8 +9,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{check_email, check_text, normalize_email};
-use crate::{
-    AuthContext, audit, invites, passwords, sessions,
+use crate::AuthContext;
+use roomwright_accounts::{
+    audit, invites, passwords, sessions,
     sessions::Rotation,
     throttle,
     tokens::{self, TokenResponse},
@@ -100,7 +101,7 @@ pub async fn signup(
     )
     .await?;
     let (session, refresh) = sessions::start(&table, &user.id, &client).await?;
-    let body = tokens::respond(&state, &context, &user, &session.id, refresh).await?;
+    let body = tokens::respond(&state, &context.signer, &user, &session.id, refresh).await?;
     Ok((StatusCode::CREATED, Json(body)))
 }
 
@@ -225,7 +226,7 @@ pub async fn login(
     )
     .await?;
     Ok(Json(
-        tokens::respond(&state, &context, &user, &session.id, refresh).await?,
+        tokens::respond(&state, &context.signer, &user, &session.id, refresh).await?,
     ))
 }
 
@@ -298,7 +299,7 @@ pub async fn refresh(
     };
     let next = sessions::issue(&table, &user.id, &session_id).await?;
     Ok(Json(
-        tokens::respond(&state, &context, &user, &session_id, next).await?,
+        tokens::respond(&state, &context.signer, &user, &session_id, next).await?,
     ))
 }
 

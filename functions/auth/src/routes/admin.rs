@@ -15,7 +15,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{check_email, normalize_email};
-use crate::{
+use roomwright_accounts::{
     audit::{self, AuditEntry},
     invites, sessions,
     users::{self, Status, User, UserView},

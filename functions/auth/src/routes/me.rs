@@ -14,7 +14,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::check_text;
-use crate::{
+use roomwright_accounts::{
     audit::{self, AuditEntry},
     passwords, sessions,
     sessions::Session,

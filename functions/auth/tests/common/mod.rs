@@ -106,7 +106,7 @@ impl App {
 
     /// An account with `role`, signed in; returns its access token and user id.
     pub async fn user_with_role(&self, email: &str, role: Role) -> (String, String) {
-        let user = roomwright_auth::users::provision(
+        let user = roomwright_accounts::users::provision(
             &self.stack.state.table(),
             email,
             "Role User",

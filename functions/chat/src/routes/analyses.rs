@@ -8,14 +8,12 @@ use axum::{Extension, Json, body::Body, extract::State};
 use roomwright_core::{
     ApiError, AppState,
     auth::{Caller, Permission, Require, perm},
-    dynamo::Versioned,
     http::ApiQuery,
     time,
 };
 use roomwright_projects::{
     access::{self, Need},
     model::{PaletteColour, Project, StyleAnalysis},
-    store,
 };
 use roomwright_visual::{
     palette::{self, ColourReading},
@@ -34,8 +32,6 @@ use crate::{
 
 /// The photo goes to the model at most this large: style needs no more, tokens cost.
 const MODEL_SIDE_PX: u32 = 1024;
-/// Attempts to save into a project that keeps changing meanwhile.
-const ATTEMPTS: usize = 3;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -188,20 +184,12 @@ async fn keep(
         confidence: report.style.as_ref().map(|s| s.confidence),
         analysed_at: time::rfc3339(time::now()),
     };
-    for _ in 0..ATTEMPTS {
-        let Versioned { mut value, version } =
-            access::load(state, caller, project_id, Need::Edit).await?;
-        apply(&mut value, &analysis);
-        match store::write(&state.table(), &value, Some(version), &[]).await {
-            Ok(written) => return Ok(written),
-            Err(e) if e.code() == "version_mismatch" => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(ApiError::conflict(
-        "project_busy",
-        "The project kept changing while the analysis was saved; send it again.",
-    ))
+    access::update(state, caller, project_id, Need::Edit, |project| {
+        apply(project, &analysis);
+        Ok::<_, ApiError>(())
+    })
+    .await
+    .map(|((), written)| written.version)
 }
 
 /// The analysis replaces an earlier one; its style leads the style preferences.

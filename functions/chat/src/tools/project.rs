@@ -5,12 +5,12 @@
 //! (a tool's change is a delta, so nothing of theirs is lost), at most a few times.
 
 use geo::Area;
-use roomwright_core::{auth::Permission, catalog::get_product, dynamo::Versioned, time};
+use roomwright_core::{auth::Permission, catalog::get_product, problem::FieldErrors};
 use roomwright_projects::{
     access::{self, Need},
+    change,
     model::{Project, RoomNeed},
     scenarios::{self, Scenario, Selection, Terms},
-    store,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,31 +18,22 @@ use serde_json::{Value, json};
 use super::{ToolContext, ToolError, ToolResult};
 use crate::model::ToolSpec;
 
-/// Attempts of a change that keeps meeting concurrent edits.
-const ATTEMPTS: usize = 3;
-
 /// Applies `change` to the project and saves it, re-reading on a concurrent write. `change`
 /// returns what the tool reports, or refuses.
-async fn change_project<F>(context: &ToolContext<'_>, project_id: &str, mut change: F) -> ToolResult
+async fn change_project<F>(context: &ToolContext<'_>, project_id: &str, change: F) -> ToolResult
 where
     F: FnMut(&mut Project) -> Result<Value, ToolError>,
 {
     context.caller.require(Permission::ProjectsWrite)?;
-    for _ in 0..ATTEMPTS {
-        let Versioned { mut value, version } =
-            access::load(context.state, context.caller, project_id, Need::Edit).await?;
-        let report = change(&mut value)?;
-        value.updated_at = time::sortable(time::now());
-        match store::write(&context.state.table(), &value, Some(version), &[]).await {
-            Ok(_) => return Ok(report),
-            Err(e) if e.code() == "version_mismatch" => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ToolError::new(
-        "project_busy",
-        "The project kept changing while the assistant edited it; try again.",
-    ))
+    access::update(
+        context.state,
+        context.caller,
+        project_id,
+        Need::Edit,
+        change,
+    )
+    .await
+    .map(|(report, _)| report)
 }
 
 pub fn get_spec() -> ToolSpec {
@@ -172,6 +163,15 @@ pub async fn update_requirements(context: &ToolContext<'_>, args: RequirementsAr
         }
         if let Some(v) = args.budget_ceiling_minor {
             r.budget_ceiling_minor = Some(v);
+        }
+        // The rules every writer of a project applies (headcount 1 to 100,000, bounded lists).
+        let mut errors = FieldErrors::new();
+        change::check_requirements(&mut errors, r);
+        if let Some(first) = errors.first() {
+            return Err(ToolError::new(
+                "invalid_requirements",
+                format!("{}: {}", first.path, first.message),
+            ));
         }
         Ok(json!({"updated": true, "requirements": r}))
     })

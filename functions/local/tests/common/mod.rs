@@ -39,3 +39,37 @@ pub async fn spawn_app() -> (String, TestStack) {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{address}"), stack)
 }
+
+#[allow(unused_imports)]
+pub use roomwright_testkit::{
+    App, PASSWORD, Reply,
+    fixtures::{product, with_breaks},
+};
+use utoipa_axum::router::OpenApiRouter;
+
+/// Flows across functions, in process: the auth, projects and exports routes plus `extra`
+/// (another function's routes) over a fresh stack.
+pub async fn app() -> App {
+    app_with(OpenApiRouter::new()).await
+}
+
+pub async fn app_with(extra: OpenApiRouter<roomwright_core::AppState>) -> App {
+    app_configured(extra, |_| {}).await
+}
+
+/// [`app_with`], its configuration changed by `configure` first (limits, allow-lists).
+pub async fn app_configured(
+    extra: OpenApiRouter<roomwright_core::AppState>,
+    configure: impl FnOnce(&mut roomwright_core::config::Config),
+) -> App {
+    let auth = roomwright_auth::AuthContext::new(
+        roomwright_auth::KeySource::Given(roomwright_auth::KeySet::generate().unwrap()),
+        roomwright_core::auth::Role::Designer,
+    );
+    let routes = OpenApiRouter::new()
+        .merge(roomwright_auth::routes(auth))
+        .merge(roomwright_projects_api::routes())
+        .merge(roomwright_exports::routes())
+        .merge(extra);
+    App::configured(routes, configure).await
+}

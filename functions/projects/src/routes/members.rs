@@ -13,7 +13,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{Tagged, projects::commit};
-use crate::{
+use roomwright_projects::{
     access::{self, Need},
     model::{Member, MemberRole, Project},
 };

@@ -9,7 +9,7 @@ use axum::{Json, http::header};
 use roomwright_core::{AppState, etag::etag};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::model::Project;
+use roomwright_projects::model::Project;
 
 pub fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

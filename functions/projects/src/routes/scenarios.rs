@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Tagged, projects::commit, tagged};
-use crate::{
+use roomwright_projects::{
     access::{self, Need},
     floorplan::{self, FloorPlan},
     model::Project,

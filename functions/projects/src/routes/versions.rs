@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Tagged, projects::commit};
-use crate::{
+use roomwright_projects::{
     access::{self, Need},
     model::Project,
     versions::{self, Diff, Snapshot, Version},
@@ -53,7 +53,8 @@ pub async fn commit_version(
     project.updated_at = time::sortable(time::now());
     let item = versions::create_item(&table, &project.id, version)?;
     let written =
-        crate::store::write_with(&table, &project, Some(expected), &[], vec![item]).await?;
+        roomwright_projects::store::write_with(&table, &project, Some(expected), &[], vec![item])
+            .await?;
     Ok(super::tagged(project, written))
 }
 

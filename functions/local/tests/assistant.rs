@@ -3,9 +3,8 @@
 //! `aws-sdk-bedrockruntime` client: the SDK serialises our requests and parses the responses
 //! and event streams exactly as it does against Bedrock.
 
-#[path = "../../projects/tests/common/mod.rs"]
 mod common;
-mod recorded;
+use roomwright_testkit::recorded;
 
 use std::collections::HashMap;
 

@@ -166,6 +166,11 @@ pub async fn write_with(
     }
 }
 
+/// Whether a write failed because the project moved on since it was read (another writer).
+pub fn is_stale(error: &ApiError) -> bool {
+    error.status == http::StatusCode::PRECONDITION_FAILED
+}
+
 /// DynamoDB stores at most 400 KB in an item; a project (and a version, which copies its
 /// content) stays under this, so a write is refused with the field that grew, never a 500.
 pub const MAX_PROJECT_BYTES: usize = 300 * 1024;
@@ -304,7 +309,7 @@ pub async fn erase_user(table: &Table, user_id: &str) -> Result<(usize, usize), 
             project.updated_at = time::sortable(time::now());
             match write(table, &project, Some(version), &removed).await {
                 Ok(_) => break,
-                Err(e) if e.status == http::StatusCode::PRECONDITION_FAILED => {
+                Err(e) if is_stale(&e) => {
                     if project.owner_id == user_id {
                         trashed -= 1
                     } else {

@@ -26,7 +26,7 @@ fn other_instance(state: &AppState) -> Router {
         sessions: Arc::new(LiveSessions::new()),
         ..state.clone()
     };
-    let (router, _) = roomwright_projects::routes().split_for_parts();
+    let (router, _) = roomwright_projects_api::routes().split_for_parts();
     finish(router.with_state(state))
 }
 

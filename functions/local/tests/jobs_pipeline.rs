@@ -3,10 +3,8 @@
 //! out of order), cancel, a crashing worker retried then failed, a real render, a floor-plan
 //! import read by the vision worker, and a product image embedded by it.
 
-#[path = "../../projects/tests/common/mod.rs"]
 mod common;
-#[path = "../../../shared/visual/tests/mean_colour/mod.rs"]
-mod mean_colour;
+use roomwright_testkit::mean_colour;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 

@@ -2,8 +2,6 @@
 //! real `aws-sdk-bedrockruntime` client by a replaying HTTP client. Shared by the tests and the
 //! benchmark.
 
-#![allow(dead_code)]
-
 use std::sync::Arc;
 
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};

@@ -1,9 +1,8 @@
 //! Room style analysis against the local AWS server, with the style named by recorded Bedrock
 //! responses through the real `aws-sdk-bedrockruntime` client.
 
-#[path = "../../projects/tests/common/mod.rs"]
 mod common;
-mod recorded;
+use roomwright_testkit::recorded;
 
 use std::collections::HashMap;
 

@@ -8,7 +8,7 @@ use roomwright_core::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{AuthContext, users::User};
+use crate::{keys::Signer, users::User};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenResponse {
@@ -33,7 +33,7 @@ pub struct TokenUser {
 /// Signs an access token for `user` in `session_id` and pairs it with `refresh_token`.
 pub async fn respond(
     state: &AppState,
-    context: &AuthContext,
+    signer: &Signer,
     user: &User,
     session_id: &str,
     refresh_token: String,
@@ -55,10 +55,7 @@ pub async fn respond(
         iss: state.config.jwt_issuer.clone(),
         aud: AUDIENCE.to_string(),
     };
-    let access_token = context
-        .signer
-        .sign(&state.aws, &state.table(), &claims)
-        .await?;
+    let access_token = signer.sign(&state.aws, &state.table(), &claims).await?;
     Ok(TokenResponse {
         access_token,
         refresh_token,

@@ -7,10 +7,9 @@
 //!    answering at once from recorded responses: a plain answer, and a tool round trip
 //!    (search_catalog over the loaded index). This includes moto's ~4 ms per DynamoDB call.
 
-#[path = "../../projects/tests/common/mod.rs"]
+#[path = "../tests/common/mod.rs"]
 mod common;
-#[path = "../tests/recorded/mod.rs"]
-mod recorded;
+use roomwright_testkit::recorded;
 
 use std::{
     collections::HashMap,

@@ -2,8 +2,6 @@
 //! 16x16 input), spelled out in ONNX's protobuf: small enough to write here, and its output is
 //! known for any photo. Tests use it where a deployer's `.onnx` encoder would go.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 /// Protobuf wire format, just what an ONNX model needs.

@@ -86,3 +86,38 @@ pub fn check_version(project: &Versioned<Project>, if_match: IfMatch) -> Result<
         )))
     }
 }
+
+/// Attempts [`update`] makes while other writers keep moving the project on.
+pub const UPDATE_ATTEMPTS: usize = 3;
+
+/// Changes a project the caller may act on as `need` asks: loads it, applies `change`, and
+/// writes it over the version read. A concurrent write in between means a fresh load, a fresh
+/// access check and `change` applied again, up to [`UPDATE_ATTEMPTS`] times, then 409
+/// `project_busy`. `change` refusing leaves the project as it was. Returns what `change`
+/// returned and the project as written.
+pub async fn update<T, E>(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    need: Need,
+    mut change: impl FnMut(&mut Project) -> Result<T, E>,
+) -> Result<(T, Versioned<Project>), E>
+where
+    E: From<ApiError>,
+{
+    for _ in 0..UPDATE_ATTEMPTS {
+        let Versioned { mut value, version } = load(state, caller, id, need).await?;
+        let report = change(&mut value)?;
+        value.updated_at = roomwright_core::time::sortable(roomwright_core::time::now());
+        match store::write(&state.table(), &value, Some(version), &[]).await {
+            Ok(version) => return Ok((report, Versioned { value, version })),
+            Err(e) if store::is_stale(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::conflict(
+        "project_busy",
+        "The project kept changing while this change was saved; send it again.",
+    )
+    .into())
+}

@@ -4,7 +4,6 @@
 //! category); cold start; also-chosen; the registry, rollback and the promotion gate;
 //! segments; and who may do what.
 
-#[path = "../../projects/tests/common/mod.rs"]
 mod common;
 
 use common::{App, Reply, product};
