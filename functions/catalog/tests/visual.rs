@@ -11,12 +11,9 @@ use aws_smithy_http_client::test_util::StaticReplayClient;
 use http::{Method, StatusCode};
 use image::{Rgb, RgbImage};
 use roomwright_catalog::demo;
-use roomwright_core::{
-    catalog::Product,
-    jobs::{self, vision::ProductImageInput},
-    s3,
-};
+use roomwright_core::{catalog::Product, s3};
 use roomwright_jobs::product_images;
+use roomwright_jobs::{self as jobs, vision::ProductImageInput};
 use roomwright_visual::{encoder::ImageEncoder, image_vectors, photo};
 use serde_json::Value;
 

@@ -9,10 +9,9 @@
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use aws_sdk_batch::types::{ContainerOverrides, JobTimeout, KeyValuePair};
-use roomwright_core::{
-    AppState,
-    jobs::{Estimate, JOB_ID_TAG, JOB_ID_VAR, Job, JobFailure, JobMessage, JobStatus, store},
-    usage::SpendLimits,
+use roomwright_core::{AppState, usage::SpendLimits};
+use roomwright_jobs::{
+    Estimate, JOB_ID_TAG, JOB_ID_VAR, Job, JobFailure, JobMessage, JobStatus, store,
 };
 
 use crate::settings::BatchSettings;
@@ -169,7 +168,7 @@ pub async fn terminate(state: &AppState, batch_job_id: &str, reason: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roomwright_core::jobs::JobKind;
+    use roomwright_jobs::JobKind;
 
     fn job(kind: JobKind, estimate: Option<Estimate>) -> Job {
         Job {

@@ -6,23 +6,16 @@
 //! - [`dispatcher`] (`jobs-dispatcher`, SQS trigger): submits queued jobs to Batch.
 //! - [`state`] (`jobs-state`, EventBridge "Batch Job State Change"): follows Batch into the
 //!   job record and sends the signed completion [`webhook`].
-//! - [`local_batch`]: what Batch does, locally: runs the worker binaries as child processes
-//!   with a Batch job's environment, retries and events (the local runner and tests use it).
 
-pub mod access;
+//!
+//! The job domain (kinds and their typed inputs, submission, spend, access, webhooks) is
+//! `roomwright-jobs` in `shared/jobs`; this crate is the routes, the dispatcher and the state
+//! follower.
+
 pub mod dispatcher;
-pub mod local_batch;
-pub mod outbound;
-pub mod product_images;
 mod routes;
-pub use routes::renders::{SubmittedRender, order as order_render};
-pub use routes::training::{SCHEDULE_OWNER, TrainingRequest, order_training};
 pub mod settings;
-pub mod spend;
 pub mod state;
-pub mod submit;
-pub mod view;
-pub mod webhook;
 
 use axum::Router;
 use roomwright_core::{AppState, http::finish};

@@ -7,5 +7,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let state = AppState::new(Config::from_env()?, Aws::from_env());
     state.aws.warm_up();
-    lambda::run(roomwright_jobs::app(state)).await
+    lambda::run(roomwright_jobs_api::app(state)).await
 }

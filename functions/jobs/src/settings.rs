@@ -1,6 +1,6 @@
 //! Where jobs go in AWS Batch, from the environment `template.yaml` sets.
 
-use roomwright_core::jobs::JobKind;
+use roomwright_jobs::JobKind;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchSettings {

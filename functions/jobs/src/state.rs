@@ -3,13 +3,11 @@
 //! and the conditional write in [`store::apply_state`] ignores stale and repeated ones, so
 //! each transition is applied (and its webhook sent) once.
 
-use roomwright_core::{
-    ApiError, AppState,
-    jobs::{JOB_ID_TAG, JOB_ID_VAR, JobFailure, JobStatus, store},
-};
+use roomwright_core::{ApiError, AppState};
+use roomwright_jobs::{JOB_ID_TAG, JOB_ID_VAR, JobFailure, JobStatus, store};
 use serde_json::Value;
 
-use crate::webhook;
+use roomwright_jobs::webhook;
 
 /// What the state function did with an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +108,7 @@ pub async fn handle(state: &AppState, event: &Value) -> Result<Outcome, ApiError
         "job state applied"
     );
     if status.is_terminal() {
-        crate::spend::settle(&state.table(), &state.config.spend, &job.value).await?;
+        roomwright_jobs::spend::settle(&state.table(), &state.config.spend, &job.value).await?;
         if let Some(target) = job.value.webhook.clone() {
             webhook::deliver(&state.config, &target, &job.value).await;
         }

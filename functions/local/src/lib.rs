@@ -1,6 +1,7 @@
 //! The local runner: every function's routes on one port, so the whole platform runs on a
 //! laptop and end-to-end tests talk HTTP to the same routers Lambda serves.
 
+pub mod local_batch;
 pub mod seed;
 pub mod workers;
 
@@ -31,7 +32,7 @@ fn routes(functions: Functions) -> OpenApiRouter<AppState> {
         .merge(roomwright_auth::routes(functions.auth))
         .merge(roomwright_projects_api::routes())
         .merge(roomwright_exports::routes())
-        .merge(roomwright_jobs::routes())
+        .merge(roomwright_jobs_api::routes())
         .merge(roomwright_catalog::routes(functions.catalog))
         .merge(roomwright_chat::routes(functions.chat))
         .merge(roomwright_recommendations::routes(functions.recs))

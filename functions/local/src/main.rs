@@ -18,7 +18,8 @@ use roomwright_catalog::{
 };
 use roomwright_chat::ChatContext;
 use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root};
-use roomwright_jobs::{local_batch::LocalBatch, settings::BatchSettings};
+use roomwright_jobs_api::settings::BatchSettings;
+use roomwright_local::local_batch::LocalBatch;
 use roomwright_local::{Functions, seed, workers};
 use roomwright_recommendations::RecsContext;
 use std::collections::BTreeMap;

@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use roomwright_catalog::{SearchService, erp::consumer};
 use roomwright_core::AppState;
-use roomwright_jobs::{dispatcher, settings::BatchSettings};
+use roomwright_jobs_api::{dispatcher, settings::BatchSettings};
 
 /// How often the local indexer looks for catalog changes (AWS: every minute).
 const INDEX_EVERY: Duration = Duration::from_secs(3);

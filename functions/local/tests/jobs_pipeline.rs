@@ -11,16 +11,14 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use common::{App, product};
 use http::{Method, StatusCode};
-use roomwright_core::{
-    auth::Role,
-    catalog::Product,
-    jobs::{Job, JobStatus, store},
-    s3,
-};
+use roomwright_core::{auth::Role, catalog::Product, s3};
 use roomwright_jobs::{
-    SCHEDULE_OWNER, TrainingRequest, dispatcher, local_batch::LocalBatch, order_training,
-    product_images, settings::BatchSettings, state, submit::Submitted,
+    Job, JobStatus, product_images, store,
+    submit::Submitted,
+    training::{SCHEDULE_OWNER, TrainingRequest, order_training},
 };
+use roomwright_jobs_api::{dispatcher, settings::BatchSettings, state};
+use roomwright_local::local_batch::LocalBatch;
 use roomwright_visual::image_vectors;
 use serde_json::{Value, json};
 
@@ -102,7 +100,7 @@ async fn submit(
 
 /// A fresh stack with the jobs routes, a signed-in designer (`email`) and their project.
 async fn designer_project(email: &str) -> (App, String, String) {
-    let app = common::app_with(roomwright_jobs::routes()).await;
+    let app = common::app_with(roomwright_jobs_api::routes()).await;
     let (token, _) = app.user(email, Role::Designer).await;
     let project = project(&app, &token).await;
     (app, token, project)
@@ -156,7 +154,7 @@ fn job_id(reply: &common::Reply) -> String {
 
 #[tokio::test]
 async fn submit_is_validated_frozen_and_idempotent() {
-    let app = common::app_with(roomwright_jobs::routes()).await;
+    let app = common::app_with(roomwright_jobs_api::routes()).await;
     let (token, _) = app.user("designer@render.test", Role::Designer).await;
     let project = project(&app, &token).await;
 
@@ -231,7 +229,8 @@ async fn submit_is_validated_frozen_and_idempotent() {
         .await
         .unwrap()
         .unwrap();
-    let input: roomwright_render::input::RenderInput = serde_json::from_slice(&input).unwrap();
+    let input: roomwright_jobs::render::input::RenderInput =
+        serde_json::from_slice(&input).unwrap();
     assert_eq!(input.items.len(), 2);
     assert_eq!((input.settings.width, input.settings.samples), (96, 4));
 
@@ -349,7 +348,7 @@ async fn state_events_apply_once_in_order_and_send_one_signed_webhook() {
     // The receiver is on this machine: allow-listed, as `make dev` allows local receivers.
     let (url, received) = receiver().await;
     let receiver_host = url["http://".len()..url.len() - "/hook".len()].to_string();
-    let app = common::app_configured(roomwright_jobs::routes(), |config| {
+    let app = common::app_configured(roomwright_jobs_api::routes(), |config| {
         config.webhook_allow = vec![receiver_host]
     })
     .await;
@@ -592,9 +591,8 @@ async fn the_local_batch_runs_only_what_its_vcpus_hold_and_queues_the_rest() {
     assert_eq!(totals.jobs, 2);
     assert_eq!(totals.compute_seconds, actual);
     let limits = &state.config.spend;
-    let cost = |seconds| {
-        roomwright_core::jobs::estimate::cost(seconds, roomwright_core::jobs::Machine::Gpu, limits)
-    };
+    let cost =
+        |seconds| roomwright_jobs::estimate::cost(seconds, roomwright_jobs::Machine::Gpu, limits);
     assert_eq!(
         totals.cost_micro_usd,
         cost(roomwright_jobs::spend::actual_seconds(&earlier))
@@ -604,7 +602,7 @@ async fn the_local_batch_runs_only_what_its_vcpus_hold_and_queues_the_rest() {
 
 #[tokio::test]
 async fn a_render_the_project_budget_cannot_pay_for_is_refused_before_anything_is_queued() {
-    let app = common::app_configured(roomwright_jobs::routes(), |config| {
+    let app = common::app_configured(roomwright_jobs_api::routes(), |config| {
         // $0.20: a 1920x1080 render at 1024 samples may cost up to ~$0.49 (its timeout).
         config.spend.budgets.project_micro_usd = Some(200_000);
     })
@@ -699,7 +697,7 @@ async fn a_render_job_runs_end_to_end_and_its_image_downloads() {
 
 #[tokio::test]
 async fn an_unrenderable_input_fails_at_once_with_the_workers_reason() {
-    let app = common::app_with(roomwright_jobs::routes()).await;
+    let app = common::app_with(roomwright_jobs_api::routes()).await;
     let (token, _) = app.user("d@broken.test", Role::Designer).await;
     // The desk's 3D model is not a glTF file: retrying cannot help.
     let mut products = furniture();
@@ -734,7 +732,7 @@ async fn an_unrenderable_input_fails_at_once_with_the_workers_reason() {
 
 #[tokio::test]
 async fn training_is_one_job_per_night_and_goes_to_the_training_definition() {
-    let app = common::app_with(roomwright_jobs::routes()).await;
+    let app = common::app_with(roomwright_jobs_api::routes()).await;
     let state = &app.stack.state;
     let request = TrainingRequest {
         note: Some("nightly".into()),
@@ -754,7 +752,7 @@ async fn training_is_one_job_per_night_and_goes_to_the_training_definition() {
         .await
         .unwrap();
     assert!(matches!(next, Submitted::Created(j) if j.id != job.id));
-    assert_eq!(job.kind, roomwright_core::jobs::JobKind::Training);
+    assert_eq!(job.kind, roomwright_jobs::JobKind::Training);
     let long = TrainingRequest {
         note: Some("x".repeat(201)),
     };

@@ -197,7 +197,7 @@ fn ids(reply: &Reply) -> Vec<String> {
 async fn events_train_a_model_that_serves_explained_filtered_lists() {
     let context = RecsContext::new();
     let app = common::app_with(
-        roomwright_recommendations::routes(context.clone()).merge(roomwright_jobs::routes()),
+        roomwright_recommendations::routes(context.clone()).merge(roomwright_jobs_api::routes()),
     )
     .await;
     let (admin, _) = app.user("admin@recs.test", Role::Admin).await;

@@ -10,9 +10,9 @@ use roomwright_core::{
     aws::Aws,
     catalog::{PRODUCTS_PARTITION, Product},
     dynamo::{SortKey, StoreError, Table},
-    jobs::{JOB_ID_VAR, JobFailure, JobOutput, store},
     s3, time,
 };
+use roomwright_jobs::{JOB_ID_VAR, JobFailure, JobOutput, store};
 use roomwright_recs::{
     catalog::{CatalogItem, ItemInfo},
     events::{EVENTS_PREFIX, StoredEvent, day_prefix, decayed_weight},

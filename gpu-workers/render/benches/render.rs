@@ -8,11 +8,9 @@
 
 use std::sync::Arc;
 
-use roomwright_core::{
-    jobs::{self, Job, JobKind, JobStatus, store},
-    s3, time,
-};
+use roomwright_core::{s3, time};
 use roomwright_devstack::TestStack;
+use roomwright_jobs::{self as jobs, Job, JobKind, JobStatus, store};
 use roomwright_render::{
     job::{Worker, start_blender},
     sample,

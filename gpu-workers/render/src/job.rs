@@ -9,12 +9,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use roomwright_core::{
-    aws::Aws,
-    dynamo::Table,
-    jobs::{self, JobFailure, JobOutput, store},
-    s3,
-};
+use roomwright_core::{aws::Aws, dynamo::Table, s3};
+use roomwright_jobs::{self as jobs, JobFailure, JobOutput, store};
 use serde::Serialize;
 use thiserror::Error;
 

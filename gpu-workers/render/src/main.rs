@@ -4,7 +4,8 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use roomwright_core::{aws::Aws, dynamo::Table, jobs::JOB_ID_VAR, telemetry};
+use roomwright_core::{aws::Aws, dynamo::Table, telemetry};
+use roomwright_jobs::JOB_ID_VAR;
 use roomwright_render::job::{Worker, start_blender};
 
 #[tokio::main]

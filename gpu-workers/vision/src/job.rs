@@ -5,16 +5,10 @@
 
 use std::sync::Arc;
 
-use roomwright_core::{
-    aws::Aws,
-    dynamo::Table,
-    jobs::{
-        self, JOB_ID_VAR, JobFailure, JobOutput, store,
-        vision::{
-            EMBEDDING_OUTPUT, FloorPlanInput, PROPOSAL_OUTPUT, ProductImageInput, VisionInput,
-        },
-    },
-    s3,
+use roomwright_core::{aws::Aws, dynamo::Table, s3};
+use roomwright_jobs::{
+    self as jobs, JOB_ID_VAR, JobFailure, JobOutput, store,
+    vision::{EMBEDDING_OUTPUT, FloorPlanInput, PROPOSAL_OUTPUT, ProductImageInput, VisionInput},
 };
 use roomwright_visual::{
     BedrockClient,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use image::{GrayImage, ImageFormat, ImageReader, Limits, imageops};
 use pdfium_render::prelude::{PdfRenderConfig, Pdfium};
-use roomwright_core::jobs::vision::sniff_drawing;
+use roomwright_jobs::vision::sniff_drawing;
 use thiserror::Error;
 
 /// PDFs are rendered this wide along their longer side; photos and scans larger than

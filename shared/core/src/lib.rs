@@ -13,7 +13,6 @@ pub mod dynamo;
 pub mod etag;
 pub mod http;
 pub mod interactions;
-pub mod jobs;
 pub mod lambda;
 pub mod money;
 pub mod openapi;

@@ -1,6 +1,6 @@
 //! AWS Batch resources of the template, created locally: compute environments (unmanaged:
 //! locally the jobs run as child processes of the local runner, see
-//! `roomwright_jobs::local_batch`), job queues and job definitions with the template's
+//! `roomwright_local::local_batch`), job queues and job definitions with the template's
 //! container command, environment, retry strategy and timeout.
 
 use aws_sdk_batch::types::{

@@ -128,7 +128,7 @@ pub async fn embed_product_image(
     table: &Table,
     bucket: &str,
     encoder: &crate::encoder::ImageEncoder,
-    input: &roomwright_core::jobs::vision::ProductImageInput,
+    input: &roomwright_jobs::vision::ProductImageInput,
 ) -> Result<Option<ImageVector>, EmbedError> {
     use crate::{bedrock::ModelError, encoder::EncodeError};
     let transient = |e: String| EmbedError::Transient(e);

@@ -1,7 +1,7 @@
 //! The render tool: orders a photorealistic render through the jobs pipeline, exactly as
 //! `POST /v1/projects/{id}/renders` does.
 
-use roomwright_render::input::{Quality, RenderRequest};
+use roomwright_jobs::render::input::{Quality, RenderRequest};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -42,7 +42,7 @@ pub async fn submit(context: &ToolContext<'_>, args: RenderArgs) -> ToolResult {
         "quality": args.quality.unwrap_or_default(),
     }))
     .map_err(|e| ToolError::new("invalid_tool_input", e.to_string()))?;
-    let (_, submitted) = roomwright_jobs::order_render(
+    let (_, submitted) = roomwright_jobs::render::order(
         context.state,
         context.caller,
         &project_id,

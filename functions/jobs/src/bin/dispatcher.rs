@@ -3,7 +3,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_http::{Error, LambdaEvent, service_fn};
 use roomwright_core::{AppState, aws::Aws, config::Config, telemetry};
-use roomwright_jobs::{dispatcher, settings::BatchSettings};
+use roomwright_jobs_api::{dispatcher, settings::BatchSettings};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

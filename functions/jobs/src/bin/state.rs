@@ -3,7 +3,7 @@
 
 use lambda_http::{Error, LambdaEvent, service_fn};
 use roomwright_core::{AppState, aws::Aws, config::Config, telemetry};
-use roomwright_jobs::state;
+use roomwright_jobs_api::state;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -3,7 +3,10 @@
 
 use lambda_http::{Error, LambdaEvent, service_fn};
 use roomwright_core::{AppState, aws::Aws, config::Config, telemetry, time};
-use roomwright_jobs::{SCHEDULE_OWNER, TrainingRequest, order_training, submit::Submitted};
+use roomwright_jobs::{
+    submit::Submitted,
+    training::{SCHEDULE_OWNER, TrainingRequest, order_training},
+};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -23,11 +23,11 @@ use roomwright_core::{
     dynamo::{Keys, StoreError, Versioned},
     etag::{IfMatch, etag},
     http::ApiJson,
-    jobs::{
-        JobKind, JobStatus, store as job_store,
-        vision::{DRAWING_TYPES, FloorPlanInput, PROPOSAL_OUTPUT, VisionInput, sniff_drawing},
-    },
     s3, time,
+};
+use roomwright_jobs::{
+    JobKind, JobStatus, store as job_store,
+    vision::{DRAWING_TYPES, FloorPlanInput, PROPOSAL_OUTPUT, VisionInput, sniff_drawing},
 };
 use roomwright_projects::{
     access::{self, Need},
@@ -38,7 +38,7 @@ use roomwright_projects::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{
+use roomwright_jobs::{
     submit::{self, NewJob},
     view::JobView,
 };
@@ -279,13 +279,7 @@ async fn uploaded(state: &AppState, key: &str) -> Result<Option<Option<&'static 
 async fn advance(
     state: &AppState,
     mut import: Versioned<FloorPlanImport>,
-) -> Result<
-    (
-        Versioned<FloorPlanImport>,
-        Option<roomwright_core::jobs::Job>,
-    ),
-    ApiError,
-> {
+) -> Result<(Versioned<FloorPlanImport>, Option<roomwright_jobs::Job>), ApiError> {
     if import.value.status == ImportStatus::AwaitingUpload {
         let Some(found) = uploaded(state, &import.value.upload_key).await? else {
             return Ok((import, None));
@@ -320,7 +314,7 @@ async fn advance(
                     request,
                     input: serde_json::to_vec(&input).expect("serialisable"),
                     webhook: None,
-                    estimate: roomwright_core::jobs::Estimate::of_kind(
+                    estimate: roomwright_jobs::Estimate::of_kind(
                         JobKind::Vision,
                         &state.config.spend,
                     ),
@@ -370,7 +364,7 @@ async fn advance(
 /// The proposal JSON the job stored.
 async fn proposal(
     state: &AppState,
-    job: &roomwright_core::jobs::Job,
+    job: &roomwright_jobs::Job,
 ) -> Result<Option<serde_json::Value>, ApiError> {
     let Some(output) = job.outputs.iter().find(|o| o.name == PROPOSAL_OUTPUT) else {
         return Ok(None);

@@ -7,13 +7,13 @@ use roomwright_core::{
     auth::{Require, perm},
     dynamo::PageParams,
     http::ApiQuery,
-    jobs::{JobStatus, store},
 };
+use roomwright_jobs::{JobStatus, store};
 use roomwright_projects::access::{self as project_access, Need};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{access, view::JobView};
+use roomwright_jobs::{access, view::JobView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -106,7 +106,7 @@ pub async fn cancel_job(
             )),
         };
     };
-    crate::spend::settle(&state.table(), &state.config.spend, &cancelled.value).await?;
+    roomwright_jobs::spend::settle(&state.table(), &state.config.spend, &cancelled.value).await?;
     if let Some(batch_id) = &cancelled.value.batch_job_id {
         crate::dispatcher::terminate(&state, batch_id, "Cancelled by the user").await;
     }

@@ -11,68 +11,12 @@ use roomwright_core::{
     ApiError, AppState,
     auth::{Require, perm},
     http::ApiJson,
-    jobs::JobKind,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use crate::{
-    submit::{self, NewJob, Submitted, idempotency_key},
+use roomwright_jobs::{
+    submit::{Submitted, idempotency_key},
+    training::{TrainingRequest, order_training},
     view::JobView,
 };
-
-/// Who owns scheduled training jobs.
-pub const SCHEDULE_OWNER: &str = "system:schedule";
-
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TrainingRequest {
-    /// Why this run (shown with the job), e.g. `catalog import`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// Queues a training job; the same owner and key name the same job.
-pub async fn order_training(
-    state: &AppState,
-    owner_id: &str,
-    key: Option<&str>,
-    request: &TrainingRequest,
-) -> Result<Submitted, ApiError> {
-    if request
-        .note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 200)
-    {
-        return Err(ApiError::validation(vec![
-            roomwright_core::FieldError::new(
-                "note",
-                "too_long",
-                "Keep the note within 200 characters.",
-            ),
-        ]));
-    }
-    let body = serde_json::to_value(request).expect("serialisable");
-    let text = body.to_string();
-    submit::submit(
-        state,
-        NewJob {
-            id: submit::job_id(owner_id, key),
-            kind: JobKind::Training,
-            owner_id: owner_id.to_string(),
-            project_id: None,
-            request: body,
-            request_hash: submit::request_hash(&["training", &text]),
-            input: text.into_bytes(),
-            webhook: None,
-            estimate: roomwright_core::jobs::Estimate::of_kind(
-                JobKind::Training,
-                &state.config.spend,
-            ),
-        },
-    )
-    .await
-}
 
 /// Starts training the recommendation model now (it also runs nightly). The job reads the
 /// interaction events, trains, evaluates, and serves the new model if it is not worse than

@@ -19,14 +19,11 @@ use std::{
 use tokio::sync::Semaphore;
 
 use aws_sdk_batch::types::{EvaluateOnExit, RetryAction};
-use roomwright_core::{
-    AppState,
-    jobs::{JOB_ID_TAG, JobStatus, store},
-    time,
-};
+use roomwright_core::{AppState, time};
+use roomwright_jobs::{JOB_ID_TAG, JobStatus, store};
 use serde_json::{Value, json};
 
-use crate::state;
+use roomwright_jobs_api::state;
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::JobKind;
-use crate::usage::SpendLimits;
+use crate::JobKind;
+use roomwright_core::usage::SpendLimits;
 
 /// The kind of worker a job runs on (and is priced by).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

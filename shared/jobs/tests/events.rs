@@ -27,12 +27,12 @@ fn sqs_batch_event_parses() {
     let event: SqsEvent = serde_json::from_str(&load("sqs-jobs-batch.json")).unwrap();
     assert_eq!(event.records.len(), 2);
     // The messages are what the jobs API sends and the dispatcher reads.
-    let messages: Vec<roomwright_core::jobs::JobMessage> = event
+    let messages: Vec<roomwright_jobs::JobMessage> = event
         .records
         .iter()
         .map(|r| serde_json::from_str(r.body.as_deref().unwrap()).unwrap())
         .collect();
-    assert_eq!(messages[0].kind, roomwright_core::jobs::JobKind::Render);
+    assert_eq!(messages[0].kind, roomwright_jobs::JobKind::Render);
     assert_eq!(messages[1].input_key, "jobs/job_01JD2YC4T2/input.json");
 }
 

@@ -4,12 +4,9 @@
 
 use std::time::Duration;
 
+use crate::{Job, WebhookTarget};
 use backon::{ExponentialBuilder, Retryable};
-use roomwright_core::{
-    config::Config,
-    jobs::{Job, WebhookTarget},
-    signature, time,
-};
+use roomwright_core::{config::Config, signature, time};
 
 use crate::{outbound, view::JobView};
 

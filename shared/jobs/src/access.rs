@@ -1,11 +1,11 @@
 //! Who may see and cancel a job: its owner, members of its project (seeing; editors and the
 //! owner also cancelling), and admins. Jobs a caller may not see are 404.
 
+use crate::{Job, store};
 use roomwright_core::{
     ApiError, AppState,
     auth::{Caller, Role},
     dynamo::Versioned,
-    jobs::{Job, store},
 };
 use roomwright_projects::access::{self as project_access, Need};
 

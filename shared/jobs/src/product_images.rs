@@ -7,14 +7,11 @@
 //! bulk imports, a lost message) all name the same job.
 
 use crate::submit::{self, NewJob};
-use roomwright_core::{
-    AppState,
-    catalog::Product,
-    jobs::{
-        Estimate, JobKind,
-        vision::{ProductImageInput, VisionInput},
-    },
+use crate::{
+    Estimate, JobKind,
+    vision::{ProductImageInput, VisionInput},
 };
+use roomwright_core::{AppState, catalog::Product};
 
 /// Who the catalog's own jobs belong to.
 pub const CATALOG_OWNER: &str = "catalog";

@@ -3,11 +3,8 @@
 //! returns it, re-sending the message while the job is still queued (the first send may be
 //! what failed); the dispatcher submits a job to Batch only once.
 
-use roomwright_core::{
-    ApiError, AppState,
-    jobs::{self, Estimate, Job, JobKind, JobMessage, JobStatus, WebhookTarget, store},
-    s3, time,
-};
+use crate::{Estimate, Job, JobKind, JobMessage, JobStatus, WebhookTarget, store};
+use roomwright_core::{ApiError, AppState, s3, time};
 use sha2::{Digest, Sha256};
 
 pub use roomwright_core::http::idempotency_key;
@@ -89,7 +86,7 @@ pub async fn submit(state: &AppState, new: NewJob) -> Result<Submitted, ApiError
             time::now(),
         )
         .await?;
-    let input_key = jobs::input_key(&new.id);
+    let input_key = crate::input_key(&new.id);
     s3::put_bytes(
         &state.aws,
         &state.config.bucket_name,

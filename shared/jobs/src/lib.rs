@@ -1,10 +1,28 @@
 //! Asynchronous GPU jobs (render, vision, training): the record every part of the pipeline
 //! shares. The API creates it, the dispatcher submits it to AWS Batch, the state function
 //! follows Batch's events, the worker reports progress and results into it.
+//!
+//! A job kind is one typed input here ([`render::input::RenderInput`], [`vision::VisionInput`],
+//! [`training::TrainingRequest`]), one worker entry and one job definition.
+//!
+//! - [`submit`]: one idempotent submission (record, estimate in the ledger, queue message);
+//! - [`spend`]: estimates, settlement, running slots and daily counts;
+//! - [`access`]: who may see and cancel a job;
+//! - [`webhook`] with [`outbound`]: the signed completion call to a checked address;
+//! - [`product_images`]: the vision job that embeds a product's photos.
 
+pub mod access;
 pub mod estimate;
+pub mod outbound;
+pub mod product_images;
+pub mod render;
+pub mod spend;
 pub mod store;
+pub mod submit;
+pub mod training;
+pub mod view;
 pub mod vision;
+pub mod webhook;
 
 pub use estimate::{Estimate, Machine};
 

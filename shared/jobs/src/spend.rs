@@ -9,13 +9,13 @@
 //! | renders ordered in a day | `RATE#renders#<user>` | `DAY#<yyyy-mm-dd>` (TTL) |
 //! | a user's running jobs | `JOBSLOTS#<user>` | `RUNNING` (`jobs`: string set of job ids) |
 
+use crate::{Estimate, Job, Machine, estimate, store};
 use ::time::OffsetDateTime;
 use aws_sdk_dynamodb::types::AttributeValue;
 use roomwright_core::{
     ApiError, FieldError,
     auth::Role,
     dynamo::{Table, counter, service_error},
-    jobs::{Estimate, Job, Machine, estimate, store},
     time,
     usage::{self, Entry, SpendLimits},
 };

@@ -2,11 +2,8 @@
 
 use std::time::Duration;
 
-use roomwright_core::{
-    ApiError, AppState,
-    jobs::{Job, JobFailure, JobKind, JobStatus},
-    s3,
-};
+use crate::{Job, JobFailure, JobKind, JobStatus};
+use roomwright_core::{ApiError, AppState, s3};
 use serde::Serialize;
 use utoipa::ToSchema;
 

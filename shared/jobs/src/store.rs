@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::{Job, JobFailure, JobOutput, JobStatus};
-use crate::{
+use crate::{Job, JobFailure, JobOutput, JobStatus};
+use roomwright_core::{
     ApiError,
     dynamo::{
         Keys, Page, PageRequest, SortKey, StoreError, Table, Versioned, decode, index,
