@@ -50,8 +50,8 @@ unit: $(VENV_STAMP)
 	cargo test --workspace --all-targets --no-fail-fast
 
 openapi:
-	cargo run -q -p roomwright-local --bin roomwright-local -- openapi > openapi.json
-	@echo "wrote openapi.json"
+	cargo run -q -p roomwright-local --bin roomwright-local -- openapi > functions/health/openapi.json
+	@echo "wrote functions/health/openapi.json (served at /v1/openapi.json)"
 
 build: $(VENV_STAMP)
 	sam build --beta-features
@@ -73,7 +73,7 @@ bench-vision: $(VENV_STAMP)
 	$(VISION_ENV) target/release/vision-bench --dir $(VISION_PLANS)
 	$(VISION_ENV) target/release/vision-bench --dir $(VISION_PLANS) --pdf | tail -8
 
-BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects -p roomwright-exports -p roomwright-catalog -p roomwright-jobs -p roomwright-chat -p roomwright-recommendations -p roomwright-recs
+BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects-api -p roomwright-exports -p roomwright-catalog-api -p roomwright-jobs-api -p roomwright-chat -p roomwright-local -p roomwright-recommendations -p roomwright-recs
 bench: $(VENV_STAMP)
 	cargo build --release $(BENCH_PACKAGES) --bins
 	target/release/coldstart 100 hello-lambda naive-lambda health auth projects exports catalog jobs chat recommendations
@@ -103,4 +103,4 @@ bench-recs:
 
 clean:
 	cargo clean
-	rm -rf $(VENV) .aws-sam openapi.json .bench
+	rm -rf $(VENV) .aws-sam .bench

@@ -5,14 +5,13 @@
 //!
 //! Items it owns are listed in [`store`], [`makers`] and [`erp`].
 
-pub mod demo;
+//! The catalog domain (store, search index and reader, makers) is `roomwright-catalog` in
+//! `shared/catalog`; this crate is the routes, imports, the indexer and the ERP integration.
+
 pub mod erp;
 pub mod import;
 pub mod input;
-pub mod makers;
 mod routes;
-pub mod search;
-pub mod store;
 
 use std::sync::Arc;
 
@@ -21,7 +20,7 @@ use roomwright_core::{AppState, http::finish};
 use roomwright_visual::{BedrockClient, encoder::ImageEncoder};
 use utoipa_axum::router::OpenApiRouter;
 
-pub use search::service::SearchService;
+pub use roomwright_catalog::SearchService;
 
 /// What the catalog routes need beyond [`AppState`].
 #[derive(Clone)]

@@ -1,6 +1,6 @@
 //! Lambda entry point of the `catalog` function.
 
-use roomwright_catalog::CatalogContext;
+use roomwright_catalog_api::CatalogContext;
 use roomwright_core::{AppState, aws::Aws, config::Config, lambda, telemetry};
 
 #[tokio::main]
@@ -11,5 +11,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     let context = CatalogContext::from_env(&state);
     // The index downloads while the runtime waits for the first request.
     context.search.start(&state);
-    lambda::run(roomwright_catalog::app(state, context)).await
+    lambda::run(roomwright_catalog_api::app(state, context)).await
 }

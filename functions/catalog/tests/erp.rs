@@ -20,7 +20,7 @@ use axum::{
     routing::{get, post},
 };
 use http::Method;
-use roomwright_catalog::erp::{
+use roomwright_catalog_api::erp::{
     client::{ErpClient, ErpClientConfig, ErpError},
     consumer,
     signature::sign,
@@ -92,7 +92,7 @@ async fn drain(app: &common::App) -> SqsEvent {
 async fn webhooks_need_a_fresh_valid_signature_and_duplicates_change_nothing() {
     let app = common::app().await;
     let admin = app.admin().await;
-    let product = roomwright_catalog::demo::generate(1, 3).remove(0);
+    let product = roomwright_devstack::demo::generate(1, 3).remove(0);
     app.import(&admin, std::slice::from_ref(&product)).await;
     let event = inventory("evt-1", &product.sku, 5, "2026-11-22T10:00:00Z");
 
@@ -161,7 +161,7 @@ async fn webhooks_need_a_fresh_valid_signature_and_duplicates_change_nothing() {
 async fn out_of_order_events_never_move_stock_or_price_backwards_and_failures_are_partial() {
     let app = common::app().await;
     let admin = app.admin().await;
-    let product = roomwright_catalog::demo::generate(1, 4).remove(0);
+    let product = roomwright_devstack::demo::generate(1, 4).remove(0);
     app.import(&admin, std::slice::from_ref(&product)).await;
     let sku = product.sku.clone();
     for (id, available, at) in [
@@ -387,7 +387,7 @@ async fn orders_are_submitted_once_per_idempotency_key_and_live_stock_falls_back
     let admin = app.admin().await;
     let (rep, _) = app.user("rep@example.com", Role::SalesRep).await;
     let (designer, _) = app.user("designer@example.com", Role::Designer).await;
-    let products = roomwright_catalog::demo::generate(2, 8);
+    let products = roomwright_devstack::demo::generate(2, 8);
     app.import(&admin, &products).await;
     let project = app
         .send(
@@ -539,7 +539,7 @@ async fn orders_are_submitted_once_per_idempotency_key_and_live_stock_falls_back
 async fn the_consumer_applies_the_sample_sqs_batch_and_the_webhook_accepts_the_sample_event() {
     let app = common::app().await;
     let admin = app.admin().await;
-    let mut product = roomwright_catalog::demo::generate(1, 9).remove(0);
+    let mut product = roomwright_devstack::demo::generate(1, 9).remove(0);
     product.sku = "NOR-TC-00001".into();
     app.import(&admin, std::slice::from_ref(&product)).await;
     let events = format!("{}/../../events", env!("CARGO_MANIFEST_DIR"));

@@ -3,7 +3,8 @@
 mod common;
 
 use http::{Method, StatusCode};
-use roomwright_catalog::{demo, import::to_csv, input::ProductInput};
+use roomwright_catalog_api::{import::to_csv, input::ProductInput};
+use roomwright_devstack::{demo};
 use roomwright_core::auth::Role;
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 
 use http::{Method, StatusCode};
-use roomwright_catalog::demo;
+use roomwright_devstack::demo;
 use roomwright_core::catalog::Product;
 use serde_json::{Value, json};
 

@@ -4,7 +4,7 @@
 mod common;
 
 use http::{Method, StatusCode};
-use roomwright_catalog::demo;
+use roomwright_devstack::demo;
 use serde_json::{Value, json};
 
 fn categories(reply: &Value) -> Vec<String> {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use aws_smithy_http_client::test_util::StaticReplayClient;
 use http::{Method, StatusCode};
 use image::{Rgb, RgbImage};
-use roomwright_catalog::demo;
+use roomwright_devstack::demo;
 use roomwright_core::{catalog::Product, s3};
 use roomwright_jobs::product_images;
 use roomwright_jobs::{self as jobs, vision::ProductImageInput};
@@ -61,7 +61,7 @@ async fn product_with_image(
     .await
     .unwrap();
     let input =
-        serde_json::to_value(roomwright_catalog::input::ProductInput::from(&product)).unwrap();
+        serde_json::to_value(roomwright_catalog_api::input::ProductInput::from(&product)).unwrap();
     let reply = app
         .send(Method::POST, "/v1/products", token, None, Some(input))
         .await;
@@ -149,7 +149,7 @@ async fn photos_find_the_products_that_look_like_them_ranked_and_filtered() {
     plain.id = "no-image".into();
     plain.images.clear();
     let input =
-        serde_json::to_value(roomwright_catalog::input::ProductInput::from(&plain)).unwrap();
+        serde_json::to_value(roomwright_catalog_api::input::ProductInput::from(&plain)).unwrap();
     let reply = app
         .send(Method::POST, "/v1/products", &admin, None, Some(input))
         .await;

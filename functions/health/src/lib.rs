@@ -15,7 +15,27 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// This function's documented routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(openapi_document))
+}
+
+/// The whole API's OpenAPI document as `make openapi` wrote it (a test in `functions/local`
+/// fails when it differs from what the functions' routes document).
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+/// The OpenAPI 3.1 document of the whole API, for generating clients.
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
+)]
+async fn openapi_document() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON,
+    )
 }
 
 /// The complete router this function serves in Lambda.

@@ -7,14 +7,15 @@ pub mod workers;
 
 use std::sync::Arc;
 
-use axum::{Extension, Json, Router};
+use axum::Router;
 use roomwright_auth::AuthContext;
-use roomwright_catalog::{CatalogContext, SearchService, erp::ErpSettings};
+use roomwright_catalog::{SearchService};
+use roomwright_catalog_api::{CatalogContext, erp::ErpSettings};
 use roomwright_chat::ChatContext;
 use roomwright_core::{AppState, aws::Aws, http::finish, openapi};
 use roomwright_recommendations::RecsContext;
 use utoipa::openapi::OpenApi;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_axum::router::OpenApiRouter;
 
 /// What the functions need beyond [`AppState`].
 #[derive(Clone)]
@@ -25,7 +26,7 @@ pub struct Functions {
     pub recs: RecsContext,
 }
 
-/// Every function's documented routes, merged.
+/// Every function's documented routes, merged (the health function serves the document).
 fn routes(functions: Functions) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(roomwright_health::routes())
@@ -33,16 +34,15 @@ fn routes(functions: Functions) -> OpenApiRouter<AppState> {
         .merge(roomwright_projects_api::routes())
         .merge(roomwright_exports::routes())
         .merge(roomwright_jobs_api::routes())
-        .merge(roomwright_catalog::routes(functions.catalog))
+        .merge(roomwright_catalog_api::routes(functions.catalog))
         .merge(roomwright_chat::routes(functions.chat))
         .merge(roomwright_recommendations::routes(functions.recs))
-        .routes(routes!(openapi_document))
 }
 
-/// The merged OpenAPI 3.1 document of every function.
-pub fn openapi() -> OpenApi {
-    // Documenting needs no keys: a context that would generate them on use is never used.
-    let functions = Functions {
+/// Contexts for documenting: documenting needs no keys, and a context that would generate them
+/// on use is never used.
+fn documenting() -> Functions {
+    Functions {
         auth: AuthContext::new(
             roomwright_auth::KeySource::Given(Default::default()),
             roomwright_core::auth::Role::Designer,
@@ -58,25 +58,33 @@ pub fn openapi() -> OpenApi {
         },
         chat: ChatContext::offline(Arc::new(Aws::from_env())).expect("default chat settings"),
         recs: RecsContext::new(),
-    };
-    let (_, api) = routes(functions).split_for_parts();
-    openapi::merged([api])
+    }
+}
+
+/// Each API function's own OpenAPI document, by the binary `template.yaml` deploys it as.
+pub fn documents() -> Vec<(&'static str, OpenApi)> {
+    let f = documenting();
+    let doc = |routes: OpenApiRouter<AppState>| routes.split_for_parts().1;
+    vec![
+        ("health", doc(roomwright_health::routes())),
+        ("auth", doc(roomwright_auth::routes(f.auth))),
+        ("projects", doc(roomwright_projects_api::routes())),
+        ("exports", doc(roomwright_exports::routes())),
+        ("jobs", doc(roomwright_jobs_api::routes())),
+        ("catalog", doc(roomwright_catalog_api::routes(f.catalog))),
+        ("chat", doc(roomwright_chat::routes(f.chat))),
+        ("recommendations", doc(roomwright_recommendations::routes(f.recs))),
+    ]
+}
+
+/// The merged OpenAPI 3.1 document of every function (`make openapi` writes it where the
+/// health function serves it from).
+pub fn openapi() -> OpenApi {
+    openapi::merged(documents().into_iter().map(|(_, api)| api))
 }
 
 /// All functions on one router.
 pub fn app(state: AppState, functions: Functions) -> Router {
-    let (router, api) = routes(functions).split_for_parts();
-    let document = Arc::new(openapi::merged([api]));
-    finish(router.with_state(state).layer(Extension(document)))
-}
-
-/// The OpenAPI 3.1 document of the whole API, for generating clients.
-#[utoipa::path(
-    get,
-    path = "/v1/openapi.json",
-    tag = "meta",
-    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
-)]
-async fn openapi_document(Extension(document): Extension<Arc<OpenApi>>) -> Json<OpenApi> {
-    Json(OpenApi::clone(&document))
+    let (router, _) = routes(functions).split_for_parts();
+    finish(router.with_state(state))
 }

@@ -9,13 +9,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use roomwright_auth::{AuthContext, KeySource};
-use roomwright_catalog::{
-    CatalogContext, SearchService,
-    erp::{
+use roomwright_catalog::{SearchService};
+use roomwright_catalog_api::{CatalogContext, erp::{
         ErpSettings,
         client::{ErpClient, ErpClientConfig},
-    },
-};
+    }};
 use roomwright_chat::ChatContext;
 use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root};
 use roomwright_jobs_api::settings::BatchSettings;
@@ -210,7 +208,7 @@ fn catalog_context(stack: &TestStack) -> CatalogContext {
     let model = var("EMBEDDING_MODEL_DIR")
         .map(std::path::PathBuf::from)
         .or_else(embedding_model_dir);
-    let images = roomwright_catalog::image_encoder_from_env(&stack.state);
+    let images = roomwright_catalog_api::image_encoder_from_env(&stack.state);
     CatalogContext {
         search: Arc::new(
             SearchService::new(model).with_image_model(images.as_ref().map(|e| e.model())),

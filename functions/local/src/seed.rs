@@ -1,7 +1,8 @@
 //! Demo data for `make dev`: written when the stack has none.
 
 use roomwright_accounts::users;
-use roomwright_catalog::{input::ProductInput, makers::maker_keys};
+use roomwright_catalog::{makers::maker_keys};
+use roomwright_catalog_api::{input::ProductInput};
 use roomwright_core::{
     ApiError, AppState,
     auth::Role,
@@ -56,17 +57,17 @@ pub async fn demo(state: &AppState) -> Result<Seeded, ApiError> {
         // that starts the search index build.
         let rows = demo_products()
             .iter()
-            .chain(roomwright_catalog::demo::demo_catalog().iter())
+            .chain(roomwright_devstack::demo::demo_catalog().iter())
             .map(|p| Ok(ProductInput::from(p)))
             .collect();
-        let report = roomwright_catalog::import::run(&table, rows).await?;
+        let report = roomwright_catalog_api::import::run(&table, rows).await?;
         if let Some(rejected) = report.rejected.first() {
             return Err(ApiError::internal(format!(
                 "demo product refused: {rejected:?}"
             )));
         }
         products = report.created;
-        for maker in roomwright_catalog::demo::demo_makers() {
+        for maker in roomwright_devstack::demo::demo_makers() {
             table.create(&maker_keys(&maker), &maker).await?;
         }
         let project = demo_project_for(&designer.id, &designer.email);

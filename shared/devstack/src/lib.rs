@@ -5,6 +5,7 @@
 //! code paths as Lambda does, against resources provisioned from the same template.
 
 mod batch;
+pub mod demo;
 pub mod moto;
 pub mod provision;
 pub mod stack;

@@ -25,6 +25,8 @@ pub struct Resource {
     pub logical_id: String,
     pub kind: String,
     pub properties: Value,
+    /// `Metadata` (a function's `BuildProperties.Binary`, say).
+    pub metadata: Value,
 }
 
 /// The parts of a SAM template the local stack needs.
@@ -73,6 +75,7 @@ impl Template {
                     .unwrap_or_default()
                     .to_string(),
                 properties: r.get("Properties").cloned().unwrap_or(Value::Null),
+                metadata: r.get("Metadata").cloned().unwrap_or(Value::Null),
             })
             .collect();
         let global_environment = root

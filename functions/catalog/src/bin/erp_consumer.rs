@@ -2,7 +2,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_http::{Error, LambdaEvent, service_fn};
-use roomwright_catalog::erp::consumer;
+use roomwright_catalog_api::erp::consumer;
 use roomwright_core::{AppState, aws::Aws, config::Config, telemetry};
 
 #[tokio::main]

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let state = AppState::new(Config::from_env()?, Aws::from_env());
-    let image_model = roomwright_catalog::image_encoder_from_env(&state).map(|e| e.model());
+    let image_model = roomwright_catalog_api::image_encoder_from_env(&state).map(|e| e.model());
     let search = std::sync::Arc::new(SearchService::from_env().with_image_model(image_model));
     lambda_http::lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| {
         let (state, search) = (state.clone(), search.clone());

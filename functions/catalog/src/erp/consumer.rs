@@ -15,7 +15,7 @@ use super::{
     events::{ErpEvent, EventBody},
     orders,
 };
-use crate::store;
+use roomwright_catalog::store;
 
 /// What applying one event did.
 #[derive(Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use roomwright_core::{
     http::ApiJson,
 };
 
-use crate::makers::{self, Maker, MakerInput, MakerMatch, MatchRequest, maker_keys};
+use roomwright_catalog::makers::{self, Maker, MakerInput, MakerMatch, MatchRequest, maker_keys};
 
 /// Registers a workshop.
 #[utoipa::path(

@@ -6,11 +6,9 @@
 use std::sync::Arc;
 
 use http::{Method, StatusCode};
-use roomwright_catalog::{
-    CatalogContext, SearchService, demo,
-    erp::{ErpSettings, client::ErpClient},
-    input::ProductInput,
-};
+use roomwright_catalog::{SearchService};
+use roomwright_catalog_api::{CatalogContext, erp::{ErpSettings, client::ErpClient}, input::ProductInput};
+use roomwright_devstack::{demo};
 use roomwright_core::auth::Role;
 use roomwright_devstack::TestStack;
 use serde_json::Value;
@@ -67,7 +65,7 @@ pub async fn app_with(options: Options) -> App {
         images: options.images,
     };
     App {
-        app: roomwright_testkit::App::over(stack, roomwright_catalog::routes(catalog.clone())),
+        app: roomwright_testkit::App::over(stack, roomwright_catalog_api::routes(catalog.clone())),
         catalog,
     }
 }

@@ -18,9 +18,9 @@ pub async fn spawn_app() -> (String, TestStack) {
             roomwright_auth::KeySource::Given(roomwright_auth::KeySet::generate().unwrap()),
             roomwright_core::auth::Role::Designer,
         ),
-        catalog: roomwright_catalog::CatalogContext {
+        catalog: roomwright_catalog_api::CatalogContext {
             search: std::sync::Arc::new(roomwright_catalog::SearchService::new(None)),
-            erp: std::sync::Arc::new(roomwright_catalog::erp::ErpSettings {
+            erp: std::sync::Arc::new(roomwright_catalog_api::erp::ErpSettings {
                 webhook_secret: Some("local-e2e-secret".into()),
                 events_queue_url: stack
                     .provisioned

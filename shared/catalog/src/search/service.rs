@@ -481,7 +481,7 @@ mod tests {
 
     #[test]
     fn only_current_images_of_one_model_are_indexed_and_the_rest_listed_for_jobs() {
-        let mut products = crate::demo::generate(4, 3);
+        let mut products = roomwright_devstack::demo::generate(4, 3);
         for (i, p) in products.iter_mut().enumerate() {
             p.id = format!("p{i}");
             p.images = vec![format!("products/p{i}/images/new.jpg")];

@@ -5,7 +5,8 @@
 
 use std::io::Write;
 
-use roomwright_catalog::{demo, input::ProductInput};
+use roomwright_catalog_api::{input::ProductInput};
+use roomwright_devstack::{demo};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = demo::DEMO_COUNT;
@@ -25,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if csv {
-        out.write_all(roomwright_catalog::import::to_csv(&products)?.as_bytes())?;
+        out.write_all(roomwright_catalog_api::import::to_csv(&products)?.as_bytes())?;
     } else {
         for p in &products {
             serde_json::to_writer(&mut out, &ProductInput::from(p))?;

@@ -555,8 +555,8 @@ fn product(rng: &mut ChaCha8Rng, n: usize) -> Product {
 }
 
 /// Workshops of the demo: a spread of trades and places, so matching has real choices.
-pub fn demo_makers() -> Vec<crate::makers::Maker> {
-    use crate::makers::{Location, Maker};
+pub fn demo_makers() -> Vec<roomwright_catalog::makers::Maker> {
+    use roomwright_catalog::makers::{Location, Maker};
     let maker = |id: &str,
                  name: &str,
                  caps: &[&str],

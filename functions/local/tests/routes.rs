@@ -1,0 +1,188 @@
+//! Every documented operation reaches, in AWS, the function that serves it: each OpenAPI
+//! operation (method and path, parameters filled in) is resolved through the HTTP API routes
+//! `template.yaml` declares, with API Gateway's HTTP API rules: a full match before path
+//! variables before a greedy `{proxy+}` (the longest greedy prefix first), a route's own
+//! method before `ANY`. The winning route must belong to the function whose router documents
+//! the operation. And the document `/v1/openapi.json` serves is the one the routes make.
+
+use roomwright_devstack::{repo_root, template::Template};
+use serde_json::Value;
+
+/// One `HttpApi` event of a function.
+#[derive(Debug, Clone)]
+struct Route {
+    binary: String,
+    method: String,
+    segments: Vec<String>,
+}
+
+impl Route {
+    fn path(&self) -> String {
+        format!("/{}", self.segments.join("/"))
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.trim_matches('/').split('/').map(str::to_string).collect()
+}
+
+/// The template's HTTP API routes with the binary of the function each one invokes.
+fn template_routes() -> Vec<Route> {
+    let template = Template::load(&repo_root().join("template.yaml")).unwrap();
+    let mut routes = Vec::new();
+    for function in template.resources_of("AWS::Serverless::Function") {
+        let binary = function
+            .metadata
+            .pointer("/BuildProperties/Binary")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("{} names no binary", function.logical_id));
+        let Some(events) = function.properties.get("Events").and_then(Value::as_object) else {
+            continue;
+        };
+        for event in events.values() {
+            if event["Type"] != "HttpApi" {
+                continue;
+            }
+            routes.push(Route {
+                binary: binary.to_string(),
+                method: event["Properties"]["Method"].as_str().unwrap().to_uppercase(),
+                segments: segments(event["Properties"]["Path"].as_str().unwrap()),
+            });
+        }
+    }
+    routes
+}
+
+/// How specific a route's match of `request` is (lower wins), or `None` when it does not
+/// match: full match 0, path variables 1 (fewer first), greedy 2 (longer prefix first); then
+/// the route's own method before `ANY`.
+fn rank(route: &Route, method: &str, request: &[String]) -> Option<(u8, usize, u8)> {
+    let method_rank = match route.method.as_str() {
+        m if m == method => 0,
+        "ANY" => 1,
+        _ => return None,
+    };
+    let is_var = |s: &str| s.starts_with('{') && s.ends_with('}');
+    if let Some(last) = route.segments.last()
+        && last.ends_with("+}")
+    {
+        let prefix = &route.segments[..route.segments.len() - 1];
+        let matches = request.len() > prefix.len()
+            && prefix
+                .iter()
+                .zip(request)
+                .all(|(r, q)| is_var(r) || r == q);
+        return matches.then_some((2, usize::MAX - prefix.len(), method_rank));
+    }
+    if route.segments.len() != request.len() {
+        return None;
+    }
+    let mut variables = 0;
+    for (r, q) in route.segments.iter().zip(request) {
+        if is_var(r) {
+            variables += 1;
+        } else if r != q {
+            return None;
+        }
+    }
+    Some((u8::from(variables > 0), variables, method_rank))
+}
+
+/// The route API Gateway picks for `method path`, if any.
+fn resolve<'a>(routes: &'a [Route], method: &str, path: &str) -> Option<&'a Route> {
+    let request = segments(path);
+    routes
+        .iter()
+        .filter_map(|r| rank(r, method, &request).map(|k| (k, r)))
+        .min_by_key(|(k, _)| *k)
+        .map(|(_, r)| r)
+}
+
+/// An OpenAPI path with its parameters filled in, as a client would send it.
+fn concrete(path: &str) -> String {
+    segments(path)
+        .iter()
+        .map(|s| {
+            if s.starts_with('{') {
+                "x1".to_string()
+            } else {
+                s.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[test]
+fn every_operation_reaches_the_function_that_serves_it() {
+    let routes = template_routes();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (binary, document) in roomwright_local::documents() {
+        let api = serde_json::to_value(&document).unwrap();
+        for (path, item) in api["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                let method = method.to_uppercase();
+                if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
+                    continue;
+                }
+                checked += 1;
+                let request = format!("/{}", concrete(path));
+                match resolve(&routes, &method, &request) {
+                    Some(route) if route.binary == binary => {}
+                    Some(route) => wrong.push(format!(
+                        "{method} {path} is served by {binary} but reaches {} through {} {}",
+                        route.binary,
+                        route.method,
+                        route.path()
+                    )),
+                    None => wrong.push(format!(
+                        "{method} {path} is served by {binary} but no HTTP API route reaches it"
+                    )),
+                }
+            }
+        }
+    }
+    assert!(checked > 80, "only {checked} operations documented");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_rules_pick_the_most_specific_route() {
+    let route = |binary: &str, method: &str, path: &str| Route {
+        binary: binary.into(),
+        method: method.into(),
+        segments: segments(path),
+    };
+    let routes = vec![
+        route("projects", "ANY", "/v1/projects/{proxy+}"),
+        route("exports", "POST", "/v1/projects/{id}/exports"),
+        route("jobs", "ANY", "/v1/projects/{id}/floor-plan-imports/{proxy+}"),
+        route("auth", "ANY", "/v1/me"),
+        route("auth", "POST", "/v1/me/password"),
+    ];
+    let at = |method, path| resolve(&routes, method, path).map(|r| r.binary.as_str());
+    assert_eq!(at("POST", "/v1/projects/p1/exports"), Some("exports"));
+    // Another method on the same path falls to the greedy route.
+    assert_eq!(at("GET", "/v1/projects/p1/exports"), Some("projects"));
+    assert_eq!(
+        at("GET", "/v1/projects/p1/floor-plan-imports/i1"),
+        Some("jobs"),
+        "the longer greedy prefix wins"
+    );
+    assert_eq!(at("GET", "/v1/projects/p1"), Some("projects"));
+    // A greedy variable needs at least one segment.
+    assert_eq!(at("GET", "/v1/projects"), None);
+    assert_eq!(at("DELETE", "/v1/me"), Some("auth"));
+    assert_eq!(at("GET", "/v1/me/password"), None);
+}
+
+#[test]
+fn the_served_openapi_document_is_the_one_the_routes_make() {
+    let served: Value = serde_json::from_str(roomwright_health::OPENAPI_JSON).unwrap();
+    let made = serde_json::to_value(roomwright_local::openapi()).unwrap();
+    assert!(
+        served == made,
+        "functions/health/openapi.json is stale: run `make openapi` and commit it"
+    );
+}
