@@ -20,8 +20,8 @@ use roomwright_core::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{input::{ProductInput, is_valid_id}};
-use roomwright_catalog::{store::{self, Write, WriteRefused}};
+use crate::input::{ProductInput, is_valid_id};
+use roomwright_catalog::store::{self, Write, WriteRefused};
 
 /// Rows in one transaction: each product is three items at most (product, claim, release).
 const CHUNK: usize = 25;

@@ -385,33 +385,28 @@ async fn orders_are_submitted_once_per_idempotency_key_and_live_stock_falls_back
     })
     .await;
     let admin = app.admin().await;
-    let (rep, _) = app.user("rep@example.com", Role::SalesRep).await;
+    let (rep, rep_id) = app.user("rep@example.com", Role::SalesRep).await;
     let (designer, _) = app.user("designer@example.com", Role::Designer).await;
     let products = roomwright_devstack::demo::generate(2, 8);
     app.import(&admin, &products).await;
-    let project = app
-        .send(
-            Method::POST,
-            "/v1/projects",
-            &rep,
-            None,
-            Some(json!({"name": "HQ fit-out", "requirements": {"currency": "EUR"}})),
-        )
-        .await;
-    assert_eq!(project.status, StatusCode::CREATED, "{}", project.body);
-    let project_id = project.body["id"].as_str().unwrap().to_string();
-    let scenario = app
-        .send(
-            Method::PUT,
-            &format!("/v1/projects/{project_id}/scenarios/base"),
-            &rep,
-            Some(project.etag()),
-            Some(json!({"id": "base", "name": "Base", "selections": [
-                {"id": "s1", "product_id": products[0].id, "quantity": 12},
-                {"id": "s2", "product_id": products[1].id, "quantity": 3}]})),
-        )
-        .await;
-    assert_eq!(scenario.status, StatusCode::OK, "{}", scenario.body);
+    // The project is written through the project domain, as the projects function writes it.
+    let mut project = roomwright_projects::change::create(
+        &rep_id,
+        "rep@example.com",
+        serde_json::from_value(json!({"name": "HQ fit-out", "requirements": {"currency": "EUR"}}))
+            .unwrap(),
+    )
+    .unwrap();
+    project.scenarios = vec![
+        serde_json::from_value(json!({"id": "base", "name": "Base", "selections": [
+            {"id": "s1", "product_id": products[0].id, "quantity": 12},
+            {"id": "s2", "product_id": products[1].id, "quantity": 3}]}))
+        .unwrap(),
+    ];
+    roomwright_projects::store::write(&app.stack.state.table(), &project, None, &[])
+        .await
+        .unwrap();
+    let project_id = project.id.clone();
     let scenario_id = "base";
     let order = json!({"project_id": project_id, "scenario_id": scenario_id});
     let auth = format!("Bearer {rep}");

@@ -4,8 +4,8 @@ mod common;
 
 use http::{Method, StatusCode};
 use roomwright_catalog_api::{import::to_csv, input::ProductInput};
-use roomwright_devstack::{demo};
 use roomwright_core::auth::Role;
+use roomwright_devstack::demo;
 use serde_json::{Value, json};
 
 fn input(sku: &str) -> Value {

@@ -6,8 +6,8 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 
 use http::{Method, StatusCode};
-use roomwright_devstack::demo;
 use roomwright_core::catalog::Product;
+use roomwright_devstack::demo;
 use serde_json::{Value, json};
 
 fn names(reply: &Value) -> Vec<String> {

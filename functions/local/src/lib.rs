@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use roomwright_auth::AuthContext;
-use roomwright_catalog::{SearchService};
+use roomwright_catalog::SearchService;
 use roomwright_catalog_api::{CatalogContext, erp::ErpSettings};
 use roomwright_chat::ChatContext;
 use roomwright_core::{AppState, aws::Aws, http::finish, openapi};
@@ -73,7 +73,10 @@ pub fn documents() -> Vec<(&'static str, OpenApi)> {
         ("jobs", doc(roomwright_jobs_api::routes())),
         ("catalog", doc(roomwright_catalog_api::routes(f.catalog))),
         ("chat", doc(roomwright_chat::routes(f.chat))),
-        ("recommendations", doc(roomwright_recommendations::routes(f.recs))),
+        (
+            "recommendations",
+            doc(roomwright_recommendations::routes(f.recs)),
+        ),
     ]
 }
 

@@ -9,11 +9,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use roomwright_auth::{AuthContext, KeySource};
-use roomwright_catalog::{SearchService};
-use roomwright_catalog_api::{CatalogContext, erp::{
+use roomwright_catalog::SearchService;
+use roomwright_catalog_api::{
+    CatalogContext,
+    erp::{
         ErpSettings,
         client::{ErpClient, ErpClientConfig},
-    }};
+    },
+};
 use roomwright_chat::ChatContext;
 use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root};
 use roomwright_jobs_api::settings::BatchSettings;

@@ -1,8 +1,8 @@
 //! Demo data for `make dev`: written when the stack has none.
 
 use roomwright_accounts::users;
-use roomwright_catalog::{makers::maker_keys};
-use roomwright_catalog_api::{input::ProductInput};
+use roomwright_catalog::makers::maker_keys;
+use roomwright_catalog_api::input::ProductInput;
 use roomwright_core::{
     ApiError, AppState,
     auth::Role,

@@ -5,8 +5,8 @@
 use std::{sync::Arc, time::Duration};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use roomwright_catalog::{SearchService};
-use roomwright_catalog_api::{erp::consumer};
+use roomwright_catalog::SearchService;
+use roomwright_catalog_api::erp::consumer;
 use roomwright_core::AppState;
 use roomwright_jobs_api::{dispatcher, settings::BatchSettings};
 

@@ -23,7 +23,10 @@ impl Route {
 }
 
 fn segments(path: &str) -> Vec<String> {
-    path.trim_matches('/').split('/').map(str::to_string).collect()
+    path.trim_matches('/')
+        .split('/')
+        .map(str::to_string)
+        .collect()
 }
 
 /// The template's HTTP API routes with the binary of the function each one invokes.
@@ -45,7 +48,10 @@ fn template_routes() -> Vec<Route> {
             }
             routes.push(Route {
                 binary: binary.to_string(),
-                method: event["Properties"]["Method"].as_str().unwrap().to_uppercase(),
+                method: event["Properties"]["Method"]
+                    .as_str()
+                    .unwrap()
+                    .to_uppercase(),
                 segments: segments(event["Properties"]["Path"].as_str().unwrap()),
             });
         }
@@ -68,10 +74,7 @@ fn rank(route: &Route, method: &str, request: &[String]) -> Option<(u8, usize, u
     {
         let prefix = &route.segments[..route.segments.len() - 1];
         let matches = request.len() > prefix.len()
-            && prefix
-                .iter()
-                .zip(request)
-                .all(|(r, q)| is_var(r) || r == q);
+            && prefix.iter().zip(request).all(|(r, q)| is_var(r) || r == q);
         return matches.then_some((2, usize::MAX - prefix.len(), method_rank));
     }
     if route.segments.len() != request.len() {
@@ -157,7 +160,11 @@ fn the_rules_pick_the_most_specific_route() {
     let routes = vec![
         route("projects", "ANY", "/v1/projects/{proxy+}"),
         route("exports", "POST", "/v1/projects/{id}/exports"),
-        route("jobs", "ANY", "/v1/projects/{id}/floor-plan-imports/{proxy+}"),
+        route(
+            "jobs",
+            "ANY",
+            "/v1/projects/{id}/floor-plan-imports/{proxy+}",
+        ),
         route("auth", "ANY", "/v1/me"),
         route("auth", "POST", "/v1/me/password"),
     ];

@@ -79,6 +79,49 @@ pub fn verify(
 mod tests {
     use super::*;
 
+    /// Digests computed outside this code (Python's `hmac` with SHA-256 over
+    /// `"<timestamp>.<body>"`), so signing and verifying are checked against the format
+    /// itself, not against each other.
+    const KNOWN: [(&str, i64, &[u8], &str); 2] = [
+        (
+            "whsec-test-1234567890",
+            1_767_225_600,
+            br#"{"type":"stock.changed","sku":"A-1"}"#,
+            "83f5b7561086a5a5397c85734abb4ac5532edf1b856acf469ff3bca4a7f48828",
+        ),
+        (
+            "k",
+            0,
+            b"",
+            "6b4a4b8b3c40f1e8f53a3d36682e5f99f7ad2ac1df1c93dfe336f329167641e7",
+        ),
+    ];
+
+    #[test]
+    fn signs_and_verifies_known_answers() {
+        for (secret, at, body, digest) in KNOWN {
+            assert_eq!(sign(secret, at, body), format!("v1={digest}"));
+            let header = format!("v1={digest}");
+            assert_eq!(
+                verify(secret, Some(&at.to_string()), Some(&header), body, at + 10),
+                Ok(())
+            );
+            // One bit of the digest off is refused.
+            let mut flipped = digest.to_string();
+            flipped.replace_range(0..1, if &digest[..1] == "0" { "1" } else { "0" });
+            assert_eq!(
+                verify(
+                    secret,
+                    Some(&at.to_string()),
+                    Some(&format!("v1={flipped}")),
+                    body,
+                    at
+                ),
+                Err(Refusal::Mismatch)
+            );
+        }
+    }
+
     #[test]
     fn accepts_its_own_signature_and_refuses_tampering_and_replays() {
         let body = br#"{"id":"evt_1"}"#;

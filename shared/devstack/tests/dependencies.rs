@@ -12,11 +12,21 @@ fn functions_and_workers_depend_on_shared_libraries_only() {
     let root = roomwright_devstack::repo_root().canonicalize().unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(&root)
         .output()
         .expect("cargo metadata");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
     let packages = metadata["packages"].as_array().unwrap();
     // Where each workspace package lives, relative to the root: `functions/auth`, say.
@@ -25,10 +35,17 @@ fn functions_and_workers_depend_on_shared_libraries_only() {
         .map(|p| {
             let manifest = Path::new(p["manifest_path"].as_str().unwrap());
             let dir = manifest.parent().unwrap().strip_prefix(&root).unwrap();
-            (p["name"].as_str().unwrap().to_string(), dir.display().to_string())
+            (
+                p["name"].as_str().unwrap().to_string(),
+                dir.display().to_string(),
+            )
         })
         .collect();
-    assert!(home.len() > 15, "the workspace lists {} packages", home.len());
+    assert!(
+        home.len() > 15,
+        "the workspace lists {} packages",
+        home.len()
+    );
     let mut broken = Vec::new();
     for package in packages {
         let name = package["name"].as_str().unwrap();

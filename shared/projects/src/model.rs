@@ -46,7 +46,7 @@ impl Status {
                 | (InReview, Approved)
                 | (Approved, InReview)
                 | (Approved, Ordered)
-                | (Draft | InReview | Approved | Ordered, Archived)
+                | (Draft | InReview | Approved, Archived)
                 | (Archived, Draft)
         )
     }
@@ -202,8 +202,35 @@ mod tests {
 
     #[test]
     fn only_allowed_transitions() {
+        // Every pair, against the README's list.
+        let allowed = [
+            (Draft, InReview),
+            (InReview, Draft),
+            (InReview, Approved),
+            (Approved, InReview),
+            (Approved, Ordered),
+            (Draft, Archived),
+            (InReview, Archived),
+            (Approved, Archived),
+            (Archived, Draft),
+        ];
+        for from in super::Status::ALL {
+            for to in super::Status::ALL {
+                assert_eq!(
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
         assert!(Draft.can_become(InReview) && InReview.can_become(Approved));
-        assert!(Approved.can_become(Ordered) && Ordered.can_become(Archived));
+        assert!(Approved.can_become(Ordered));
+        assert!(
+            !Ordered.can_become(Archived),
+            "an order is final, archiving included"
+        );
+        assert!(Draft.can_become(Archived) && Approved.can_become(Archived));
+        assert!(Archived.can_become(Draft));
         assert!(!Draft.can_become(Approved), "approval needs a review");
         assert!(!Ordered.can_become(Draft), "an order is final");
         assert!(!Archived.can_become(Ordered));

@@ -21,8 +21,11 @@ use roomwright_jobs::product_images;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{CatalogContext, input::{ProductInput, is_valid_id}};
-use roomwright_catalog::{store::{self, Write}};
+use crate::{
+    CatalogContext,
+    input::{ProductInput, is_valid_id},
+};
+use roomwright_catalog::store::{self, Write};
 
 fn with_etag(version: u64, product: Product) -> (HeaderMap, Json<Product>) {
     let mut headers = HeaderMap::new();

@@ -15,8 +15,10 @@ use roomwright_core::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{CatalogContext};
-use roomwright_catalog::{search::{Filters, Mode, Order, Ranking, Results, Search, service::Manifest}};
+use crate::CatalogContext;
+use roomwright_catalog::search::{
+    Filters, Mode, Order, Ranking, Results, Search, service::Manifest,
+};
 
 pub(super) const DEFAULT_LIMIT: usize = 20;
 pub(super) const MAX_LIMIT: usize = 100;

@@ -17,8 +17,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::search::{DEFAULT_LIMIT, MAX_LIMIT, RankedResponse, SearchHit, Weights, split};
-use crate::{CatalogContext};
-use roomwright_catalog::{search::Filters};
+use crate::CatalogContext;
+use roomwright_catalog::search::Filters;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -6,11 +6,15 @@
 use std::sync::Arc;
 
 use http::{Method, StatusCode};
-use roomwright_catalog::{SearchService};
-use roomwright_catalog_api::{CatalogContext, erp::{ErpSettings, client::ErpClient}, input::ProductInput};
-use roomwright_devstack::{demo};
+use roomwright_catalog::SearchService;
+use roomwright_catalog_api::{
+    CatalogContext,
+    erp::{ErpSettings, client::ErpClient},
+    input::ProductInput,
+};
 use roomwright_core::auth::Role;
 use roomwright_devstack::TestStack;
+use roomwright_devstack::demo;
 use serde_json::Value;
 
 pub const WEBHOOK_SECRET: &str = "whsec-test-1234567890";

@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use roomwright_catalog::{search::{
-        CatalogIndex, Filters, Mode, Order, Ranking, Search,
-        embed::Embedder,
-        index::embedding_text,
-        service,
-        vectors::{Vectors, text_hash},
-    }};
-use roomwright_devstack::{demo};
+use roomwright_catalog::search::{
+    CatalogIndex, Filters, Mode, Order, Ranking, Search,
+    embed::Embedder,
+    index::embedding_text,
+    service,
+    vectors::{Vectors, text_hash},
+};
+use roomwright_devstack::demo;
 use serde_json::json;
 
 /// Queries as users type them: typos, plurals, filters, sorts, facets always on.

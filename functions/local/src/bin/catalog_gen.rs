@@ -5,8 +5,8 @@
 
 use std::io::Write;
 
-use roomwright_catalog_api::{input::ProductInput};
-use roomwright_devstack::{demo};
+use roomwright_catalog_api::input::ProductInput;
+use roomwright_devstack::demo;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = demo::DEMO_COUNT;
