@@ -35,6 +35,14 @@ use utoipa_axum::router::OpenApiRouter;
 /// Every test user's password.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The one signing key set of a test process: the test kit signs with it, and a harness that
+/// mounts the auth routes gives them the same set, so both publish the same keys.
+pub fn keys() -> KeySet {
+    static KEYS: std::sync::OnceLock<KeySet> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| KeySet::generate().expect("a key set"))
+        .clone()
+}
+
 /// Routes under test over their own stack.
 pub struct App {
     pub router: Router,
@@ -81,9 +89,7 @@ impl App {
         Self {
             router: finish(router.with_state(stack.state.clone())),
             stack,
-            signer: Arc::new(Signer::new(KeySource::Given(
-                KeySet::generate().expect("a key set"),
-            ))),
+            signer: Arc::new(Signer::new(KeySource::Given(keys()))),
         }
     }
 

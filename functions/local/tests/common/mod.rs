@@ -63,7 +63,7 @@ pub async fn app_configured(
     configure: impl FnOnce(&mut roomwright_core::config::Config),
 ) -> App {
     let auth = roomwright_auth::AuthContext::new(
-        roomwright_auth::KeySource::Given(roomwright_auth::KeySet::generate().unwrap()),
+        roomwright_auth::KeySource::Given(roomwright_testkit::keys()),
         roomwright_core::auth::Role::Designer,
     );
     let routes = OpenApiRouter::new()
