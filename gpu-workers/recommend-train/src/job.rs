@@ -12,7 +12,10 @@ use roomwright_core::{
     dynamo::{SortKey, StoreError, Table},
     s3, time,
 };
-use roomwright_jobs::{JOB_ID_VAR, JobFailure, JobOutput, store};
+use roomwright_jobs::{
+    JobFailure, JobOutput, store,
+    worker::{self, Failure},
+};
 use roomwright_recs::{
     catalog::{CatalogItem, ItemInfo},
     events::{EVENTS_PREFIX, StoredEvent, day_prefix, decayed_weight},
@@ -23,7 +26,7 @@ use roomwright_recs::{
 use serde_json::json;
 
 /// Exit code of a job that cannot succeed (`evaluateOnExit` does not retry it).
-pub const INPUT_ERROR_EXIT: i32 = 2;
+pub const INPUT_ERROR_EXIT: i32 = worker::Exit::Refused as i32;
 /// Event files read at once.
 const PARALLEL_READS: usize = 16;
 
@@ -94,64 +97,27 @@ pub struct Outcome {
 
 /// The job entry point of the binary: returns the exit code.
 pub fn main(job: Option<String>) -> i32 {
-    roomwright_core::telemetry::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("recommend-train: {e}");
-            return 1;
-        }
-    };
-    runtime.block_on(async {
-        let job_id = job
-            .or_else(|| std::env::var(JOB_ID_VAR).ok())
-            .filter(|id| !id.is_empty());
-        let Some(job_id) = job_id else {
-            eprintln!("recommend-train: give --interactions FILE, --job ID or {JOB_ID_VAR}");
-            return INPUT_ERROR_EXIT;
-        };
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let (Some(table), Some(bucket)) = (var("TABLE_NAME"), var("BUCKET_NAME")) else {
-            tracing::error!("TABLE_NAME and BUCKET_NAME must be set");
-            return INPUT_ERROR_EXIT;
-        };
-        let settings = match Settings::from_lookup(|n| std::env::var(n).ok()) {
-            Ok(settings) => settings,
-            Err(e) => {
-                tracing::error!(error = %e, "bad training settings");
-                return INPUT_ERROR_EXIT;
-            }
-        };
-        let aws = Arc::new(Aws::from_env());
+    worker::run("recommend-train", job, |setup| async move {
+        let settings = Settings::from_lookup(|n| std::env::var(n).ok())
+            .map_err(|e| Failure::refused(format!("bad training settings: {e}")))?;
         let trainer = Trainer {
-            table: Table::new(aws.clone(), table),
-            aws,
-            bucket,
+            table: setup.table,
+            aws: setup.aws,
+            bucket: setup.bucket,
             settings,
         };
-        match trainer.run(&job_id).await {
-            Ok(outcome) => {
-                tracing::info!(
-                    job_id,
-                    version = outcome.record.model_version,
-                    served = outcome.served,
-                    ndcg = outcome.record.metrics.ndcg,
-                    "training job done"
-                );
-                0
-            }
-            Err(e) => {
-                tracing::error!(job_id, error = %e, "training job failed");
-                match e {
-                    TrainError::Input(_) => INPUT_ERROR_EXIT,
-                    TrainError::Transient(_) => 1,
-                }
-            }
-        }
+        let outcome = trainer.run(&setup.job_id).await.map_err(|e| match e {
+            TrainError::Input(_) => Failure::refused(e),
+            TrainError::Transient(_) => Failure::retry(e),
+        })?;
+        tracing::info!(
+            job_id = setup.job_id,
+            version = outcome.record.model_version,
+            served = outcome.served,
+            ndcg = outcome.record.metrics.ndcg,
+            "training done"
+        );
+        Ok(())
     })
 }
 

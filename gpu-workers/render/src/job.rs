@@ -46,7 +46,7 @@ impl WorkerError {
 }
 
 /// Exit code of a job whose input is unusable (`evaluateOnExit` does not retry it).
-pub const INPUT_ERROR_EXIT: i32 = 2;
+pub const INPUT_ERROR_EXIT: i32 = roomwright_jobs::worker::Exit::Refused as i32;
 
 impl From<BlenderError> for WorkerError {
     fn from(e: BlenderError) -> Self {

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use roomwright_core::{aws::Aws, dynamo::Table, s3};
 use roomwright_jobs::{
-    self as jobs, JOB_ID_VAR, JobFailure, JobOutput, store,
+    self as jobs, JobFailure, JobOutput, store,
     vision::{EMBEDDING_OUTPUT, FloorPlanInput, PROPOSAL_OUTPUT, ProductImageInput, VisionInput},
+    worker::{self, Failure},
 };
 use roomwright_visual::{
     BedrockClient,
@@ -23,7 +24,7 @@ use crate::{
 };
 
 /// Exit code of a job whose input is unusable (`evaluateOnExit` does not retry it).
-pub const INPUT_ERROR_EXIT: i32 = 2;
+pub const INPUT_ERROR_EXIT: i32 = worker::Exit::Refused as i32;
 
 #[derive(Debug, Error)]
 pub enum JobError {
@@ -189,47 +190,16 @@ fn load_ocr() -> Result<Ocr, String> {
 
 /// `vision job`: the job Batch started (`--job ID` or `ROOMWRIGHT_JOB_ID`). Returns the exit code.
 pub fn main(job: Option<String>) -> i32 {
-    roomwright_core::telemetry::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("vision: {e}");
-            return 1;
-        }
-    };
-    runtime.block_on(async {
-        let job_id = job
-            .or_else(|| std::env::var(JOB_ID_VAR).ok())
-            .filter(|id| !id.is_empty());
-        let Some(job_id) = job_id else {
-            eprintln!("vision: give --job ID or set {JOB_ID_VAR}");
-            return INPUT_ERROR_EXIT;
-        };
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let (Some(table), Some(bucket)) = (var("TABLE_NAME"), var("BUCKET_NAME")) else {
-            tracing::error!("TABLE_NAME and BUCKET_NAME must be set");
-            return 1;
-        };
-        let aws = Arc::new(Aws::from_env());
+    worker::run("vision", job, |setup| async move {
         let mut worker = Worker {
-            table: Table::new(aws.clone(), table),
-            aws,
-            bucket,
+            table: setup.table,
+            aws: setup.aws,
+            bucket: setup.bucket,
             ocr: None,
         };
-        match worker.run(&job_id).await {
-            Ok(()) => 0,
-            Err(e) => {
-                tracing::error!(job_id, error = %e, "vision job failed");
-                match e {
-                    JobError::Input(_) => INPUT_ERROR_EXIT,
-                    JobError::Transient(_) => 1,
-                }
-            }
-        }
+        worker.run(&setup.job_id).await.map_err(|e| match e {
+            JobError::Input(_) => Failure::refused(e),
+            JobError::Transient(_) => Failure::retry(e),
+        })
     })
 }

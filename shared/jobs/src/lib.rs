@@ -23,6 +23,7 @@ pub mod training;
 pub mod view;
 pub mod vision;
 pub mod webhook;
+pub mod worker;
 
 pub use estimate::{Estimate, Machine};
 
