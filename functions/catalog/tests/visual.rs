@@ -7,13 +7,13 @@ use roomwright_testkit::recorded;
 
 use std::sync::Arc;
 
-use aws_smithy_http_client::test_util::StaticReplayClient;
 use http::{Method, StatusCode};
 use image::{Rgb, RgbImage};
 use roomwright_core::{catalog::Product, s3};
 use roomwright_devstack::demo;
 use roomwright_jobs::product_images;
 use roomwright_jobs::{self as jobs, vision::ProductImageInput};
+use roomwright_testkit::recorded::Replay;
 use roomwright_visual::{encoder::ImageEncoder, image_vectors, photo};
 use serde_json::Value;
 
@@ -23,7 +23,7 @@ fn photo_of(rgb: [u8; 3]) -> Vec<u8> {
     photo::jpeg(&RgbImage::from_pixel(64, 48, Rgb(rgb)))
 }
 
-async fn app(answers: &[&str]) -> (common::App, StaticReplayClient, Arc<ImageEncoder>) {
+async fn app(answers: &[&str]) -> (common::App, Replay, Arc<ImageEncoder>) {
     let (http, client) = recorded::recorded(answers);
     let encoder = Arc::new(ImageEncoder::from_setting(TITAN, || client));
     let app = common::app_with(common::Options {

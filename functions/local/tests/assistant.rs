@@ -8,7 +8,6 @@ use roomwright_testkit::recorded;
 
 use std::collections::HashMap;
 
-use aws_smithy_http_client::test_util::StaticReplayClient;
 use axum::body::Body;
 use common::{App, product};
 use http::{Method, Request, StatusCode};
@@ -24,6 +23,7 @@ use roomwright_chat::{
     settings::ChatSettings,
 };
 use roomwright_core::{auth::Role, catalog::Product, time};
+use roomwright_testkit::recorded::Replay;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -37,7 +37,7 @@ fn settings(extra: &[(&str, &str)]) -> ChatSettings {
 }
 
 /// The sent request bodies, as JSON.
-fn sent(http: &StaticReplayClient) -> Vec<Value> {
+fn sent(http: &Replay) -> Vec<Value> {
     http.actual_requests()
         .map(|r| serde_json::from_slice(r.body().bytes().unwrap()).unwrap())
         .collect()
@@ -45,7 +45,7 @@ fn sent(http: &StaticReplayClient) -> Vec<Value> {
 
 struct Chat {
     app: App,
-    http: StaticReplayClient,
+    http: Replay,
 }
 
 async fn chat(env: &[(&str, &str)], answers: &[&str]) -> Chat {

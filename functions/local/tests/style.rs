@@ -6,16 +6,16 @@ use roomwright_testkit::recorded;
 
 use std::collections::HashMap;
 
-use aws_smithy_http_client::test_util::StaticReplayClient;
 use common::App;
 use http::StatusCode;
 use image::{Rgb, RgbImage};
 use recorded::{MODEL, recorded};
 use roomwright_chat::{ChatContext, settings::ChatSettings};
 use roomwright_core::auth::Role;
+use roomwright_testkit::recorded::Replay;
 use serde_json::{Value, json};
 
-async fn chat(env: &[(&str, &str)], answers: &[&str]) -> (App, StaticReplayClient) {
+async fn chat(env: &[(&str, &str)], answers: &[&str]) -> (App, Replay) {
     let mut vars: HashMap<&str, &str> =
         HashMap::from([("CHAT_ASSISTANT", "bedrock"), ("CHAT_MODEL_ID", MODEL)]);
     vars.extend(env.iter().copied());
