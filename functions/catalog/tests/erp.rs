@@ -359,16 +359,15 @@ async fn the_client_retries_transient_failures_only_and_opens_its_circuit() {
         Err(ErpError::Unavailable(_))
     ));
     erp.calls.store(0, Ordering::SeqCst);
-    let started = std::time::Instant::now();
     assert!(matches!(
         client.inventory("A").await,
         Err(ErpError::CircuitOpen)
     ));
-    assert!(
-        started.elapsed() < Duration::from_millis(50),
-        "an open circuit answers at once"
+    assert_eq!(
+        erp.calls.load(Ordering::SeqCst),
+        0,
+        "an open circuit answers without calling the ERP"
     );
-    assert_eq!(erp.calls.load(Ordering::SeqCst), 0);
     // ...and after its pause one call may try again, which closes it on success.
     erp.delay_ms.store(0, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(450)).await;

@@ -92,8 +92,8 @@ async fn every_protected_route_refuses_roles_without_its_permission() {
                 let body: Value = response.json().await.unwrap_or(Value::Null);
                 if required.iter().all(|p| role.has(*p)) {
                     assert!(
-                        status != 401 && status != 403,
-                        "{route} refused {role:?}: {status} {body}"
+                        status != 401 && status != 403 && status != 500,
+                        "{route} refused or failed {role:?}: {status} {body}"
                     );
                 } else {
                     assert_eq!(
