@@ -76,6 +76,12 @@ async fn meaning_finds_what_words_alone_would_not() {
         )
         .await;
     assert_eq!(ranked.status, StatusCode::OK, "{}", ranked.body);
+    assert_eq!(
+        ranked.body["items"].as_array().unwrap().len(),
+        5,
+        "{}",
+        ranked.body
+    );
     assert!(
         ranked.body["items"]
             .as_array()
@@ -88,6 +94,13 @@ async fn meaning_finds_what_words_alone_would_not() {
         .send(Method::POST, "/v1/products/semantic-search", &admin, None,
               Some(json!({"query": "sofa", "budget_minor": 100_000, "weights": {"similarity": 0.2, "price": 1.0}, "limit": 3})))
         .await;
+    assert_eq!(cheap.status, StatusCode::OK, "{}", cheap.body);
+    assert_eq!(
+        cheap.body["items"].as_array().unwrap().len(),
+        3,
+        "{}",
+        cheap.body
+    );
     for item in cheap.body["items"].as_array().unwrap() {
         let price = item["list_price"]["amount_minor"].as_i64().unwrap();
         assert!(price <= 200_000, "{price}");
@@ -115,6 +128,13 @@ async fn meaning_finds_what_words_alone_would_not() {
     let similar = app
         .get(&format!("/v1/products/{}/similar?limit=3", sofa.id), &admin)
         .await;
+    assert_eq!(similar.status, StatusCode::OK, "{}", similar.body);
+    assert_eq!(
+        similar.body["items"].as_array().unwrap().len(),
+        3,
+        "{}",
+        similar.body
+    );
     let found = categories(&similar.body);
     assert!(
         similar.body["items"]

@@ -520,6 +520,7 @@ async fn events_train_a_model_that_serves_explained_filtered_lists() {
 
     // --- cold start: a new user -------------------------------------------------------------
     let popular = app.get("/v1/recommendations?limit=5", &other).await;
+    assert_eq!(popular.status, StatusCode::OK, "{}", popular.body);
     assert_eq!(popular.body["basis"], "popularity");
     assert_eq!(ids(&popular).len(), 5);
     assert!(popular.body["items"].as_array().unwrap().iter().all(|i| {
@@ -600,6 +601,8 @@ async fn events_train_a_model_that_serves_explained_filtered_lists() {
     let new = app
         .get("/v1/products/a-chair-new/also-chosen?limit=4", &designer)
         .await;
+    assert_eq!(new.status, StatusCode::OK, "{}", new.body);
+    assert!(!ids(&new).is_empty(), "{}", new.body);
     assert!(
         new.body["items"]
             .as_array()
