@@ -665,6 +665,13 @@ async fn events_train_a_model_that_serves_explained_filtered_lists() {
         v2.as_str(),
         "newest first"
     );
+    // The function serves v2 before the rollback (its pointer check, every minute in a warm
+    // sandbox, is made due now), so serving v1 after it is the rollback's doing and not a model
+    // cached from before.
+    context.models.invalidate().await;
+    let before = app.get("/v1/recommendations", &designer).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    assert_eq!(before.body["model_version"], v2.as_str(), "{}", before.body);
     assert!(
         models.body["items"][0]["metrics"]["ndcg@10"]
             .as_f64()
