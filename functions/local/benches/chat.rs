@@ -2,7 +2,7 @@
 //!
 //! 1. In process, no I/O: the context built from a 40-message history, the Converse request
 //!    serialised and the response parsed by the real SDK client (a replaying HTTP client answers
-//!    at once), the reply serialised.
+//!    at once). The reply's serialisation is inside the whole requests of part 2.
 //! 2. Whole requests through the router against the local AWS server (moto), with Bedrock
 //!    answering at once from recorded responses: a plain answer, and a tool round trip
 //!    (search_catalog over the loaded index). This includes moto's ~4 ms per DynamoDB call.
@@ -21,7 +21,7 @@ use roomwright_catalog::store::{Write, write_one};
 use roomwright_chat::{
     ChatContext,
     conversation::{Message, Role},
-    model::{Block, Model, ModelRequest, Speaker, Turn, bedrock::BedrockModel},
+    model::{Model, ModelRequest, bedrock::BedrockModel},
     settings::ChatSettings,
     tools,
 };
@@ -113,19 +113,6 @@ async fn in_process() {
         "SDK Converse request + response, 41 turns, 9 tools",
         samples,
     );
-
-    let mut samples = Vec::new();
-    let turn = Turn {
-        speaker: Speaker::Assistant,
-        blocks: vec![Block::Text("x".repeat(600))],
-    };
-    for _ in 0..ROUNDS {
-        let started = Instant::now();
-        let body = serde_json::to_vec(&json!({"message": past[1], "tool_calls": []})).unwrap();
-        std::hint::black_box((&body, &turn));
-        samples.push(started.elapsed());
-    }
-    report("reply serialisation", samples);
 }
 
 async fn through_the_router() {

@@ -133,6 +133,36 @@ async fn main() {
         ));
     }
     report("session check, cached (added per request)", session_checks);
+    // An allowed request through our layer only: routing, token verification, the cached
+    // session check, the permission, a JSON reply; the handler does no I/O.
+    async fn allowed(
+        axum::extract::State(_): axum::extract::State<AppState>,
+        roomwright_core::auth::Require(caller, _): roomwright_core::auth::Require<
+            roomwright_core::auth::perm::ProjectsRead,
+        >,
+    ) -> axum::Json<serde_json::Value> {
+        axum::Json(serde_json::json!({"user_id": caller.user_id, "role": caller.role}))
+    }
+    let probe = roomwright_core::http::finish(
+        axum::Router::new()
+            .route("/v1/bench", axum::routing::get(allowed))
+            .with_state(state.clone()),
+    );
+    let mut allowed_requests = Vec::new();
+    for _ in 0..10_000 {
+        let request = http::Request::get("/v1/bench")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let started = Instant::now();
+        let response = probe.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), http::StatusCode::OK);
+        let _ = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        allowed_requests.push(started.elapsed());
+    }
+    report("allowed protected request, router to bytes", allowed_requests);
     let app = roomwright_auth::app(
         state,
         AuthContext::new(KeySource::Given(keys), Role::Designer),
@@ -150,5 +180,5 @@ async fn main() {
             .unwrap();
         requests.push(started.elapsed());
     }
-    report("warm protected request, router to bytes", requests);
+    report("refused request (403 after verification)", requests);
 }
