@@ -274,3 +274,58 @@ async fn discovery_and_jwks_publish_the_signing_key() {
     );
     assert_eq!(key["kid"], app.keys.keys[0].kid.as_str());
 }
+
+#[tokio::test]
+async fn a_login_raises_an_old_password_hash_to_the_current_parameters() {
+    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version, password_hash::SaltString};
+    let app = app().await;
+    let table = app.stack.state.table();
+    let user = roomwright_accounts::users::provision(
+        &table,
+        "old@example.com",
+        "Old",
+        roomwright_core::auth::Role::Designer,
+        common::PASSWORD,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // The account's hash as an earlier release stored it: 8 MiB, one pass.
+    let weak = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(8192, 1, 1, None).unwrap(),
+    )
+    .hash_password(
+        common::PASSWORD.as_bytes(),
+        &SaltString::encode_b64(b"an-old-salt-16b!").unwrap(),
+    )
+    .unwrap()
+    .to_string();
+    let stored = roomwright_accounts::users::get(&table, &user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut old = stored.value;
+    old.password_hash = weak.clone();
+    roomwright_accounts::users::save(&table, &old, stored.version)
+        .await
+        .unwrap();
+
+    let login = app.login("old@example.com", common::PASSWORD).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    let raised = roomwright_accounts::users::get(&table, &user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+        .password_hash;
+    assert_ne!(raised, weak);
+    assert!(
+        raised.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{raised}"
+    );
+    // The raised hash still takes the same password.
+    let again = app.login("old@example.com", common::PASSWORD).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+}

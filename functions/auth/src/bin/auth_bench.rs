@@ -162,7 +162,10 @@ async fn main() {
             .unwrap();
         allowed_requests.push(started.elapsed());
     }
-    report("allowed protected request, router to bytes", allowed_requests);
+    report(
+        "allowed protected request, router to bytes",
+        allowed_requests,
+    );
     let app = roomwright_auth::app(
         state,
         AuthContext::new(KeySource::Given(keys), Role::Designer),
