@@ -568,3 +568,32 @@ async fn the_consumer_applies_the_sample_sqs_batch_and_the_webhook_accepts_the_s
     assert_eq!(read.body["stock"]["available"], 41);
     assert_eq!(read.body["list_price"]["amount_minor"], 64_900);
 }
+
+#[tokio::test]
+async fn the_deployed_client_defaults_retry_three_times_and_open_after_five_failures() {
+    let (erp, url) = fake_erp().await;
+    let defaults = ErpClientConfig::new(format!("{url}/"), "erp-token");
+    assert_eq!(defaults.base_url, url, "a trailing slash is dropped");
+    assert_eq!(defaults.timeout, Duration::from_secs(4), "per attempt");
+    assert_eq!(defaults.breaker_open_for, Duration::from_secs(30));
+    let client = ErpClient::new(defaults);
+
+    erp.fail.store(1_000, Ordering::SeqCst);
+    for call in 1..=5 {
+        assert!(matches!(
+            client.inventory("A").await,
+            Err(ErpError::Unavailable(_))
+        ));
+        assert_eq!(
+            erp.calls.load(Ordering::SeqCst),
+            3 * call as u32,
+            "three attempts per call"
+        );
+    }
+    // Five failed calls open the circuit: the sixth is answered without calling the ERP.
+    assert!(matches!(
+        client.inventory("A").await,
+        Err(ErpError::CircuitOpen)
+    ));
+    assert_eq!(erp.calls.load(Ordering::SeqCst), 15);
+}
