@@ -135,19 +135,10 @@ async fn main() {
     report("session check, cached (added per request)", session_checks);
     // An allowed request through our layer only: routing, token verification, the cached
     // session check, the permission, a JSON reply; the handler does no I/O.
-    async fn allowed(
-        axum::extract::State(_): axum::extract::State<AppState>,
-        roomwright_core::auth::Require(caller, _): roomwright_core::auth::Require<
-            roomwright_core::auth::perm::ProjectsRead,
-        >,
-    ) -> axum::Json<serde_json::Value> {
-        axum::Json(serde_json::json!({"user_id": caller.user_id, "role": caller.role}))
-    }
-    let probe = roomwright_core::http::finish(
-        axum::Router::new()
-            .route("/v1/bench", axum::routing::get(allowed))
-            .with_state(state.clone()),
-    );
+    let (probe, _) = utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(allowed))
+        .split_for_parts();
+    let probe = roomwright_core::http::finish(probe.with_state(state.clone()));
     let mut allowed_requests = Vec::new();
     for _ in 0..10_000 {
         let request = http::Request::get("/v1/bench")
@@ -184,4 +175,14 @@ async fn main() {
         requests.push(started.elapsed());
     }
     report("refused request (403 after verification)", requests);
+}
+
+/// What the bench's allowed request reaches: a permission check and a JSON reply, no I/O.
+#[utoipa::path(get, path = "/v1/bench", responses((status = 200)))]
+async fn allowed(
+    _state: axum::extract::State<AppState>,
+    required: roomwright_core::auth::Require<roomwright_core::auth::perm::ProjectsRead>,
+) -> axum::Json<serde_json::Value> {
+    let caller = required.0;
+    axum::Json(serde_json::json!({"user_id": caller.user_id, "role": caller.role}))
 }
