@@ -547,6 +547,20 @@ async fn the_offline_assistant_sets_requirements_finds_and_prices_with_the_same_
         json!(["scandinavian"])
     );
 
+    // The tool applies the route's rules: a headcount the route refuses is refused here too,
+    // and nothing changes.
+    let reply = say(&c.app, &token, &id, "We are 200000 people").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let call = &reply.body["tool_calls"][0];
+    assert_eq!(call["name"], "update_requirements", "{}", reply.body);
+    assert_eq!(
+        call["result"]["error"]["code"], "invalid_requirements",
+        "{}",
+        reply.body
+    );
+    let stored = c.app.get(&format!("/v1/projects/{project}"), &token).await;
+    assert_eq!(stored.body["requirements"]["headcount"], 12);
+
     let reply = say(&c.app, &token, &id, "What does it cost?").await;
     let call = &reply.body["tool_calls"][0];
     assert_eq!(call["name"], "price_scenario");
@@ -592,7 +606,8 @@ async fn the_offline_assistant_sets_requirements_finds_and_prices_with_the_same_
             .unwrap()
             .contains("floor plan")
     );
-    assert_eq!(messages(&c.app, &token, &id).await.len(), 12);
+    // Seven exchanges, a question and an answer each.
+    assert_eq!(messages(&c.app, &token, &id).await.len(), 14);
 }
 
 #[tokio::test]
