@@ -89,12 +89,7 @@ pub async fn redeem(table: &Table, token: &str, email: &str) -> Result<Option<In
         .await;
     match used {
         Ok(_) => Ok(Some(invite)),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-        {
-            Ok(None)
-        }
+        Err(e) if roomwright_core::dynamo::is_condition_failure(&e) => Ok(None),
         Err(e) => Err(service_error(e).into()),
     }
 }

@@ -150,9 +150,7 @@ pub async fn rotate(table: &Table, token: &str) -> Result<Rotation, ApiError> {
         .send()
         .await;
     if let Err(e) = marked {
-        if e.as_service_error()
-            .is_some_and(|s| s.is_conditional_check_failed_exception())
-        {
+        if roomwright_core::dynamo::is_condition_failure(&e) {
             revoke(table, &record.user_id, &record.session_id).await?;
             return Ok(Rotation::Reused {
                 user_id: record.user_id,
@@ -203,12 +201,7 @@ pub async fn revoke(table: &Table, user_id: &str, session_id: &str) -> Result<()
     match result {
         Ok(_) => Ok(()),
         // Expired and removed already: nothing left to revoke.
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-        {
-            Ok(())
-        }
+        Err(e) if roomwright_core::dynamo::is_condition_failure(&e) => Ok(()),
         Err(e) => Err(service_error(e).into()),
     }
 }

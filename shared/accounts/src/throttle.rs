@@ -81,9 +81,7 @@ fn is_condition_failed(
         aws_sdk_dynamodb::config::http::HttpResponse,
     >,
 ) -> bool {
-    error
-        .as_service_error()
-        .is_some_and(|s| s.is_conditional_check_failed_exception())
+    roomwright_core::dynamo::is_condition_failure(error)
 }
 
 /// Takes one attempt on `subject`'s counter, or says how long until one is free.

@@ -209,12 +209,7 @@ async fn add_slot(
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-        {
-            Ok(false)
-        }
+        Err(e) if roomwright_core::dynamo::is_condition_failure(&e) => Ok(false),
         Err(e) => Err(service_error(e).into()),
     }
 }

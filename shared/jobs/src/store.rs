@@ -158,12 +158,7 @@ impl Update {
             .await;
         match result {
             Ok(output) => Ok(Some(decode(output.attributes.unwrap_or_default())?)),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
+            Err(e) if roomwright_core::dynamo::is_condition_failure(&e) => Ok(None),
             Err(e) => Err(service_error(e).into()),
         }
     }

@@ -132,10 +132,7 @@ pub async fn apply(table: &Table, event: &ErpEvent) -> Result<Applied, ApiError>
             }
             Ok(Applied::Changed)
         }
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-        {
+        Err(e) if roomwright_core::dynamo::is_condition_failure(&e) => {
             // Either the item is gone or the event is not newer: both leave state as it is.
             Ok(Applied::Stale)
         }

@@ -63,12 +63,7 @@ pub async fn take(
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-        {
-            Ok(false)
-        }
+        Err(e) if crate::dynamo::is_condition_failure(&e) => Ok(false),
         Err(e) => Err(service_error(e).into()),
     }
 }
@@ -91,12 +86,7 @@ pub async fn give_back(table: &Table, pk: &str, sk: &str) -> Result<(), ApiError
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-        {
-            Ok(())
-        }
+        Err(e) if crate::dynamo::is_condition_failure(&e) => Ok(()),
         Err(e) => Err(service_error(e).into()),
     }
 }

@@ -8,7 +8,8 @@ mod table;
 
 pub use cursor::{Cursor, Page, PageParams, PageRequest};
 pub use table::{
-    Item, Keys, SortKey, StoreError, Table, TransactError, Versioned, decode, service_error,
+    Item, Keys, SortKey, StoreError, Table, TransactError, Versioned, decode, is_condition_failure,
+    service_error,
 };
 
 /// Attribute names of the table's keys and housekeeping fields.

@@ -139,12 +139,13 @@ impl From<TransactError> for ApiError {
 }
 
 /// `true` when a write was refused by its condition expression.
-fn is_condition_failure<R>(
-    error: &SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError, R>,
+/// Whether a DynamoDB call failed only because its condition did not hold (any operation).
+pub fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
+    error: &SdkError<E, R>,
 ) -> bool {
     error
         .as_service_error()
-        .is_some_and(|e| e.is_conditional_check_failed_exception())
+        .is_some_and(|e| e.code() == Some("ConditionalCheckFailedException"))
 }
 
 /// The platform's table.
@@ -345,12 +346,7 @@ impl Table {
         }
         match request.send().await {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::ConditionFailed)
-            }
+            Err(e) if crate::dynamo::is_condition_failure(&e) => Err(StoreError::ConditionFailed),
             Err(e) => Err(service_error(e)),
         }
     }
