@@ -47,7 +47,8 @@ lint: $(VENV_STAMP)
 	sam validate --lint
 
 unit: $(VENV_STAMP)
-	cargo test --workspace --all-targets --no-fail-fast
+	# Binaries have no unit tests (`test = false`): no test harness is linked for them.
+	cargo test --workspace --lib --tests --benches --no-fail-fast
 
 openapi:
 	cargo run -q -p roomwright-local --bin roomwright-local -- openapi > functions/health/openapi.json
