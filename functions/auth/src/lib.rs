@@ -51,6 +51,7 @@ pub fn routes(context: AuthContext) -> OpenApiRouter<AppState> {
 
 /// The complete router this function serves in Lambda.
 pub fn app(state: AppState, context: AuthContext) -> Router {
-    let (router, _) = routes(context).split_for_parts();
+    // Lambda serves the routes, not their description (health serves the committed document).
+    let (router, _) = roomwright_core::routing::undocumented(|| routes(context)).split_for_parts();
     finish(router.with_state(state))
 }

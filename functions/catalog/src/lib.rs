@@ -67,6 +67,7 @@ pub fn routes(context: CatalogContext) -> OpenApiRouter<AppState> {
 
 /// The complete router this function serves in Lambda.
 pub fn app(state: AppState, context: CatalogContext) -> Router {
-    let (router, _) = routes(context).split_for_parts();
+    // Lambda serves the routes, not their description (health serves the committed document).
+    let (router, _) = roomwright_core::routing::undocumented(|| routes(context)).split_for_parts();
     finish(router.with_state(state))
 }

@@ -14,7 +14,8 @@ mod routes;
 
 use axum::Router;
 use roomwright_core::{AppState, http::finish};
-use utoipa_axum::{router::OpenApiRouter, routes};
+use roomwright_core::routes;
+use utoipa_axum::router::OpenApiRouter;
 
 /// This function's documented routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -25,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The complete router this function serves in Lambda.
 pub fn app(state: AppState) -> Router {
-    let (router, _) = routes().split_for_parts();
+    // Lambda serves the routes, not their description (health serves the committed document).
+    let (router, _) = roomwright_core::routing::undocumented(|| routes()).split_for_parts();
     finish(router.with_state(state))
 }

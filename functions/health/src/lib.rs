@@ -8,7 +8,8 @@ use axum::{Json, Router, extract::State, http::StatusCode};
 use roomwright_core::{AppState, build_info, http::finish};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use roomwright_core::routes;
+use utoipa_axum::router::OpenApiRouter;
 
 /// How long one dependency may take before it counts as unreachable.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
@@ -40,7 +41,8 @@ async fn openapi_document() -> impl axum::response::IntoResponse {
 
 /// The complete router this function serves in Lambda.
 pub fn app(state: AppState) -> Router {
-    let (router, _) = routes().split_for_parts();
+    // Lambda serves the routes, not their description (health serves the committed document).
+    let (router, _) = roomwright_core::routing::undocumented(|| routes()).split_for_parts();
     finish(router.with_state(state))
 }
 

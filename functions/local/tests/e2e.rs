@@ -95,7 +95,7 @@ async fn openapi_document_is_served_and_every_documented_route_exists() {
     }
 }
 
-/// Routes are only added through `utoipa_axum::routes!`, which documents them; a plain
+/// Routes are only added through `roomwright_core::routes!`, which documents them; a plain
 /// `.route(...)` in a function would serve a route the document does not list.
 #[test]
 fn every_route_goes_through_the_documented_router() {

@@ -193,3 +193,41 @@ fn the_served_openapi_document_is_the_one_the_routes_make() {
         "functions/health/openapi.json is stale: run `make openapi` and commit it"
     );
 }
+
+/// The Lambda entry points build their routers without the operations' descriptions (cold
+/// start): the same paths and methods must be routed either way.
+#[test]
+fn lambda_routers_route_every_documented_operation() {
+    let operations = |documents: Vec<(&'static str, utoipa::openapi::OpenApi)>| {
+        documents
+            .into_iter()
+            .map(|(binary, document)| {
+                let api = serde_json::to_value(&document).unwrap();
+                let mut routed: Vec<String> = api["paths"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|(path, item)| {
+                        item.as_object()
+                            .unwrap()
+                            .keys()
+                            .map(move |method| format!("{method} {path}"))
+                    })
+                    .collect();
+                routed.sort();
+                (binary, routed)
+            })
+            .collect::<Vec<_>>()
+    };
+    let documented = operations(roomwright_local::documents());
+    let undocumented =
+        operations(roomwright_core::routing::undocumented(roomwright_local::documents));
+    assert!(documented.iter().map(|(_, o)| o.len()).sum::<usize>() > 80);
+    assert_eq!(documented, undocumented);
+    // And undocumented they are: no operation carries its description.
+    let lambda = roomwright_core::routing::undocumented(roomwright_local::documents);
+    let api = serde_json::to_value(&lambda[2].1).unwrap();
+    assert_eq!(lambda[2].0, "projects");
+    assert!(api["paths"]["/v1/projects"]["post"].get("requestBody").is_none());
+    assert!(api.get("components").is_none_or(|c| c["schemas"].as_object().is_none_or(|s| s.is_empty())));
+}

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use roomwright_core::{AppState, http::finish};
-use utoipa_axum::{router::OpenApiRouter, routes};
+use roomwright_core::routes;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use cache::ModelCache;
 
@@ -39,6 +40,7 @@ pub fn routes(context: RecsContext) -> OpenApiRouter<AppState> {
 
 /// The complete router this function serves in Lambda.
 pub fn app(state: AppState, context: RecsContext) -> Router {
-    let (router, _) = routes(context).split_for_parts();
+    // Lambda serves the routes, not their description (health serves the committed document).
+    let (router, _) = roomwright_core::routing::undocumented(|| routes(context)).split_for_parts();
     finish(router.with_state(state))
 }

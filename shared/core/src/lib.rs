@@ -17,6 +17,7 @@ pub mod lambda;
 pub mod money;
 pub mod openapi;
 pub mod problem;
+pub mod routing;
 pub mod s3;
 pub mod signature;
 pub mod state;

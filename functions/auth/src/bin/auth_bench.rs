@@ -136,7 +136,7 @@ async fn main() {
     // An allowed request through our layer only: routing, token verification, the cached
     // session check, the permission, a JSON reply; the handler does no I/O.
     let (probe, _) = utoipa_axum::router::OpenApiRouter::new()
-        .routes(utoipa_axum::routes!(allowed))
+        .routes(roomwright_core::routes!(allowed))
         .split_for_parts();
     let probe = roomwright_core::http::finish(probe.with_state(state.clone()));
     let mut allowed_requests = Vec::new();

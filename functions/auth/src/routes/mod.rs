@@ -6,7 +6,8 @@ mod me;
 mod wellknown;
 
 use roomwright_core::{AppState, problem::FieldErrors};
-use utoipa_axum::{router::OpenApiRouter, routes};
+use roomwright_core::routes;
+use utoipa_axum::router::OpenApiRouter;
 
 pub fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

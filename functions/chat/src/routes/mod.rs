@@ -8,7 +8,8 @@ mod uploads;
 mod usage;
 
 use roomwright_core::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use roomwright_core::routes;
+use utoipa_axum::router::OpenApiRouter;
 
 pub fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -6,7 +6,8 @@ pub mod renders;
 pub mod training;
 
 use roomwright_core::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use roomwright_core::routes;
+use utoipa_axum::router::OpenApiRouter;
 
 pub fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -7,7 +7,8 @@ mod versions;
 
 use axum::{Json, http::header};
 use roomwright_core::{AppState, etag::etag};
-use utoipa_axum::{router::OpenApiRouter, routes};
+use roomwright_core::routes;
+use utoipa_axum::router::OpenApiRouter;
 
 use roomwright_projects::model::Project;
 
