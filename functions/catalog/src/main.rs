@@ -7,7 +7,6 @@ use roomwright_core::{AppState, aws::Aws, config::Config, lambda, telemetry};
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let state = AppState::new(Config::from_env()?, Aws::from_env());
-    state.aws.warm_up();
     let context = CatalogContext::from_env(&state);
     // The index downloads while the runtime waits for the first request.
     context.search.start(&state);

@@ -9,7 +9,6 @@ use roomwright_core::{AppState, aws::Aws, config::Config, lambda, telemetry};
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let state = AppState::new(Config::from_env()?, Aws::from_env());
-    state.aws.warm_up();
     let context = ChatContext::from_env(&state)?;
     let app = roomwright_chat::app(state, context);
     if std::env::var("CHAT_RESPONSE_STREAMING").is_ok_and(|v| v == "1") {

@@ -42,7 +42,7 @@ async fn openapi_document() -> impl axum::response::IntoResponse {
 /// The complete router this function serves in Lambda.
 pub fn app(state: AppState) -> Router {
     // Lambda serves the routes, not their description (health serves the committed document).
-    let (router, _) = roomwright_core::routing::undocumented(|| routes()).split_for_parts();
+    let (router, _) = roomwright_core::routing::undocumented(routes).split_for_parts();
     finish(router.with_state(state))
 }
 

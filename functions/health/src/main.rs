@@ -6,6 +6,5 @@ use roomwright_core::{AppState, aws::Aws, config::Config, lambda, telemetry};
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let state = AppState::new(Config::from_env()?, Aws::from_env());
-    state.aws.warm_up();
     lambda::run(roomwright_health::app(state)).await
 }

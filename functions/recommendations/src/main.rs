@@ -8,7 +8,6 @@ use roomwright_recommendations::RecsContext;
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let state = AppState::new(Config::from_env()?, Aws::from_env());
-    state.aws.warm_up();
     let context = RecsContext::new();
     context.models.preload(&state);
     lambda::run(roomwright_recommendations::app(state, context)).await

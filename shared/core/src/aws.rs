@@ -2,8 +2,10 @@
 //!
 //! Loading the shared SDK configuration and building a client is the largest part of a naive
 //! function's init. Building them lazily keeps init close to a bare `lambda_http` binary;
-//! [`Aws::warm_up`] starts the configuration load in the background so the first request
-//! usually finds it ready.
+//! [`Aws::warm_up`] starts the configuration load in the background. The API functions do not
+//! call it: a background load competes with init for the sandbox's CPU (a fraction of a vCPU
+//! at the memory sizes the template gives), and was measured to widen their cold start (p90 up
+//! to twice the median); the queue and event consumers, which always call AWS, do.
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use tokio::sync::OnceCell;
