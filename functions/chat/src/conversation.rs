@@ -206,7 +206,7 @@ pub async fn list(
     table: &Table,
     owner_id: &str,
     page: &PageRequest,
-) -> Result<roomwright_core::dynamo::Page<Versioned<Conversation>>, ApiError> {
+) -> Result<roomwright_core::dynamo::Page<Versioned<Conversation>>, StoreError> {
     table
         .query(
             Some(GSI1),
@@ -348,20 +348,10 @@ pub async fn append(
             .map_err(|e| AppendError::Failed(ApiError::internal(e)))?;
         items.push(TransactWriteItem::builder().put(put).build());
     }
-    let version = expected + 1;
-    let item = Table::item(&keys(conversation), conversation, version).map_err(failed)?;
-    let put = Put::builder()
-        .table_name(table.name())
-        .set_item(Some(item))
-        .condition_expression("#version = :expected")
-        .expression_attribute_names("#version", "version")
-        .expression_attribute_values(
-            ":expected",
-            aws_sdk_dynamodb::types::AttributeValue::N(expected.to_string()),
-        )
-        .build()
-        .map_err(|e| AppendError::Failed(ApiError::internal(e)))?;
-    items.push(TransactWriteItem::builder().put(put).build());
+    let (put, version) = table
+        .versioned_put(&keys(conversation), conversation, Some(expected))
+        .map_err(failed)?;
+    items.push(put);
     match table.transact(items).await {
         Ok(()) => Ok(version),
         Err(TransactError::Cancelled(_)) => Err(AppendError::Concurrent),

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use roomwright_core::{
     ApiError,
-    dynamo::{Table, counter},
+    dynamo::{StoreError, Table, counter},
 };
 use time::OffsetDateTime;
 
@@ -16,7 +16,7 @@ fn window_update(
     window: &str,
     limit: u32,
     expires_at: i64,
-) -> Result<TransactWriteItem, ApiError> {
+) -> Result<TransactWriteItem, StoreError> {
     counter::take_item(
         table,
         &format!("RATE#chat#{user_id}"),

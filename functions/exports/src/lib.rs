@@ -13,8 +13,8 @@ pub mod render;
 mod routes;
 
 use axum::Router;
-use roomwright_core::{AppState, http::finish};
 use roomwright_core::routes;
+use roomwright_core::{AppState, http::finish};
 use utoipa_axum::router::OpenApiRouter;
 
 /// This function's documented routes.

@@ -9,7 +9,7 @@ use roomwright_core::{
     auth::{Require, perm},
     dynamo::Keys,
     http::ApiJson,
-    time,
+    s3, time,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,7 +25,7 @@ use crate::render::{self, ExportRecord, Format, QuoteDocument};
 /// How long a download URL works.
 const URL_TTL: Duration = Duration::from_secs(15 * 60);
 /// Product images larger than this are left out of the PDF.
-const MAX_IMAGE_BYTES: i64 = 2 * 1024 * 1024;
+const MAX_IMAGE_BYTES: u64 = 2 * 1024 * 1024;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,23 +52,17 @@ async fn download_url(state: &AppState, key: &str) -> Result<String, ApiError> {
 
 /// Fetches the images the quote lines name; missing or oversized ones are skipped.
 async fn images(state: &AppState, keys: impl Iterator<Item = String>) -> HashMap<String, Vec<u8>> {
-    let s3 = state.aws.s3().await;
     let mut images = HashMap::new();
     for key in keys.take(50) {
-        let Ok(object) = s3
-            .get_object()
-            .bucket(&state.config.bucket_name)
-            .key(&key)
-            .send()
-            .await
-        else {
-            continue;
-        };
-        if object.content_length().unwrap_or(0) > MAX_IMAGE_BYTES {
-            continue;
-        }
-        if let Ok(bytes) = object.body.collect().await {
-            images.insert(key, bytes.into_bytes().to_vec());
+        let image = s3::read(
+            &state.aws,
+            &state.config.bucket_name,
+            &key,
+            s3::Span::AtMost(MAX_IMAGE_BYTES),
+        )
+        .await;
+        if let Ok(Some(bytes)) = image {
+            images.insert(key, bytes);
         }
     }
     images

@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use axum::{Json, Router, extract::State, http::StatusCode};
+use roomwright_core::routes;
 use roomwright_core::{AppState, build_info, http::finish};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use roomwright_core::routes;
 use utoipa_axum::router::OpenApiRouter;
 
 /// How long one dependency may take before it counts as unreachable.

@@ -7,7 +7,7 @@
 //! item failures: SQS retries only those, and moves them to the dead-letter queue after the
 //! queue's maxReceiveCount.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use aws_sdk_batch::types::{ContainerOverrides, JobTimeout, KeyValuePair};
 use roomwright_core::{AppState, usage::SpendLimits};
 use roomwright_jobs::{
@@ -31,16 +31,10 @@ pub async fn handle(
     settings: &BatchSettings,
     event: SqsEvent,
 ) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for record in event.records {
-        if let Err(reason) = dispatch(state, settings, &record).await {
-            tracing::warn!(message_id = ?record.message_id, %reason, "job message not dispatched; SQS will retry it");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = record.message_id.clone().unwrap_or_default();
-            response.batch_item_failures.push(failure);
-        }
-    }
-    response
+    roomwright_core::lambda::sqs_batch(event, |record| async move {
+        dispatch(state, settings, &record).await
+    })
+    .await
 }
 
 async fn dispatch(

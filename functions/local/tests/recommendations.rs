@@ -281,7 +281,12 @@ async fn trained() -> (World, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_are_refused_whole_or_stored_once_and_trained_on_by_admins() {
     let world = world().await;
-    let World { app, admin, designer, .. } = &world;
+    let World {
+        app,
+        admin,
+        designer,
+        ..
+    } = &world;
     // --- events: refused whole, with the field named --------------------------------------
     let bad = post_events(
         app,
@@ -361,11 +366,7 @@ async fn events_are_refused_whole_or_stored_once_and_trained_on_by_admins() {
     )
     .await;
     assert_eq!(bad.body["errors"][0]["path"], "events");
-    assert_eq!(
-        event_objects(app).await,
-        0,
-        "refused batches store nothing"
-    );
+    assert_eq!(event_objects(app).await, 0, "refused batches store nothing");
 
     // No model yet: a clear 503.
     let none = app.get("/v1/recommendations", designer).await;
@@ -390,7 +391,16 @@ async fn events_are_refused_whole_or_stored_once_and_trained_on_by_admins() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trained_model_serves_explained_filtered_lists() {
-    let (World { app, admin, designer, designer_id, .. }, v1) = trained().await;
+    let (
+        World {
+            app,
+            admin,
+            designer,
+            designer_id,
+            ..
+        },
+        v1,
+    ) = trained().await;
     // --- personalised, explained ------------------------------------------------------------
     let list = app.get("/v1/recommendations?limit=6", &designer).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
@@ -694,7 +704,16 @@ async fn also_chosen_lists_count_each_batch_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn models_are_gated_on_their_score_and_rolled_back() {
-    let (World { app, admin, designer, context, .. }, v1) = trained().await;
+    let (
+        World {
+            app,
+            admin,
+            designer,
+            context,
+            ..
+        },
+        v1,
+    ) = trained().await;
     // --- registry, rollback, promotion gate ---------------------------------------------------
     assert_eq!(
         app.get("/v1/recommendations/models", &designer)
@@ -714,6 +733,7 @@ async fn models_are_gated_on_their_score_and_rolled_back() {
     assert_eq!(rollback.status, StatusCode::CONFLICT, "{}", rollback.body);
     // The served model's recorded score is lowered first, so the gate's decision for v2 does
     // not depend on how this run's hold-out split falls.
+    let table = app.stack.state.table();
     let mut record = registry::get(&table, &v1).await.unwrap().unwrap();
     record.metrics.ndcg = 0.0;
     registry::register(&table, &record).await.unwrap();
@@ -781,7 +801,6 @@ async fn models_are_gated_on_their_score_and_rolled_back() {
         "the rolled-back model serves at once"
     );
     // The served model claims a near-perfect score: a new ordinary model is stored, not served.
-    let table = app.stack.state.table();
     let mut record = registry::get(&table, &v1).await.unwrap().unwrap();
     record.metrics.ndcg = 0.99;
     registry::register(&table, &record).await.unwrap();
@@ -799,7 +818,15 @@ async fn models_are_gated_on_their_score_and_rolled_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn segments_cover_every_active_user() {
-    let (World { app, admin, designer, .. }, _) = trained().await;
+    let (
+        World {
+            app,
+            admin,
+            designer,
+            ..
+        },
+        _,
+    ) = trained().await;
     // --- segments -----------------------------------------------------------------------------
     assert_eq!(
         app.get("/v1/recommendations/segments", &designer)

@@ -220,14 +220,22 @@ fn lambda_routers_route_every_documented_operation() {
             .collect::<Vec<_>>()
     };
     let documented = operations(roomwright_local::documents());
-    let undocumented =
-        operations(roomwright_core::routing::undocumented(roomwright_local::documents));
+    let undocumented = operations(roomwright_core::routing::undocumented(
+        roomwright_local::documents,
+    ));
     assert!(documented.iter().map(|(_, o)| o.len()).sum::<usize>() > 80);
     assert_eq!(documented, undocumented);
     // And undocumented they are: no operation carries its description.
     let lambda = roomwright_core::routing::undocumented(roomwright_local::documents);
     let api = serde_json::to_value(&lambda[2].1).unwrap();
     assert_eq!(lambda[2].0, "projects");
-    assert!(api["paths"]["/v1/projects"]["post"].get("requestBody").is_none());
-    assert!(api.get("components").is_none_or(|c| c["schemas"].as_object().is_none_or(|s| s.is_empty())));
+    assert!(
+        api["paths"]["/v1/projects"]["post"]
+            .get("requestBody")
+            .is_none()
+    );
+    assert!(
+        api.get("components")
+            .is_none_or(|c| c["schemas"].as_object().is_none_or(|s| s.is_empty()))
+    );
 }

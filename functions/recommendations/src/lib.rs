@@ -8,8 +8,8 @@ pub mod routes;
 use std::sync::Arc;
 
 use axum::Router;
-use roomwright_core::{AppState, http::finish};
 use roomwright_core::routes;
+use roomwright_core::{AppState, http::finish};
 use utoipa_axum::router::OpenApiRouter;
 
 pub use cache::ModelCache;

@@ -15,9 +15,8 @@ use aws_sdk_dynamodb::{
     types::{AttributeValue, Delete, Put, TransactWriteItem},
 };
 use roomwright_core::{
-    ApiError, FieldError,
     catalog::{PRODUCT_SK, Product, product_pk},
-    dynamo::{Keys, SortKey, Table, Versioned, decode, service_error},
+    dynamo::{Keys, SortKey, StoreError, Table, Versioned, decode, service_error},
 };
 use serde::{Deserialize, Serialize};
 
@@ -45,22 +44,16 @@ pub enum WriteRefused {
     Stale,
 }
 
-impl WriteRefused {
-    pub fn into_api(self, path: &str) -> ApiError {
-        match self {
-            WriteRefused::SkuTaken => {
-                ApiError::conflict("sku_taken", "Another product has this SKU.").with_errors(vec![
-                    FieldError::new(
-                        format!("{path}sku"),
-                        "sku_taken",
-                        "Another product has this SKU.",
-                    ),
-                ])
-            }
-            WriteRefused::Stale => ApiError::version_mismatch(
-                "The product changed since you read it; read it again and retry.",
-            ),
-        }
+/// Why one product write did not happen.
+#[derive(Debug)]
+pub enum WriteError {
+    Refused(WriteRefused),
+    Store(StoreError),
+}
+
+impl From<StoreError> for WriteError {
+    fn from(error: StoreError) -> Self {
+        WriteError::Store(error)
     }
 }
 
@@ -68,23 +61,13 @@ fn put(
     table: &Table,
     product: &Product,
     expected: Option<u64>,
-) -> Result<TransactWriteItem, ApiError> {
-    let version = expected.map_or(1, |v| v + 1);
-    let item = Table::item(&product_keys(product), product, version)?;
-    let put = Put::builder().table_name(table.name()).set_item(Some(item));
-    let put = match expected {
-        None => put.condition_expression("attribute_not_exists(pk)"),
-        Some(v) => put
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", AttributeValue::N(v.to_string())),
-    };
-    Ok(TransactWriteItem::builder()
-        .put(put.build().map_err(ApiError::internal)?)
-        .build())
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(table
+        .versioned_put(&product_keys(product), product, expected)?
+        .0)
 }
 
-fn claim(table: &Table, product: &Product) -> Result<TransactWriteItem, ApiError> {
+fn claim(table: &Table, product: &Product) -> Result<TransactWriteItem, StoreError> {
     let claim = SkuClaim {
         product_id: product.id.clone(),
     };
@@ -96,17 +79,17 @@ fn claim(table: &Table, product: &Product) -> Result<TransactWriteItem, ApiError
         .condition_expression("attribute_not_exists(pk) OR product_id = :id")
         .expression_attribute_values(":id", AttributeValue::S(product.id.clone()))
         .build()
-        .map_err(ApiError::internal)?;
+        .map_err(|e| StoreError::Service(e.to_string()))?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-fn release(table: &Table, sku: &str) -> Result<TransactWriteItem, ApiError> {
+fn release(table: &Table, sku: &str) -> Result<TransactWriteItem, StoreError> {
     let delete = Delete::builder()
         .table_name(table.name())
         .key("pk", AttributeValue::S(sku_pk(sku)))
         .key("sk", AttributeValue::S("SKU".into()))
         .build()
-        .map_err(ApiError::internal)?;
+        .map_err(|e| StoreError::Service(e.to_string()))?;
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
@@ -118,7 +101,7 @@ pub struct Write<'a> {
     pub old_sku: Option<&'a str>,
 }
 
-fn items(table: &Table, write: &Write<'_>) -> Result<Vec<TransactWriteItem>, ApiError> {
+fn items(table: &Table, write: &Write<'_>) -> Result<Vec<TransactWriteItem>, StoreError> {
     let mut items = vec![
         put(table, write.product, write.expected)?,
         claim(table, write.product)?,
@@ -136,7 +119,7 @@ fn items(table: &Table, write: &Write<'_>) -> Result<Vec<TransactWriteItem>, Api
 pub async fn write_all(
     table: &Table,
     writes: &[Write<'_>],
-) -> Result<Result<(), Vec<Option<WriteRefused>>>, ApiError> {
+) -> Result<Result<(), Vec<Option<WriteRefused>>>, StoreError> {
     let mut all = Vec::new();
     let mut owner = Vec::new();
     for (i, write) in writes.iter().enumerate() {
@@ -158,7 +141,7 @@ pub async fn write_all(
                 Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
                     c.cancellation_reasons().to_vec()
                 }
-                _ => return Err(service_error(e).into()),
+                _ => return Err(service_error(e)),
             };
             let mut refused: Vec<Option<WriteRefused>> = writes.iter().map(|_| None).collect();
             for (position, reason) in reasons.iter().enumerate() {
@@ -176,38 +159,33 @@ pub async fn write_all(
             }
             if refused.iter().all(Option::is_none) {
                 // Cancelled for another reason (a conflicting transaction): let the client retry.
-                return Err(ApiError::conflict(
-                    "write_conflict",
-                    "The catalog was being changed at the same moment; retry.",
-                ));
+                return Err(StoreError::Contended);
             }
             Ok(Err(refused))
         }
     }
 }
 
-/// Writes one product, mapping a refusal to its API error.
-pub async fn write_one(table: &Table, write: Write<'_>) -> Result<u64, ApiError> {
+/// Writes one product; a refusal says why.
+pub async fn write_one(table: &Table, write: Write<'_>) -> Result<u64, WriteError> {
     let version = write.expected.map_or(1, |v| v + 1);
     match write_all(table, std::slice::from_ref(&write)).await? {
         Ok(()) => {
             bump_revision(table).await;
             Ok(version)
         }
-        Err(mut refused) => Err(refused
-            .pop()
-            .flatten()
-            .unwrap_or(WriteRefused::Stale)
-            .into_api("")),
+        Err(mut refused) => Err(WriteError::Refused(
+            refused.pop().flatten().unwrap_or(WriteRefused::Stale),
+        )),
     }
 }
 
-pub async fn get(table: &Table, id: &str) -> Result<Option<Versioned<Product>>, ApiError> {
-    Ok(table.get(&product_pk(id), PRODUCT_SK).await?)
+pub async fn get(table: &Table, id: &str) -> Result<Option<Versioned<Product>>, StoreError> {
+    table.get(&product_pk(id), PRODUCT_SK).await
 }
 
 /// The id of the product holding `sku`.
-pub async fn id_by_sku(table: &Table, sku: &str) -> Result<Option<String>, ApiError> {
+pub async fn id_by_sku(table: &Table, sku: &str) -> Result<Option<String>, StoreError> {
     let claim: Option<Versioned<SkuClaim>> = table.get(&sku_pk(sku), "SKU").await?;
     Ok(claim.map(|c| c.value.product_id))
 }
@@ -216,7 +194,7 @@ pub async fn id_by_sku(table: &Table, sku: &str) -> Result<Option<String>, ApiEr
 pub async fn get_many(
     table: &Table,
     ids: &[String],
-) -> Result<HashMap<String, Versioned<Product>>, ApiError> {
+) -> Result<HashMap<String, Versioned<Product>>, StoreError> {
     roomwright_core::catalog::get_products(table, ids).await
 }
 
@@ -224,7 +202,7 @@ pub async fn get_many(
 pub async fn ids_by_sku(
     table: &Table,
     skus: &[String],
-) -> Result<HashMap<String, String>, ApiError> {
+) -> Result<HashMap<String, String>, StoreError> {
     let keys = skus
         .iter()
         .map(|sku| (sku_pk(sku), "SKU".to_string()))
@@ -245,7 +223,7 @@ pub async fn ids_by_sku(
 }
 
 /// Every product, active and retired, through the products index.
-pub async fn all(table: &Table) -> Result<Vec<Product>, ApiError> {
+pub async fn all(table: &Table) -> Result<Vec<Product>, StoreError> {
     let items = table
         .query_all::<Product>(Some("gsi1"), PRODUCTS_PARTITION, SortKey::Any)
         .await?;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::{
     ApiError,
-    dynamo::{Table, Versioned},
+    dynamo::{StoreError, Table, Versioned},
     money::Money,
 };
 
@@ -159,15 +159,18 @@ pub async fn revision(table: &Table) -> Result<u64, ApiError> {
 }
 
 /// One product by id.
-pub async fn get_product(table: &Table, id: &str) -> Result<Option<Versioned<Product>>, ApiError> {
-    Ok(table.get(&product_pk(id), PRODUCT_SK).await?)
+pub async fn get_product(
+    table: &Table,
+    id: &str,
+) -> Result<Option<Versioned<Product>>, StoreError> {
+    table.get(&product_pk(id), PRODUCT_SK).await
 }
 
 /// Products by id (any number, read 100 at a time); missing ids are left out.
 pub async fn get_products(
     table: &Table,
     ids: &[String],
-) -> Result<std::collections::HashMap<String, Versioned<Product>>, ApiError> {
+) -> Result<std::collections::HashMap<String, Versioned<Product>>, StoreError> {
     let keys = ids
         .iter()
         .map(|id| (product_pk(id), PRODUCT_SK.to_string()))

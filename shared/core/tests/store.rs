@@ -122,7 +122,10 @@ async fn pages_through_a_partition_with_opaque_cursors() {
         .query::<Note>(None, "LIST#b", SortKey::Any, &foreign, false)
         .await
         .unwrap_err();
-    assert_eq!(err.errors[0].code, "invalid_cursor");
+    assert!(matches!(err, StoreError::ForeignCursor), "{err:?}");
+    let problem = roomwright_core::ApiError::from(err);
+    assert_eq!(problem.errors[0].code, "invalid_cursor");
+    assert_eq!(problem.errors[0].path, "cursor");
 }
 
 #[tokio::test]

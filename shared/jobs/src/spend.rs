@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use roomwright_core::{
     ApiError, FieldError,
     auth::Role,
-    dynamo::{Table, counter, service_error},
+    dynamo::{StoreError, Table, counter, service_error},
     time,
     usage::{self, Entry, SpendLimits},
 };
@@ -170,7 +170,7 @@ pub async fn give_back_daily_render(
     table: &Table,
     user_id: &str,
     now: OffsetDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let (pk, sk) = daily_key(user_id, now);
     counter::give_back(table, &pk, &sk).await
 }

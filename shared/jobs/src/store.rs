@@ -14,7 +14,6 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use crate::{Job, JobFailure, JobOutput, JobStatus};
 use roomwright_core::{
-    ApiError,
     dynamo::{
         Keys, Page, PageRequest, SortKey, StoreError, Table, Versioned, decode, index,
         service_error,
@@ -46,21 +45,21 @@ pub enum Created {
 }
 
 /// Stores a new job, unless one with its id exists.
-pub async fn create(table: &Table, job: &Job) -> Result<Created, ApiError> {
+pub async fn create(table: &Table, job: &Job) -> Result<Created, StoreError> {
     match table.create(&keys(job), job).await {
         Ok(_) => Ok(Created::New),
         Err(StoreError::ConditionFailed) => match get(table, &job.id).await? {
             Some(existing) => Ok(Created::Existing(Box::new(existing))),
-            None => Err(ApiError::internal(
-                "job vanished after a conflicting create",
+            None => Err(StoreError::Corrupt(
+                "job vanished after a conflicting create".into(),
             )),
         },
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
-pub async fn get(table: &Table, id: &str) -> Result<Option<Versioned<Job>>, ApiError> {
-    Ok(table.get(&job_pk(id), JOB_SK).await?)
+pub async fn get(table: &Table, id: &str) -> Result<Option<Versioned<Job>>, StoreError> {
+    table.get(&job_pk(id), JOB_SK).await
 }
 
 /// A project's jobs, newest first.
@@ -68,7 +67,7 @@ pub async fn list_for_project(
     table: &Table,
     project_id: &str,
     page: &PageRequest,
-) -> Result<Page<Versioned<Job>>, ApiError> {
+) -> Result<Page<Versioned<Job>>, StoreError> {
     let partition = format!("PROJECT#{project_id}#JOBS");
     table
         .query(Some(index::GSI1), &partition, SortKey::Any, page, true)
@@ -80,7 +79,7 @@ pub async fn list_for_owner(
     table: &Table,
     owner_id: &str,
     page: &PageRequest,
-) -> Result<Page<Versioned<Job>>, ApiError> {
+) -> Result<Page<Versioned<Job>>, StoreError> {
     let partition = format!("USER#{owner_id}#JOBS");
     table
         .query(Some(index::GSI2), &partition, SortKey::Any, page, true)
@@ -141,7 +140,7 @@ impl Update {
     }
 
     /// Runs the update; `None` when the condition refused it.
-    async fn run(self, table: &Table, id: &str) -> Result<Option<Versioned<Job>>, ApiError> {
+    async fn run(self, table: &Table, id: &str) -> Result<Option<Versioned<Job>>, StoreError> {
         let result = table
             .client()
             .await
@@ -159,7 +158,7 @@ impl Update {
         match result {
             Ok(output) => Ok(Some(decode(output.attributes.unwrap_or_default())?)),
             Err(e) if roomwright_core::dynamo::is_condition_failure(&e) => Ok(None),
-            Err(e) => Err(service_error(e).into()),
+            Err(e) => Err(service_error(e)),
         }
     }
 }
@@ -172,8 +171,8 @@ fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn to_attribute<T: serde::Serialize>(value: &T) -> Result<AttributeValue, ApiError> {
-    serde_dynamo::to_attribute_value(value).map_err(ApiError::internal)
+fn to_attribute<T: serde::Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Records the Batch job the dispatcher submitted; `None` when the job is no longer queued
@@ -182,7 +181,7 @@ pub async fn mark_submitted(
     table: &Table,
     id: &str,
     batch_job_id: &str,
-) -> Result<Option<Versioned<Job>>, ApiError> {
+) -> Result<Option<Versioned<Job>>, StoreError> {
     Update::new("#status = :queued")
         .value(":queued", s(JobStatus::Queued.as_str()))
         .set("#status = :submitted")
@@ -217,7 +216,7 @@ pub async fn apply_state(
     table: &Table,
     id: &str,
     change: &StateChange,
-) -> Result<Option<Versioned<Job>>, ApiError> {
+) -> Result<Option<Versioned<Job>>, StoreError> {
     let seq = change.status.sequence(change.finished_attempts);
     let attempts = change.finished_attempts + u32::from(change.status == JobStatus::Running);
     let mut update = match &change.batch_job_id {
@@ -260,7 +259,7 @@ pub async fn report_progress(
     id: &str,
     percent: u8,
     stage: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     Ok(
         Update::not_terminal(" AND (attribute_not_exists(stage) OR stage <> :done)")
             .value(":done", s(DONE_STAGE))
@@ -279,7 +278,7 @@ pub async fn record_outputs(
     table: &Table,
     id: &str,
     outputs: &[JobOutput],
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     Ok(Update::not_terminal("")
         .set("outputs = :outputs")
         .value(":outputs", to_attribute(&outputs)?)
@@ -297,7 +296,7 @@ pub async fn record_failure(
     table: &Table,
     id: &str,
     failure: &JobFailure,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     let mut update = Update::not_terminal("")
         .set("#error = :failure")
         .value(":failure", to_attribute(failure)?);
@@ -306,7 +305,7 @@ pub async fn record_failure(
 }
 
 /// Cancels a job that has not finished; `None` when it had.
-pub async fn cancel(table: &Table, id: &str) -> Result<Option<Versioned<Job>>, ApiError> {
+pub async fn cancel(table: &Table, id: &str) -> Result<Option<Versioned<Job>>, StoreError> {
     Update::not_terminal("")
         .set("#status = :cancelled")
         .value(":cancelled", s(JobStatus::Cancelled.as_str()))

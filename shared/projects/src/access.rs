@@ -112,7 +112,7 @@ where
         match store::write(&state.table(), &value, Some(version), &[]).await {
             Ok(version) => return Ok((report, Versioned { value, version })),
             Err(e) if store::is_stale(&e) => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(ApiError::from(e).into()),
         }
     }
     Err(ApiError::conflict(

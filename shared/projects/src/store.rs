@@ -11,9 +11,9 @@
 //! one transaction, conditional on the project's version: a stale write changes nothing.
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use roomwright_core::dynamo::TransactError;
 use roomwright_core::{
-    ApiError,
-    dynamo::{Keys, PageRequest, SortKey, StoreError, Table, Versioned, index},
+    dynamo::{Cursor, Keys, PageRequest, SortKey, StoreError, Table, Versioned, index},
     time,
 };
 use serde::{Deserialize, Serialize};
@@ -59,7 +59,10 @@ fn project_keys(project: &Project) -> Keys {
     }
 }
 
-fn membership_items(table: &Table, project: &Project) -> Result<Vec<TransactWriteItem>, ApiError> {
+fn membership_items(
+    table: &Table,
+    project: &Project,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
     let sort = format!("{}#{}", project.updated_at, project.id);
     let status = if project.deleted_at.is_some() {
         "deleted"
@@ -92,7 +95,7 @@ fn membership_items(table: &Table, project: &Project) -> Result<Vec<TransactWrit
                 .table_name(table.name())
                 .set_item(Some(item))
                 .build()
-                .map_err(ApiError::internal)?;
+                .map_err(|e| StoreError::Service(e.to_string()))?;
             Ok(TransactWriteItem::builder().put(put).build())
         })
         .collect()
@@ -105,7 +108,7 @@ pub async fn write(
     project: &Project,
     expected: Option<u64>,
     removed: &[String],
-) -> Result<u64, ApiError> {
+) -> Result<u64, StoreError> {
     write_with(table, project, expected, removed, Vec::new()).await
 }
 
@@ -117,26 +120,10 @@ pub async fn write_with(
     expected: Option<u64>,
     removed: &[String],
     also: Vec<TransactWriteItem>,
-) -> Result<u64, ApiError> {
+) -> Result<u64, StoreError> {
     check_size(project)?;
-    let version = expected.map_or(1, |v| v + 1);
-    let item = Table::item(&project_keys(project), project, version)?;
-    let put = Put::builder().table_name(table.name()).set_item(Some(item));
-    let put = match expected {
-        None => put.condition_expression("attribute_not_exists(pk)"),
-        Some(v) => put
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(
-                ":expected",
-                aws_sdk_dynamodb::types::AttributeValue::N(v.to_string()),
-            ),
-    };
-    let mut items = vec![
-        TransactWriteItem::builder()
-            .put(put.build().map_err(ApiError::internal)?)
-            .build(),
-    ];
+    let (put, version) = table.versioned_put(&project_keys(project), project, expected)?;
+    let mut items = vec![put];
     items.extend(membership_items(table, project)?);
     for user_id in removed {
         let delete = Delete::builder()
@@ -150,7 +137,7 @@ pub async fn write_with(
                 aws_sdk_dynamodb::types::AttributeValue::S(project_pk(&project.id)),
             )
             .build()
-            .map_err(ApiError::internal)?;
+            .map_err(|e| StoreError::Service(e.to_string()))?;
         items.push(TransactWriteItem::builder().delete(delete).build());
     }
     let added = items.len()..items.len() + also.len();
@@ -160,15 +147,16 @@ pub async fn write_with(
         // The first item is the project: its condition failing means a concurrent write; an
         // added item's (a version number taken meanwhile) means the same.
         Err(e) if e.failed_condition(0) || added.clone().any(|i| e.failed_condition(i)) => {
-            Err(StoreError::ConditionFailed.into())
+            Err(StoreError::ConditionFailed)
         }
-        Err(e) => Err(e.into()),
+        Err(TransactError::Service(e)) => Err(e),
+        Err(TransactError::Cancelled(_)) => Err(StoreError::Contended),
     }
 }
 
 /// Whether a write failed because the project moved on since it was read (another writer).
-pub fn is_stale(error: &ApiError) -> bool {
-    error.status == http::StatusCode::PRECONDITION_FAILED
+pub fn is_stale(error: &StoreError) -> bool {
+    matches!(error, StoreError::ConditionFailed)
 }
 
 /// DynamoDB stores at most 400 KB in an item; a project (and a version, which copies its
@@ -176,16 +164,16 @@ pub fn is_stale(error: &ApiError) -> bool {
 pub const MAX_PROJECT_BYTES: usize = 300 * 1024;
 
 /// Refuses a project whose stored form would be too large, naming its largest field.
-pub fn check_size(project: &Project) -> Result<(), ApiError> {
+pub fn check_size(project: &Project) -> Result<(), StoreError> {
     // Every write passes here: one serialisation measures it; the field breakdown is built
     // only for a project that is too large.
     let size = serde_json::to_vec(project)
-        .map_err(ApiError::internal)?
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
         .len();
     if size <= MAX_PROJECT_BYTES {
         return Ok(());
     }
-    let value = serde_json::to_value(project).map_err(ApiError::internal)?;
+    let value = serde_json::to_value(project).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let largest = value
         .as_object()
         .and_then(|fields| {
@@ -195,25 +183,16 @@ pub fn check_size(project: &Project) -> Result<(), ApiError> {
                 .map(|(k, _)| k.clone())
         })
         .unwrap_or_default();
-    Err(ApiError::new(
-        http::StatusCode::PAYLOAD_TOO_LARGE,
-        "project_too_large",
-        "The project would be too large to store",
-    )
-    .with_detail(format!(
-        "The project would take {} KiB; a project holds at most {} KiB. `{largest}` is its largest part.",
-        size / 1024,
-        MAX_PROJECT_BYTES / 1024
-    ))
-    .with_errors(vec![roomwright_core::FieldError::new(
-        largest,
-        "too_large",
-        "This part makes the project too large to store.",
-    )]))
+    Err(StoreError::TooLarge {
+        item: "project",
+        part: largest,
+        bytes: size,
+        limit: MAX_PROJECT_BYTES,
+    })
 }
 
-pub async fn get(table: &Table, id: &str) -> Result<Option<Versioned<Project>>, ApiError> {
-    Ok(table.get(&project_pk(id), PROJECT_SK).await?)
+pub async fn get(table: &Table, id: &str) -> Result<Option<Versioned<Project>>, StoreError> {
+    table.get(&project_pk(id), PROJECT_SK).await
 }
 
 /// The user's projects, most recently updated first: all live ones, or those of one status,
@@ -223,7 +202,7 @@ pub async fn list(
     user_id: &str,
     status: Option<&str>,
     page: &PageRequest,
-) -> Result<(Vec<ProjectSummary>, Option<String>), ApiError> {
+) -> Result<(Vec<ProjectSummary>, Option<String>), StoreError> {
     let result = match status {
         None => {
             table
@@ -250,15 +229,18 @@ pub async fn list(
 }
 
 /// Every project the user is a member of, trash included, most recent first.
-pub async fn all_of_user(table: &Table, user_id: &str) -> Result<Vec<ProjectSummary>, ApiError> {
+pub async fn all_of_user(table: &Table, user_id: &str) -> Result<Vec<ProjectSummary>, StoreError> {
     let mut all = Vec::new();
-    let mut cursor = None;
+    let mut cursor: Option<String> = None;
     loop {
-        let page = roomwright_core::dynamo::PageParams {
-            limit: Some(100),
-            cursor,
-        }
-        .parse()?;
+        let page = PageRequest {
+            limit: 100,
+            cursor: cursor
+                .as_deref()
+                .map(Cursor::decode)
+                .transpose()
+                .map_err(|_| StoreError::Corrupt("a cursor the store made".into()))?,
+        };
         let result = table
             .query::<ProjectSummary>(
                 None,
@@ -279,7 +261,7 @@ pub async fn all_of_user(table: &Table, user_id: &str) -> Result<Vec<ProjectSumm
 /// What erasing an account does to projects: the projects it owns go to the trash (and are
 /// removed 30 days later), and it leaves every project shared with it, so no project keeps its
 /// email. Returns (trashed, left).
-pub async fn erase_user(table: &Table, user_id: &str) -> Result<(usize, usize), ApiError> {
+pub async fn erase_user(table: &Table, user_id: &str) -> Result<(usize, usize), StoreError> {
     let (mut trashed, mut left) = (0, 0);
     for summary in all_of_user(table, user_id).await? {
         // A concurrent edit moves the version on; read again and retry.

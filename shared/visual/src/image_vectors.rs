@@ -134,7 +134,7 @@ pub async fn embed_product_image(
     let transient = |e: String| EmbedError::Transient(e);
     let product = roomwright_core::catalog::get_product(table, &input.product_id)
         .await
-        .map_err(|e| transient(format!("{:?}", e.detail)))?;
+        .map_err(|e| transient(e.to_string()))?;
     if product.is_none_or(|p| p.value.images.first() != Some(&input.image_key)) {
         return Ok(None);
     }

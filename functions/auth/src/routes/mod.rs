@@ -5,8 +5,8 @@ mod admin;
 mod me;
 mod wellknown;
 
-use roomwright_core::{AppState, problem::FieldErrors};
 use roomwright_core::routes;
+use roomwright_core::{AppState, problem::FieldErrors};
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn all() -> OpenApiRouter<AppState> {

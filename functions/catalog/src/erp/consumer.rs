@@ -3,12 +3,13 @@
 //! late arrivals are no-ops. Messages that fail for a passing reason are reported back to SQS
 //! one by one (partial batch failure); the rest of the batch is not redelivered.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_dynamodb::types::AttributeValue;
 use roomwright_core::{
     ApiError,
     catalog::{PRODUCT_SK, product_pk},
     dynamo::{Table, service_error},
+    lambda,
 };
 
 use super::{
@@ -142,33 +143,25 @@ pub async fn apply(table: &Table, event: &ErpEvent) -> Result<Applied, ApiError>
 
 /// Applies a batch from SQS; returns the messages to retry.
 pub async fn handle(table: &Table, batch: SqsEvent) -> SqsBatchResponse {
-    let mut failures = Vec::new();
-    for message in batch.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let event: Result<ErpEvent, _> =
-            serde_json::from_str(message.body.as_deref().unwrap_or_default());
-        let outcome = match event {
-            // The webhook checked the event before queueing it: an unreadable message will
-            // never succeed, so it is logged and dropped rather than retried into the DLQ.
-            Err(e) => {
-                tracing::error!(message_id = %id, error = %e, "unreadable ERP event dropped");
-                continue;
+    lambda::sqs_batch(batch, |message| async move {
+        let id = message.message_id.unwrap_or_default();
+        let event: ErpEvent =
+            match serde_json::from_str(message.body.as_deref().unwrap_or_default()) {
+                Ok(event) => event,
+                // The webhook checked the event before queueing it: an unreadable message will
+                // never succeed, so it is logged and dropped rather than retried into the DLQ.
+                Err(e) => {
+                    tracing::error!(message_id = %id, error = %e, "unreadable ERP event dropped");
+                    return Ok(());
+                }
+            };
+        match apply(table, &event).await {
+            Ok(applied) => {
+                tracing::info!(event_id = %event.id, outcome = ?applied, "ERP event applied");
+                Ok(())
             }
-            Ok(event) => apply(table, &event).await.map(|a| (event, a)),
-        };
-        match outcome {
-            Ok((event, applied)) => {
-                tracing::info!(event_id = %event.id, outcome = ?applied, "ERP event applied")
-            }
-            Err(e) => {
-                tracing::warn!(message_id = %id, error = ?e.detail, "ERP event will be retried");
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                failures.push(failure);
-            }
+            Err(e) => Err(format!("ERP event not applied: {:?}", e.detail)),
         }
-    }
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failures;
-    response
+    })
+    .await
 }

@@ -10,6 +10,7 @@ use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Require, perm},
     http::parse_json,
+    s3,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -69,37 +70,22 @@ pub async fn import_products(
                 "Use the key of an import upload.",
             )]));
         }
-        let object = state
-            .aws
-            .s3()
-            .await
-            .get_object()
-            .bucket(&state.config.bucket_name)
-            .key(&request.source_key)
-            .send()
-            .await
-            .map_err(|e| match e.as_service_error() {
-                Some(s) if s.is_no_such_key() => ApiError::validation(vec![FieldError::new(
-                    "source_key",
-                    "not_uploaded",
-                    "Nothing was uploaded under this key.",
-                )]),
-                _ => ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(e)),
-            })?;
-        if object.content_length().unwrap_or(0) as u64 > MAX_UPLOADED_BYTES {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "source_key",
-                "too_large",
-                "At most 20 MiB.",
-            )]));
-        }
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(ApiError::internal)?
-            .into_bytes();
-        (format, bytes)
+        let field = |code, message| {
+            ApiError::validation(vec![FieldError::new("source_key", code, message)])
+        };
+        let bytes = s3::read(
+            &state.aws,
+            &state.config.bucket_name,
+            &request.source_key,
+            s3::Span::AtMost(MAX_UPLOADED_BYTES),
+        )
+        .await
+        .map_err(|e| match e {
+            s3::ReadError::TooLarge { .. } => field("too_large", "At most 20 MiB."),
+            s3::ReadError::Failed(reason) => ApiError::internal(reason),
+        })?
+        .ok_or_else(|| field("not_uploaded", "Nothing was uploaded under this key."))?;
+        (format, bytes.into())
     } else {
         let format = format_of(content_type).ok_or_else(|| {
             ApiError::new(

@@ -25,7 +25,7 @@ use crate::{
     CatalogContext,
     input::{ProductInput, is_valid_id},
 };
-use roomwright_catalog::store::{self, Write};
+use roomwright_catalog::store::{self, Write, WriteError, WriteRefused};
 
 fn with_etag(version: u64, product: Product) -> (HeaderMap, Json<Product>) {
     let mut headers = HeaderMap::new();
@@ -92,15 +92,12 @@ pub async fn create_product(
         },
     )
     .await
-    .map_err(|e| {
-        if e.status == StatusCode::PRECONDITION_FAILED {
-            ApiError::conflict(
-                "product_exists",
-                format!("A product {} exists.", product.id),
-            )
-        } else {
-            e
-        }
+    .map_err(|e| match e {
+        WriteError::Refused(WriteRefused::Stale) => ApiError::conflict(
+            "product_exists",
+            format!("A product {} exists.", product.id),
+        ),
+        other => write_problem(other),
     })?;
     if catalog.images.is_some() {
         product_images::submit_for(&state, &product).await;
@@ -151,7 +148,8 @@ pub async fn replace_product(
             old_sku: Some(&current.value.sku),
         },
     )
-    .await?;
+    .await
+    .map_err(write_problem)?;
     if catalog.images.is_some() && product.images.first() != current.value.images.first() {
         product_images::submit_for(&state, &product).await;
     }
@@ -187,7 +185,8 @@ pub async fn retire_product(
             old_sku: None,
         },
     )
-    .await?;
+    .await
+    .map_err(write_problem)?;
     Ok(with_etag(version, product))
 }
 
@@ -300,4 +299,19 @@ pub async fn create_upload(
             expires_in: UPLOAD_TTL.as_secs(),
         }),
     ))
+}
+
+/// A product write that did not happen, as the problem the client gets.
+fn write_problem(error: WriteError) -> ApiError {
+    match error {
+        WriteError::Refused(WriteRefused::SkuTaken) => {
+            ApiError::conflict("sku_taken", "Another product has this SKU.").with_errors(vec![
+                FieldError::new("sku", "sku_taken", "Another product has this SKU."),
+            ])
+        }
+        WriteError::Refused(WriteRefused::Stale) => ApiError::version_mismatch(
+            "The product changed since you read it; read it again and retry.",
+        ),
+        WriteError::Store(e) => e.into(),
+    }
 }

@@ -60,6 +60,12 @@ impl ToolError {
     }
 }
 
+impl From<roomwright_core::dynamo::StoreError> for ToolError {
+    fn from(error: roomwright_core::dynamo::StoreError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
 impl From<ApiError> for ToolError {
     fn from(error: ApiError) -> Self {
         let problem = error.to_problem();

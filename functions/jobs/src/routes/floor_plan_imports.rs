@@ -253,26 +253,15 @@ pub async fn create_import(
 
 /// Whether the drawing is in the bucket, and what its first bytes say it is.
 async fn uploaded(state: &AppState, key: &str) -> Result<Option<Option<&'static str>>, ApiError> {
-    let head = state
-        .aws
-        .s3()
-        .await
-        .get_object()
-        .bucket(&state.config.bucket_name)
-        .key(key)
-        .range("bytes=0-15")
-        .send()
-        .await;
-    match head {
-        Ok(object) => {
-            let bytes = object.body.collect().await.map_err(ApiError::internal)?;
-            Ok(Some(sniff_drawing(&bytes.into_bytes())))
-        }
-        Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
-        Err(e) => Err(ApiError::internal(aws_sdk_s3::error::DisplayErrorContext(
-            e,
-        ))),
-    }
+    let first = s3::read(
+        &state.aws,
+        &state.config.bucket_name,
+        key,
+        s3::Span::First(16),
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(first.map(|bytes| sniff_drawing(&bytes)))
 }
 
 /// Moves an import on: submits the job once the drawing is there, and follows the job.

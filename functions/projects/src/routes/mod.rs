@@ -6,8 +6,8 @@ mod scenarios;
 mod versions;
 
 use axum::{Json, http::header};
-use roomwright_core::{AppState, etag::etag};
 use roomwright_core::routes;
+use roomwright_core::{AppState, etag::etag};
 use utoipa_axum::router::OpenApiRouter;
 
 use roomwright_projects::model::Project;

@@ -15,7 +15,7 @@ use std::{
 
 use arc_swap::ArcSwapOption;
 use aws_sdk_s3::primitives::ByteStream;
-use roomwright_core::{ApiError, AppState, catalog::Product};
+use roomwright_core::{ApiError, AppState, catalog::Product, s3};
 use roomwright_visual::image_vectors::{self, ImageVector};
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
@@ -187,21 +187,12 @@ impl SearchService {
     }
 
     async fn manifest(&self, state: &AppState) -> Result<Option<Manifest>, ApiError> {
-        let object = state
-            .aws
-            .s3()
+        let Some(bytes) = s3::get_bytes(&state.aws, &state.config.bucket_name, MANIFEST_KEY)
             .await
-            .get_object()
-            .bucket(&state.config.bucket_name)
-            .key(MANIFEST_KEY)
-            .send()
-            .await;
-        let object = match object {
-            Ok(o) => o,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-            Err(e) => return Err(s3_error(aws_sdk_s3::error::DisplayErrorContext(e))),
+            .map_err(s3_error)?
+        else {
+            return Ok(None);
         };
-        let bytes = object.body.collect().await.map_err(s3_error)?.into_bytes();
         Ok(Some(serde_json::from_slice(&bytes).map_err(s3_error)?))
     }
 
@@ -219,17 +210,15 @@ impl SearchService {
         {
             return Ok(());
         }
-        let object = state
-            .aws
-            .s3()
+        let bundle = s3::get_bytes(&state.aws, &state.config.bucket_name, &manifest.key)
             .await
-            .get_object()
-            .bucket(&state.config.bucket_name)
-            .key(&manifest.key)
-            .send()
-            .await
-            .map_err(|e| s3_error(aws_sdk_s3::error::DisplayErrorContext(e)))?;
-        let bundle = object.body.collect().await.map_err(s3_error)?.into_bytes();
+            .map_err(s3_error)?
+            .ok_or_else(|| {
+                s3_error(format!(
+                    "the manifest names {}, which is gone",
+                    manifest.key
+                ))
+            })?;
         let dir = self.fresh_dir(manifest.revision);
         let index = tokio::task::spawn_blocking(move || CatalogIndex::open_bundle(&bundle, &dir))
             .await

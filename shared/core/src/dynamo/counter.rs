@@ -4,8 +4,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use super::{Table, service_error};
-use crate::ApiError;
+use super::{StoreError, Table, service_error};
 
 const TAKE: &str = "ADD #n :one SET expires_at = :expires";
 const UNDER_LIMIT: &str = "attribute_not_exists(#n) OR #n < :limit";
@@ -22,7 +21,7 @@ pub fn take_item(
     sk: &str,
     limit: u32,
     expires_at: i64,
-) -> Result<TransactWriteItem, ApiError> {
+) -> Result<TransactWriteItem, StoreError> {
     let update = Update::builder()
         .table_name(table.name())
         .key("pk", AttributeValue::S(pk.into()))
@@ -34,7 +33,7 @@ pub fn take_item(
         .expression_attribute_values(":limit", n(limit))
         .expression_attribute_values(":expires", n(expires_at))
         .build()
-        .map_err(ApiError::internal)?;
+        .map_err(|e| StoreError::Service(e.to_string()))?;
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
@@ -45,7 +44,7 @@ pub async fn take(
     sk: &str,
     limit: u32,
     expires_at: i64,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     let result = table
         .client()
         .await
@@ -64,12 +63,12 @@ pub async fn take(
     match result {
         Ok(_) => Ok(true),
         Err(e) if crate::dynamo::is_condition_failure(&e) => Ok(false),
-        Err(e) => Err(service_error(e).into()),
+        Err(e) => Err(service_error(e)),
     }
 }
 
 /// Gives one unit back (what it was taken for did not happen); never below zero.
-pub async fn give_back(table: &Table, pk: &str, sk: &str) -> Result<(), ApiError> {
+pub async fn give_back(table: &Table, pk: &str, sk: &str) -> Result<(), StoreError> {
     let result = table
         .client()
         .await
@@ -87,6 +86,6 @@ pub async fn give_back(table: &Table, pk: &str, sk: &str) -> Result<(), ApiError
     match result {
         Ok(_) => Ok(()),
         Err(e) if crate::dynamo::is_condition_failure(&e) => Ok(()),
-        Err(e) => Err(service_error(e).into()),
+        Err(e) => Err(service_error(e)),
     }
 }

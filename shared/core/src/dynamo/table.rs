@@ -81,11 +81,27 @@ pub struct Versioned<T> {
     pub version: u64,
 }
 
+/// Why a store did not do what it was asked. Stores return it; the route edge makes it a
+/// problem (`From<StoreError> for ApiError`), and callers match on it, never on HTTP codes.
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// The item exists already, or its version moved on since it was read.
     #[error("condition failed: the item exists already or changed since it was read")]
     ConditionFailed,
+    /// Another transaction touched the same items at the same moment: retrying may succeed.
+    #[error("a concurrent transaction touched the same items")]
+    Contended,
+    /// The item would be larger than the store keeps (`part` is its largest field).
+    #[error("{item} would take {bytes} bytes, at most {limit}; its largest part is `{part}`")]
+    TooLarge {
+        item: &'static str,
+        part: String,
+        bytes: usize,
+        limit: usize,
+    },
+    /// A page cursor that belongs to another list.
+    #[error("the cursor belongs to a different list")]
+    ForeignCursor,
     #[error("stored item does not match its type: {0}")]
     Corrupt(String),
     #[error("DynamoDB call failed: {0}")]
@@ -98,6 +114,38 @@ impl From<StoreError> for ApiError {
             StoreError::ConditionFailed => ApiError::version_mismatch(
                 "Read it again, reapply your change, and send the new ETag in If-Match.",
             ),
+            StoreError::Contended => ApiError::conflict(
+                "write_conflict",
+                "The same items were being changed at the same moment; retry.",
+            ),
+            StoreError::TooLarge {
+                item,
+                part,
+                bytes,
+                limit,
+            } => ApiError::new(
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                match item {
+                    "project" => "project_too_large",
+                    _ => "item_too_large",
+                },
+                format!("The {item} would be too large to store"),
+            )
+            .with_detail(format!(
+                "The {item} would take {} KiB; a {item} holds at most {} KiB. `{part}` is its largest part.",
+                bytes / 1024,
+                limit / 1024
+            ))
+            .with_errors(vec![crate::FieldError::new(
+                part,
+                "too_large",
+                format!("This part makes the {item} too large to store."),
+            )]),
+            StoreError::ForeignCursor => ApiError::validation(vec![crate::FieldError::new(
+                "cursor",
+                "invalid_cursor",
+                "cursor belongs to a different list",
+            )]),
             other => ApiError::internal(other),
         }
     }
@@ -234,7 +282,7 @@ impl Table {
 
     /// The items at `keys` (pk, sk), 100 per BatchGetItem, asking again for any the service left
     /// unprocessed; missing items are left out.
-    pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, ApiError> {
+    pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::new();
         let unique: std::collections::BTreeSet<_> = keys.into_iter().collect();
         let unique: Vec<_> = unique.into_iter().collect();
@@ -255,7 +303,7 @@ impl Table {
                 let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
                     .set_keys(Some(keys))
                     .build()
-                    .map_err(ApiError::internal)?;
+                    .map_err(|e| StoreError::Service(e.to_string()))?;
                 let output = self
                     .client()
                     .await
@@ -263,7 +311,7 @@ impl Table {
                     .request_items(self.name(), request)
                     .send()
                     .await
-                    .map_err(|e| ApiError::from(service_error(e)))?;
+                    .map_err(service_error)?;
                 found.extend(
                     output
                         .responses
@@ -294,6 +342,34 @@ impl Table {
         Ok(item)
     }
 
+    /// The versioned write as one item of a transaction: `value` at `keys` as version
+    /// `expected + 1`, only if the item is still at `expected` (or, for `None`, absent).
+    /// Returns the item and the version it writes. Every versioned store write is this one
+    /// (alone through [`create`](Self::create) and [`replace`](Self::replace)).
+    pub fn versioned_put<T: Serialize>(
+        &self,
+        keys: &Keys,
+        value: &T,
+        expected: Option<u64>,
+    ) -> Result<(aws_sdk_dynamodb::types::TransactWriteItem, u64), StoreError> {
+        let version = expected.map_or(1, |v| v + 1);
+        let (condition, names, values) = version_check(expected);
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&self.name)
+            .set_item(Some(Self::item(keys, value, version)?))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(|e| StoreError::Service(e.to_string()))?;
+        Ok((
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .put(put)
+                .build(),
+            version,
+        ))
+    }
+
     async fn put<T: Serialize>(
         &self,
         keys: &Keys,
@@ -301,21 +377,17 @@ impl Table {
         expected_version: Option<u64>,
     ) -> Result<u64, StoreError> {
         let version = expected_version.map_or(1, |v| v + 1);
-        let item = Self::item(keys, value, version)?;
+        let (condition, names, values) = version_check(expected_version);
         let request = self
             .aws
             .dynamodb()
             .await
             .put_item()
             .table_name(&self.name)
-            .set_item(Some(item));
-        let request = match expected_version {
-            None => request.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => request
-                .condition_expression("#version = :expected")
-                .expression_attribute_names("#version", attr::VERSION)
-                .expression_attribute_values(":expected", AttributeValue::N(v.to_string())),
-        };
+            .set_item(Some(Self::item(keys, value, version)?))
+            .condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values);
         match request.send().await {
             Ok(_) => Ok(version),
             Err(e) if is_condition_failure(&e) => Err(StoreError::ConditionFailed),
@@ -338,11 +410,12 @@ impl Table {
             .table_name(&self.name)
             .key(attr::PK, AttributeValue::S(pk.into()))
             .key(attr::SK, AttributeValue::S(sk.into()));
-        if let Some(v) = expected_version {
+        if expected_version.is_some() {
+            let (condition, names, values) = version_check(expected_version);
             request = request
-                .condition_expression("#version = :expected")
-                .expression_attribute_names("#version", attr::VERSION)
-                .expression_attribute_values(":expected", AttributeValue::N(v.to_string()));
+                .condition_expression(condition)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values);
         }
         match request.send().await {
             Ok(_) => Ok(()),
@@ -360,22 +433,18 @@ impl Table {
         sort: SortKey<'_>,
         page: &PageRequest,
         descending: bool,
-    ) -> Result<Page<Versioned<T>>, ApiError> {
+    ) -> Result<Page<Versioned<T>>, StoreError> {
         let (pk_attr, sk_attr) = match index {
             None => (attr::PK, attr::SK),
             Some(super::index::GSI1) => (attr::GSI1PK, attr::GSI1SK),
             Some(super::index::GSI2) => (attr::GSI2PK, attr::GSI2SK),
-            Some(other) => return Err(ApiError::internal(format!("unknown index {other}"))),
+            Some(other) => return Err(StoreError::Service(format!("unknown index {other}"))),
         };
         if let Some(cursor) = &page.cursor
             && cursor.get(pk_attr) != Some(partition)
         {
             // A cursor from another list would silently page through the wrong items.
-            return Err(ApiError::validation(vec![crate::FieldError::new(
-                "cursor",
-                "invalid_cursor",
-                "cursor belongs to a different list",
-            )]));
+            return Err(StoreError::ForeignCursor);
         }
         let mut request = self
             .aws
@@ -402,10 +471,7 @@ impl Table {
                 .expression_attribute_values(":high", s(high)),
             SortKey::Any => request.key_condition_expression("#pk = :pk"),
         };
-        let output = request
-            .send()
-            .await
-            .map_err(|e| ApiError::from(service_error(e)))?;
+        let output = request.send().await.map_err(service_error)?;
         let items = output
             .items
             .unwrap_or_default()
@@ -426,7 +492,7 @@ impl Table {
         index: Option<&str>,
         partition: &str,
         sort: SortKey<'_>,
-    ) -> Result<Vec<Versioned<T>>, ApiError> {
+    ) -> Result<Vec<Versioned<T>>, StoreError> {
         let mut all = Vec::new();
         let mut page = PageRequest {
             limit: 10_000,
@@ -436,10 +502,33 @@ impl Table {
             let result = self.query(index, partition, sort, &page, false).await?;
             all.extend(result.items);
             match result.next_cursor {
-                Some(next) => page.cursor = Some(Cursor::decode(&next)?),
+                Some(next) => {
+                    page.cursor = Some(
+                        Cursor::decode(&next)
+                            .map_err(|_| StoreError::Corrupt("a cursor the store made".into()))?,
+                    )
+                }
                 None => return Ok(all),
             }
         }
+    }
+}
+
+type Names = Option<HashMap<String, String>>;
+type Values = Option<HashMap<String, AttributeValue>>;
+
+/// The condition of a versioned write: the item is absent (`None`) or still at `expected`.
+fn version_check(expected: Option<u64>) -> (&'static str, Names, Values) {
+    match expected {
+        None => ("attribute_not_exists(pk)", None, None),
+        Some(v) => (
+            "#version = :expected",
+            Some(HashMap::from([("#version".into(), attr::VERSION.into())])),
+            Some(HashMap::from([(
+                ":expected".into(),
+                AttributeValue::N(v.to_string()),
+            )])),
+        ),
     }
 }
 
