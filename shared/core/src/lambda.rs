@@ -2,6 +2,26 @@
 
 use axum::Router;
 
+/// `router` running `start` once, when the sandbox's first request arrives, instead of during
+/// init: background work started during init (a model or an index to load) competes with init
+/// for the sandbox's CPU, a fraction of a vCPU at the template's memory sizes, and was measured
+/// to put a function's init above twice a bare binary's. What `start` loads must also load on
+/// demand (the first request that needs it waits for it).
+pub fn on_first_request(router: Router, start: impl FnOnce() + Send + 'static) -> Router {
+    let start = std::sync::Arc::new(std::sync::Mutex::new(Some(start)));
+    router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let start = start.lock().ok().and_then(|mut start| start.take());
+            async move {
+                if let Some(start) = start {
+                    start();
+                }
+                next.run(request).await
+            }
+        },
+    ))
+}
+
 /// Runs `router` as a Lambda handler for API Gateway HTTP API events.
 pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
     lambda_http::run(router).await
@@ -30,4 +50,36 @@ where
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use axum::{body::Body, http::Request, http::StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn first_request_starts_the_work_once_and_building_starts_nothing() {
+        let started = Arc::new(AtomicUsize::new(0));
+        let counter = started.clone();
+        let router = on_first_request(
+            Router::new().route("/", axum::routing::get(|| async { "ok" })),
+            move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+            },
+        );
+        assert_eq!(started.load(Ordering::SeqCst), 0);
+        for _ in 0..3 {
+            let request = Request::get("/").body(Body::empty()).unwrap();
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        assert_eq!(started.load(Ordering::SeqCst), 1);
+    }
 }
