@@ -5,6 +5,8 @@
 //! | item | pk | sk | gsi1pk | gsi1sk |
 //! | --- | --- | --- | --- | --- |
 //! | product | `PRODUCT#<id>` | `PRODUCT` | `PRODUCTS` | `<id>` |
+//!
+//! Products are also listed by category on gsi2: `PRODUCTS#CATEGORY#<top>/<leaf>` / `<id>`.
 //! | SKU claim | `SKU#<sku>` | `SKU` | | |
 //! | catalog revision | `CATALOG` | `REVISION` | | |
 
@@ -20,11 +22,7 @@ use roomwright_core::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use roomwright_core::catalog::{PRODUCTS_PARTITION, bump_revision, revision};
-
-pub fn product_keys(product: &Product) -> Keys {
-    Keys::new(product_pk(&product.id), PRODUCT_SK).gsi1(PRODUCTS_PARTITION, product.id.clone())
-}
+pub use roomwright_core::catalog::{PRODUCTS_PARTITION, bump_revision, product_keys, revision};
 
 fn sku_pk(sku: &str) -> String {
     // SKUs compare case-insensitively, as ERPs and people type them.

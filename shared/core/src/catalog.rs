@@ -115,6 +115,53 @@ pub const PRODUCT_SK: &str = "PRODUCT";
 /// The products index (gsi1) partition that lists every product.
 pub const PRODUCTS_PARTITION: &str = "PRODUCTS";
 
+/// The products index (gsi2) partition of one category, `PRODUCTS#CATEGORY#<top>/<leaf>`:
+/// what design generation reads to find desks, chairs, tables and storage.
+pub fn category_partition(top: &str, leaf: &str) -> String {
+    format!("PRODUCTS#CATEGORY#{top}/{leaf}")
+}
+
+/// The gsi2 partition of a product's category, if it has a top level and a leaf.
+pub fn product_category_partition(product: &Product) -> Option<String> {
+    match product.category.as_slice() {
+        [top, leaf, ..] => Some(category_partition(top, leaf)),
+        _ => None,
+    }
+}
+
+/// Where a product item lives: its key, every product on gsi1, its category on gsi2.
+pub fn product_keys(product: &Product) -> crate::dynamo::Keys {
+    let keys = crate::dynamo::Keys::new(product_pk(&product.id), PRODUCT_SK)
+        .gsi1(PRODUCTS_PARTITION, product.id.clone());
+    match product_category_partition(product) {
+        Some(category) => keys.gsi2(category, product.id.clone()),
+        None => keys,
+    }
+}
+
+/// Up to `limit` products of a category (one page of the category index, in id order).
+pub async fn products_in_category(
+    table: &Table,
+    top: &str,
+    leaf: &str,
+    limit: u32,
+) -> Result<Vec<Product>, StoreError> {
+    let page = crate::dynamo::PageRequest {
+        limit,
+        cursor: None,
+    };
+    let found = table
+        .query::<Product>(
+            Some(crate::dynamo::index::GSI2),
+            &category_partition(top, leaf),
+            crate::dynamo::SortKey::Any,
+            &page,
+            false,
+        )
+        .await?;
+    Ok(found.items.into_iter().map(|v| v.value).collect())
+}
+
 /// Marks the catalog changed, so the search index builder rebuilds. Best effort: a lost bump
 /// only delays the index to the next change or the next scheduled check, and must not fail a
 /// write that already happened.

@@ -39,7 +39,8 @@ pub struct FloorPlan {
 pub struct Room {
     pub id: String,
     pub name: String,
-    /// `office`, `meeting`, `open_plan`, `reception`, `kitchen`, `storage`, `circulation`, `other`.
+    /// `office`, `meeting`, `open_plan`, `reception`, `kitchen`, `storage`, `circulation`,
+    /// `other`, `focus`, `lounge`, `dining`, and for homes `bedroom` and `living`.
     pub kind: String,
     /// Corner points `[x, y]` in metres, in order around the room.
     pub polygon: Vec<[f64; 2]>,
@@ -77,7 +78,7 @@ pub struct Opening {
     pub sill_m: f64,
 }
 
-pub const ROOM_KINDS: [&str; 8] = [
+pub const ROOM_KINDS: [&str; 13] = [
     "office",
     "meeting",
     "open_plan",
@@ -86,6 +87,11 @@ pub const ROOM_KINDS: [&str; 8] = [
     "storage",
     "circulation",
     "other",
+    "focus",
+    "lounge",
+    "dining",
+    "bedroom",
+    "living",
 ];
 
 impl Room {

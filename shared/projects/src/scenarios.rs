@@ -66,6 +66,32 @@ pub struct Terms {
     pub tax_rate_bp: u32,
 }
 
+/// Scenarios a project holds at most.
+pub const MAX_SCENARIOS: usize = 10;
+
+/// A project already holds [`MAX_SCENARIOS`].
+#[derive(Debug)]
+pub struct TooManyScenarios;
+
+impl From<TooManyScenarios> for ApiError {
+    fn from(_: TooManyScenarios) -> Self {
+        ApiError::conflict(
+            "too_many_scenarios",
+            format!("A project has at most {MAX_SCENARIOS} scenarios."),
+        )
+    }
+}
+
+/// Replaces the scenario with the same id, or adds it if the project has room for another.
+pub fn upsert(list: &mut Vec<Scenario>, scenario: Scenario) -> Result<(), TooManyScenarios> {
+    match list.iter().position(|s| s.id == scenario.id) {
+        Some(i) => list[i] = scenario,
+        None if list.len() >= MAX_SCENARIOS => return Err(TooManyScenarios),
+        None => list.push(scenario),
+    }
+    Ok(())
+}
+
 /// Checks a scenario's own fields (products are checked against the catalog separately).
 pub fn validate(scenario: &Scenario, errors: &mut FieldErrors) {
     if scenario.name.trim().is_empty() || scenario.name.chars().count() > 100 {

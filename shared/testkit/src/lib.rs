@@ -22,9 +22,8 @@ use roomwright_accounts::{
 use roomwright_core::{
     AppState,
     auth::{ClientInfo, Role},
-    catalog::{PRODUCT_SK, Product, product_pk},
+    catalog::{Product, product_keys},
     config::Config,
-    dynamo::Keys,
     http::finish,
 };
 pub use roomwright_devstack::TestStack;
@@ -51,12 +50,14 @@ pub struct App {
     pub signer: Arc<Signer>,
 }
 
-/// A response: status, `ETag`, JSON body (null when not JSON) and content type.
+/// A response: status, `ETag`, JSON body (null when not JSON), content type and the body's
+/// bytes as sent.
 pub struct Reply {
     pub status: StatusCode,
     pub etag: Option<String>,
     pub content_type: String,
     pub body: Value,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -187,6 +188,7 @@ impl App {
             etag,
             content_type,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -235,7 +237,7 @@ impl App {
     pub async fn put_product(&self, product: &Product) {
         self.state()
             .table()
-            .create(&Keys::new(product_pk(&product.id), PRODUCT_SK), product)
+            .create(&product_keys(product), product)
             .await
             .unwrap();
     }

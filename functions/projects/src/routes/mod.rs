@@ -1,5 +1,6 @@
 //! The projects function's HTTP routes.
 
+mod layouts;
 mod members;
 mod projects;
 mod scenarios;
@@ -25,6 +26,10 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(scenarios::put_floor_plan))
         .routes(routes!(scenarios::put_scenario, scenarios::delete_scenario))
         .routes(routes!(scenarios::quote_scenario))
+        .routes(routes!(layouts::propose_layouts))
+        .routes(routes!(layouts::accept_layout))
+        .routes(routes!(layouts::layout_plan))
+        .routes(routes!(layouts::scenario_plan))
         .routes(routes!(members::add_member))
         .routes(routes!(members::remove_member))
         .routes(routes!(versions::save_version, versions::list_versions))

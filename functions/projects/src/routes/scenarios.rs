@@ -80,17 +80,7 @@ pub async fn put_scenario(
     errors.finish()?;
     let warnings =
         scenarios::placement_warnings(&scenario, project.value.floor_plan.as_ref(), &products);
-    let list = &mut project.value.scenarios;
-    match list.iter().position(|s| s.id == scenario_id) {
-        Some(i) => list[i] = scenario,
-        None if list.len() >= 10 => {
-            return Err(ApiError::conflict(
-                "too_many_scenarios",
-                "A project has at most 10 scenarios.",
-            ));
-        }
-        None => list.push(scenario),
-    }
+    scenarios::upsert(&mut project.value.scenarios, scenario)?;
     let (etag, Json(project)) = commit(&state, project.value, project.version, &[]).await?;
     Ok((etag, Json(ScenarioSaved { project, warnings })))
 }

@@ -1,0 +1,147 @@
+//! Property tests: over generated floors (any turn, a cut corner, 1 to 14 rooms) and briefs
+//! (2 to 120 people), no proposal breaks a rule, and what the brief asks is furnished where
+//! there is room for it.
+
+use proptest::prelude::*;
+use roomwright_layout::{
+    Brief, BriefOverrides, Role, Settings,
+    check::check,
+    propose,
+    sample::{FloorSpec, catalog, floor},
+};
+use roomwright_projects::{floorplan, model::Requirements};
+
+fn brief(headcount: u32, hot_desking: bool) -> Brief {
+    Brief::new(
+        &Requirements::default(),
+        &BriefOverrides {
+            headcount: Some(headcount),
+            desk_ratio: Some(if hot_desking { 0.7 } else { 1.0 }),
+            ..BriefOverrides::default()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        // Failures are printed with their inputs; no regression files in the tree.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn no_proposal_breaks_a_rule(
+        seed in 0u64..1_000_000,
+        rooms in 1usize..14,
+        angle in prop_oneof![Just(0.0), Just(90.0), -180.0f64..180.0],
+        cut_corner: bool,
+        headcount in 2u32..120,
+        hot_desking: bool,
+    ) {
+        let plan = floor(FloorSpec { seed, rooms, angle_deg: angle, cut_corner });
+        let mut errors = roomwright_core::problem::FieldErrors::new();
+        floorplan::validate(&plan, &mut errors);
+        prop_assert!(errors.is_empty(), "the generator makes valid plans: {:?}", errors.paths());
+        let settings = Settings::default();
+        let brief = brief(headcount, hot_desking);
+        let proposals = propose(&plan, None, &brief, &catalog(), 3, &settings);
+        prop_assert_eq!(proposals.len(), 3);
+        for p in &proposals {
+            // The engine's own report and an independent check of what it returns agree:
+            // nothing overlaps, leaves its room, stands in a wall, a door's swing, a
+            // clearance or before a window, and every seat and clearance is reachable.
+            prop_assert!(p.violations.is_empty(), "{}: {:?}", p.strategy, p.violations);
+            let again = check(&plan, &p.items, &settings);
+            prop_assert!(again.is_empty(), "{}: {:?}", p.strategy, again);
+            prop_assert!(p.desks <= brief.desks() + 1, "no more desks than asked");
+            let count = |role: Role| p.items.iter().filter(|i| i.role == role).count();
+            prop_assert_eq!(count(Role::TaskChair), count(Role::Desk), "every desk has its chair");
+            prop_assert!(p.rooms.iter().all(|r| r.rules.iter().all(|rule| rule.satisfied)));
+        }
+    }
+}
+
+#[test]
+fn the_checker_catches_what_the_engine_avoids() {
+    let plan = floor(FloorSpec {
+        seed: 7,
+        rooms: 4,
+        angle_deg: 0.0,
+        cut_corner: false,
+    });
+    let settings = Settings::default();
+    let proposal = propose(&plan, None, &brief(12, false), &catalog(), 1, &settings)
+        .remove(0);
+    assert!(proposal.violations.is_empty(), "{:?}", proposal.violations);
+    assert!(proposal.desks >= 8, "{}", proposal.summary);
+    let rules = |items: &[roomwright_layout::engine::PlacedItem]| {
+        let mut r: Vec<String> = check(&plan, items, &settings)
+            .into_iter()
+            .map(|v| v.rule)
+            .collect();
+        r.sort();
+        r.dedup();
+        r
+    };
+    let desk = proposal
+        .items
+        .iter()
+        .position(|i| i.role == Role::Desk)
+        .expect("a desk");
+
+    // Moved onto another desk: an overlap (and its clearance is taken).
+    let mut items = proposal.items.clone();
+    let other = items
+        .iter()
+        .enumerate()
+        .position(|(k, i)| k != desk && i.role == Role::Desk && i.room_id == items[desk].room_id)
+        .expect("two desks in a room");
+    items[desk].x_m = items[other].x_m + 0.3;
+    items[desk].y_m = items[other].y_m;
+    assert!(rules(&items).contains(&"no_overlap".to_string()), "{:?}", rules(&items));
+
+    // Moved out of the building.
+    let mut items = proposal.items.clone();
+    items[desk].x_m += 500.0;
+    assert!(rules(&items).contains(&"inside_room".to_string()));
+
+    // Turned so that its chair clearance faces a wall it stands against.
+    let mut items = proposal.items.clone();
+    let room = plan
+        .rooms
+        .iter()
+        .find(|r| r.id == items[desk].room_id)
+        .expect("its room");
+    let min_y = room.polygon.iter().map(|p| p[1]).fold(f64::MAX, f64::min);
+    items[desk].y_m = min_y + items[desk].depth_m / 2.0 + 0.2;
+    items[desk].rotation_deg = 0.0;
+    let broken = rules(&items);
+    assert!(
+        broken.contains(&"clearances".to_string()) || broken.contains(&"walls".to_string()),
+        "{broken:?}"
+    );
+
+    // A wall of lockers across every door: nothing is reachable.
+    let mut items = proposal.items.clone();
+    for door in &plan.openings {
+        if door.kind != floorplan::OpeningKind::Door {
+            continue;
+        }
+        let wall = plan.walls.iter().find(|w| w.id == door.wall_id).unwrap();
+        let t = (door.offset_m + door.width_m / 2.0) / wall.length();
+        let (x, y) = (
+            wall.start[0] + (wall.end[0] - wall.start[0]) * t,
+            wall.start[1] + (wall.end[1] - wall.start[1]) * t,
+        );
+        let mut blocker = items[desk].clone();
+        blocker.role = Role::Storage;
+        blocker.x_m = x;
+        blocker.y_m = y;
+        blocker.width_m = 1.5;
+        blocker.depth_m = 1.5;
+        items.push(blocker);
+    }
+    let broken = rules(&items);
+    assert!(broken.contains(&"door_swings".to_string()), "{broken:?}");
+}
