@@ -239,6 +239,33 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
         "the overlap is outlined"
     );
 
+    // Fitting the budget: just under the accepted total (the sample catalog has a cheaper
+    // chair that fits, and no cheaper desk of the same footprint).
+    let fit_path = format!("/v1/projects/{id}/scenarios/furnished/fit-budget");
+    let before = quote.body["total_minor"].as_i64().unwrap();
+    let impossible = app
+        .send(Method::POST, &fit_path, &token, Some(&after), Some(json!({"budget_minor": 100})))
+        .await;
+    assert_eq!(impossible.status, StatusCode::CONFLICT, "{}", impossible.body);
+    assert_eq!(impossible.body["code"], "budget_unreachable");
+    let budget = before - 1_000;
+    let fitted = app
+        .send(Method::POST, &fit_path, &token, Some(&after), Some(json!({"budget_minor": budget})))
+        .await;
+    assert_eq!(fitted.status, StatusCode::OK, "{}", fitted.body);
+    let fit = &fitted.body["fit"];
+    assert_eq!(fit["fits"], true);
+    assert!(fit["after"]["total_minor"].as_i64().unwrap() <= budget);
+    assert!(!fit["swaps"].as_array().unwrap().is_empty());
+    let after = fitted.etag().to_string();
+    let requote = app
+        .get(&format!("/v1/projects/{id}/scenarios/furnished/quote"), &token)
+        .await;
+    assert_eq!(requote.body["total_minor"], fit["after"]["total_minor"], "what was stored is what was priced");
+    let svg = app.get(&drawing, &token).await;
+    let text = String::from_utf8(svg.bytes).unwrap();
+    assert_eq!(text.matches("#e53935").count(), 1, "cheaper products keep the placements' rules (the hand-made overlap aside)");
+
     let missing = app
         .send(
             Method::POST,

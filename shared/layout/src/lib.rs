@@ -7,6 +7,7 @@
 //!   (a desk with its chair and the clearance behind it, a meeting table with its chairs, ...)
 //!   are placed greedily by score, and a placement that would strand a seat, block an aisle
 //!   or a door, or lean tall storage against a window is refused before it is kept.
+//! - [`budget`]: swaps products for similar cheaper ones until a quote fits.
 //! - [`check`]: the rules, checked independently of how the engine placed things (exact
 //!   polygons for overlaps, walls, door swings and windows; a path search on the free space for
 //!   reachability). Every proposal carries its result per room.
@@ -17,6 +18,7 @@
 //! Every number the rules use is a field of [`Settings`], documented in the README.
 
 pub mod brief;
+pub mod budget;
 pub mod check;
 pub mod draw;
 pub mod choose;

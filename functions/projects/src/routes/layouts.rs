@@ -374,3 +374,83 @@ pub async fn layout_plan(
         &Settings::default(),
     )))
 }
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FitBudgetRequest {
+    /// The budget in minor units; the requirements' budget ceiling when absent.
+    #[serde(default)]
+    pub budget_minor: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BudgetFitted {
+    pub project: roomwright_projects::model::Project,
+    pub fit: roomwright_layout::budget::Fit,
+}
+
+/// Fits a scenario to a budget: swaps products for similar cheaper ones (same kind, fitting the
+/// footprint, closest style) until the quote fits, each swap explained; under budget, suggests
+/// upgrades without applying them. Writes the scenario (with the project's `If-Match`) only
+/// when something was swapped; a budget no swap reaches is refused and changes nothing.
+#[utoipa::path(
+    post, path = "/v1/projects/{id}/scenarios/{scenario_id}/fit-budget", tag = "projects",
+    request_body = FitBudgetRequest,
+    params(("id" = String, Path), ("scenario_id" = String, Path), ("If-Match" = String, Header)),
+    security(("bearer" = ["projects:write"])),
+    responses((status = 200, body = BudgetFitted), (status = 404), (status = 409), (status = 412), (status = 422))
+)]
+pub async fn fit_budget(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::ProjectsWrite>,
+    Path((id, scenario_id)): Path<(String, String)>,
+    if_match: IfMatch,
+    ApiJson(request): ApiJson<FitBudgetRequest>,
+) -> Result<Tagged<BudgetFitted>, ApiError> {
+    if let Some(b) = request.budget_minor
+        && !(1..=1_000_000_000_000).contains(&b)
+    {
+        let mut errors = FieldErrors::new();
+        errors.add("budget_minor", "out_of_range", "A budget is a positive amount in minor units.");
+        errors.finish()?;
+    }
+    let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
+    access::check_version(&project, if_match)?;
+    let requirements = &project.value.requirements;
+    let Some(budget) = request.budget_minor.or(requirements.budget_ceiling_minor) else {
+        let mut errors = FieldErrors::new();
+        errors.add("budget_minor", "required", "Give a budget: the project's requirements have none.");
+        return Err(errors.finish().unwrap_err());
+    };
+    let scenario = project
+        .value
+        .scenarios
+        .iter()
+        .find(|s| s.id == scenario_id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}.")))?;
+    let currency = requirements.currency.clone();
+    let styles = Brief::new(requirements, &BriefOverrides::default()).styles;
+    let products = scenarios::products_of(&state.table(), &scenario).await?;
+    let catalog = drafts::catalog_for(&state.table(), &currency).await?;
+    let fit = roomwright_layout::budget::fit_budget(&scenario, &products, &catalog, &currency, budget, &styles)
+        .map_err(|e| match e {
+            roomwright_layout::budget::FitError::Unreachable { lowest_minor } => ApiError::conflict(
+                "budget_unreachable",
+                format!(
+                    "The lowest this scenario reaches with fitting products is {lowest_minor} (minor units of {currency}); the budget is {budget}."
+                ),
+            ),
+            roomwright_layout::budget::FitError::Unpriced(paths) => ApiError::conflict(
+                "scenario_unpriced",
+                format!("The scenario cannot be priced: {}.", paths.join(", ")),
+            ),
+        })?;
+    if fit.swaps.is_empty() {
+        let version = project.version;
+        return Ok(tagged(BudgetFitted { project: project.value, fit }, version));
+    }
+    scenarios::upsert(&mut project.value.scenarios, fit.scenario.clone())?;
+    let (etag, Json(project)) = commit(&state, project.value, project.version, &[]).await?;
+    Ok((etag, Json(BudgetFitted { project, fit })))
+}

@@ -30,6 +30,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(layouts::accept_layout))
         .routes(routes!(layouts::layout_plan))
         .routes(routes!(layouts::scenario_plan))
+        .routes(routes!(layouts::fit_budget))
         .routes(routes!(members::add_member))
         .routes(routes!(members::remove_member))
         .routes(routes!(versions::save_version, versions::list_versions))
