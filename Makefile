@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help dev test lint unit openapi build lambda-sizes bench bench-recs bench-vision clean
+.PHONY: help dev test lint unit openapi build lambda-sizes bench bench-recs bench-vision bench-layout clean
 
 help:
 	@echo "make dev        run the whole platform locally on http://127.0.0.1:3000 (PORT overrides)"
@@ -23,6 +23,7 @@ help:
 	@echo "                recommendations: serving latency at 100k products;"
 	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
 	@echo "make bench-recs the trainer vs the implicit library on 50k users x 20k items x 2M interactions"
+	@echo "make bench-layout  design generation on 1 to 40 rooms, 5 to 200 people: time, desks, rules, budget"
 	@echo "make bench-vision  the floor-plan reader on 30 generated plans: IoU, F1, OCR, scale error, s/page;"
 	@echo "                a room photo's style analysis in-process (decode, palette, model copy)"
 
@@ -83,6 +84,11 @@ bench: $(VENV_STAMP)
 	cargo bench -p roomwright-local --bench chat
 	target/release/recs-bench --items 100000 --users 20000 --factors 64
 	cargo bench -p roomwright-render --bench render
+
+# Design generation on generated floors of 1 to 40 rooms and briefs of 5 to 200 people.
+bench-layout:
+	cargo build --release -p roomwright-local --bin layout-bench
+	target/release/layout-bench 5
 
 # The issue's comparison: same data, split, factors, iterations, regularisation, confidence and
 # threads for both; the generator is the one we were given beside the repository.

@@ -49,6 +49,7 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
         rooms: 6,
         angle_deg: 0.0,
         cut_corner: false,
+        min_area_m2: 0.0,
     });
     let put = app
         .send(
@@ -108,7 +109,11 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", foreign.body);
     let unchanged = app.get(&format!("/v1/projects/{id}"), &token).await;
-    assert_eq!(unchanged.etag(), etag, "proposing writes nothing to the project");
+    assert_eq!(
+        unchanged.etag(),
+        etag,
+        "proposing writes nothing to the project"
+    );
 
     let proposed = app
         .send(
@@ -122,23 +127,42 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
     assert_eq!(proposed.status, StatusCode::CREATED, "{}", proposed.body);
     let body = &proposed.body;
     assert_eq!(body["brief"]["headcount"], 12, "the override wins");
-    assert_eq!(body["brief"]["budget_minor"], 6_000_000, "the requirements fill the rest");
+    assert_eq!(
+        body["brief"]["budget_minor"], 6_000_000,
+        "the requirements fill the rest"
+    );
     let all = body["layouts"].as_array().unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0]["proposal"]["strategy"], "benching");
     assert_eq!(all[1]["proposal"]["strategy"], "daylight");
     for layout in all {
         let proposal = &layout["proposal"];
-        assert_eq!(proposal["violations"], json!([]), "{}", proposal["warnings"]);
-        assert!(proposal["desks"].as_u64().unwrap() >= 6, "{}", proposal["summary"]);
+        assert_eq!(
+            proposal["violations"],
+            json!([]),
+            "{}",
+            proposal["warnings"]
+        );
+        assert!(
+            proposal["desks"].as_u64().unwrap() >= 6,
+            "{}",
+            proposal["summary"]
+        );
         for room in proposal["rooms"].as_array().unwrap() {
             assert!(
-                room["rules"].as_array().unwrap().iter().all(|r| r["satisfied"] == true),
+                room["rules"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|r| r["satisfied"] == true),
                 "{room}"
             );
         }
         let items = proposal["items"].as_array().unwrap();
-        assert_eq!(layout["quote"]["lines"].as_array().unwrap().len(), items.len());
+        assert_eq!(
+            layout["quote"]["lines"].as_array().unwrap().len(),
+            items.len()
+        );
         assert!(layout["quote"]["total_minor"].as_i64().unwrap() > 0);
     }
 
@@ -146,9 +170,20 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
     let layout_id = all[0]["layout_id"].as_str().unwrap();
     let accept = format!("/v1/projects/{id}/layouts/{layout_id}/accept");
     let stale = app
-        .send(Method::POST, &accept, &token, Some("\"1\""), Some(json!({})))
+        .send(
+            Method::POST,
+            &accept,
+            &token,
+            Some("\"1\""),
+            Some(json!({})),
+        )
         .await;
-    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{}", stale.body);
+    assert_eq!(
+        stale.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        stale.body
+    );
     let accepted = app
         .send(
             Method::POST,
@@ -165,7 +200,11 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
         scenario["selections"].as_array().unwrap().len(),
         all[0]["proposal"]["items"].as_array().unwrap().len()
     );
-    assert_eq!(accepted.body["warnings"], json!([]), "the placement checks agree");
+    assert_eq!(
+        accepted.body["warnings"],
+        json!([]),
+        "the placement checks agree"
+    );
     let after = accepted.etag().to_string();
     // A retry (same If-Match, same body) finds it done and changes nothing.
     let again = app
@@ -181,7 +220,10 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
     assert_eq!(again.etag(), after);
 
     let quote = app
-        .get(&format!("/v1/projects/{id}/scenarios/furnished/quote"), &token)
+        .get(
+            &format!("/v1/projects/{id}/scenarios/furnished/quote"),
+            &token,
+        )
         .await;
     assert_eq!(quote.status, StatusCode::OK, "{}", quote.body);
     assert_eq!(quote.body["total_minor"], all[0]["quote"]["total_minor"]);
@@ -201,7 +243,10 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
         }
         let footprints = text.matches("<polygon").count();
         let items = all[0]["proposal"]["items"].as_array().unwrap().len();
-        assert!(footprints > items, "{footprints} polygons for {items} items");
+        assert!(
+            footprints > items,
+            "{footprints} polygons for {items} items"
+        );
         assert!(!text.contains("#e53935"), "nothing breaks a rule");
     }
     let drawing = format!("/v1/projects/{id}/scenarios/furnished/plan.svg");
@@ -244,13 +289,30 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
     let fit_path = format!("/v1/projects/{id}/scenarios/furnished/fit-budget");
     let before = quote.body["total_minor"].as_i64().unwrap();
     let impossible = app
-        .send(Method::POST, &fit_path, &token, Some(&after), Some(json!({"budget_minor": 100})))
+        .send(
+            Method::POST,
+            &fit_path,
+            &token,
+            Some(&after),
+            Some(json!({"budget_minor": 100})),
+        )
         .await;
-    assert_eq!(impossible.status, StatusCode::CONFLICT, "{}", impossible.body);
+    assert_eq!(
+        impossible.status,
+        StatusCode::CONFLICT,
+        "{}",
+        impossible.body
+    );
     assert_eq!(impossible.body["code"], "budget_unreachable");
     let budget = before - 1_000;
     let fitted = app
-        .send(Method::POST, &fit_path, &token, Some(&after), Some(json!({"budget_minor": budget})))
+        .send(
+            Method::POST,
+            &fit_path,
+            &token,
+            Some(&after),
+            Some(json!({"budget_minor": budget})),
+        )
         .await;
     assert_eq!(fitted.status, StatusCode::OK, "{}", fitted.body);
     let fit = &fitted.body["fit"];
@@ -259,12 +321,22 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
     assert!(!fit["swaps"].as_array().unwrap().is_empty());
     let after = fitted.etag().to_string();
     let requote = app
-        .get(&format!("/v1/projects/{id}/scenarios/furnished/quote"), &token)
+        .get(
+            &format!("/v1/projects/{id}/scenarios/furnished/quote"),
+            &token,
+        )
         .await;
-    assert_eq!(requote.body["total_minor"], fit["after"]["total_minor"], "what was stored is what was priced");
+    assert_eq!(
+        requote.body["total_minor"], fit["after"]["total_minor"],
+        "what was stored is what was priced"
+    );
     let svg = app.get(&drawing, &token).await;
     let text = String::from_utf8(svg.bytes).unwrap();
-    assert_eq!(text.matches("#e53935").count(), 1, "cheaper products keep the placements' rules (the hand-made overlap aside)");
+    assert_eq!(
+        text.matches("#e53935").count(),
+        1,
+        "cheaper products keep the placements' rules (the hand-made overlap aside)"
+    );
 
     let missing = app
         .send(

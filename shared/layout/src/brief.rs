@@ -86,7 +86,11 @@ impl BriefOverrides {
             );
         }
         if let Some(f) = self.focus_rooms {
-            range("focus_rooms", f <= MAX_ROOMS_ASKED, "At most 200 focus rooms.");
+            range(
+                "focus_rooms",
+                f <= MAX_ROOMS_ASKED,
+                "At most 200 focus rooms.",
+            );
         }
         if let Some(c) = self.collaboration_areas {
             range(
@@ -176,20 +180,17 @@ impl Brief {
                 .collaboration_areas
                 .unwrap_or(collaboration_default),
             storage_per_person: overrides.storage_per_person.unwrap_or(1.0),
-            styles: overrides
-                .styles
-                .clone()
-                .unwrap_or_else(|| {
-                    let mut styles = requirements.style_preferences.clone();
-                    if let Some(style) = requirements
-                        .style_analysis
-                        .as_ref()
-                        .and_then(|a| a.style.clone())
-                    {
-                        styles.push(style);
-                    }
-                    styles
-                }),
+            styles: overrides.styles.clone().unwrap_or_else(|| {
+                let mut styles = requirements.style_preferences.clone();
+                if let Some(style) = requirements
+                    .style_analysis
+                    .as_ref()
+                    .and_then(|a| a.style.clone())
+                {
+                    styles.push(style);
+                }
+                styles
+            }),
             budget_minor: overrides.budget_minor.or(requirements.budget_ceiling_minor),
             max_lead_time_days: overrides.max_lead_time_days,
         }
@@ -220,7 +221,11 @@ mod tests {
         let brief = Brief::new(&requirements, &BriefOverrides::default());
         assert_eq!(brief.desks(), 28, "hot-desking shares desks at 0.7");
         assert_eq!(
-            (brief.meeting_seats, brief.focus_rooms, brief.collaboration_areas),
+            (
+                brief.meeting_seats,
+                brief.focus_rooms,
+                brief.collaboration_areas
+            ),
             (10, 4, 2)
         );
         assert_eq!(brief.budget_minor, Some(5_000_000));

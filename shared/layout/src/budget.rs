@@ -51,10 +51,13 @@ fn fits_in(candidate: &Product, original: &Product) -> bool {
         && candidate.dimensions.depth_mm <= original.dimensions.depth_mm
 }
 
-fn total(scenario: &Scenario, products: &HashMap<String, Product>, currency: &str) -> Result<Quote, FitError> {
-    quote(scenario, products, currency, None).map_err(|e| {
-        FitError::Unpriced(e.paths().into_iter().map(str::to_string).collect())
-    })
+fn total(
+    scenario: &Scenario,
+    products: &HashMap<String, Product>,
+    currency: &str,
+) -> Result<Quote, FitError> {
+    quote(scenario, products, currency, None)
+        .map_err(|e| FitError::Unpriced(e.paths().into_iter().map(str::to_string).collect()))
 }
 
 fn replace(scenario: &Scenario, from: &str, to: &str) -> Scenario {
@@ -248,14 +251,44 @@ mod tests {
     }
 
     fn catalog() -> Vec<Product> {
-        let mut oak = product("oak-desk", ["Desks", "Fixed desks"], [1600, 800, 740], 90_000);
+        let mut oak = product(
+            "oak-desk",
+            ["Desks", "Fixed desks"],
+            [1600, 800, 740],
+            90_000,
+        );
         oak.materials = vec!["oak".into()];
-        let mut ash = product("ash-desk", ["Desks", "Fixed desks"], [1400, 700, 740], 60_000);
+        let mut ash = product(
+            "ash-desk",
+            ["Desks", "Fixed desks"],
+            [1400, 700, 740],
+            60_000,
+        );
         ash.materials = vec!["oak veneer".into()];
-        let plain = product("plain-desk", ["Desks", "Fixed desks"], [1400, 700, 740], 40_000);
-        let big = product("big-desk", ["Desks", "Fixed desks"], [1800, 900, 740], 20_000);
-        let chair = product("chair", ["Seating", "Task chairs"], [600, 600, 1000], 30_000);
-        let cheap_chair = product("cheap-chair", ["Seating", "Task chairs"], [600, 600, 1000], 10_000);
+        let plain = product(
+            "plain-desk",
+            ["Desks", "Fixed desks"],
+            [1400, 700, 740],
+            40_000,
+        );
+        let big = product(
+            "big-desk",
+            ["Desks", "Fixed desks"],
+            [1800, 900, 740],
+            20_000,
+        );
+        let chair = product(
+            "chair",
+            ["Seating", "Task chairs"],
+            [600, 600, 1000],
+            30_000,
+        );
+        let cheap_chair = product(
+            "cheap-chair",
+            ["Seating", "Task chairs"],
+            [600, 600, 1000],
+            10_000,
+        );
         vec![oak, ash, plain, big, chair, cheap_chair]
     }
 
@@ -281,8 +314,17 @@ mod tests {
         let to = |budget| {
             let fit = fit_budget(&s, &products, &catalog, "EUR", budget, &styles).unwrap();
             assert!(fit.after.total_minor <= budget);
-            assert!(fit.scenario.selections.iter().all(|s| s.product_id != "big-desk"), "never a larger footprint");
-            fit.swaps.iter().map(|s| s.to_product_id.clone()).collect::<Vec<_>>()
+            assert!(
+                fit.scenario
+                    .selections
+                    .iter()
+                    .all(|s| s.product_id != "big-desk"),
+                "never a larger footprint"
+            );
+            fit.swaps
+                .iter()
+                .map(|s| s.to_product_id.clone())
+                .collect::<Vec<_>>()
         };
         // Then the chair (no style lost); the plain desk, which loses the style, comes last.
         assert_eq!(to(450_000), ["ash-desk", "cheap-chair"]);
@@ -304,7 +346,15 @@ mod tests {
         let fit = fit_budget(&s, &products, &catalog, "EUR", 1_000_000, &["oak".into()]).unwrap();
         assert!(fit.fits && fit.swaps.is_empty());
         assert_eq!(fit.scenario, s, "nothing applied");
-        let upgrade: Vec<&str> = fit.upgrades.iter().map(|u| u.to_product_id.as_str()).collect();
-        assert_eq!(upgrade, ["ash-desk"], "the better match that fits the footprint");
+        let upgrade: Vec<&str> = fit
+            .upgrades
+            .iter()
+            .map(|u| u.to_product_id.as_str())
+            .collect();
+        assert_eq!(
+            upgrade,
+            ["ash-desk"],
+            "the better match that fits the footprint"
+        );
     }
 }

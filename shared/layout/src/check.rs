@@ -121,7 +121,11 @@ fn check_room(
         }
         for (b, &j) in in_room.iter().enumerate().skip(a + 1) {
             if overlaps(&shapes[a], &shapes[b]) {
-                violate("no_overlap", Some(i), format!("{} overlaps {}.", name(i), name(j)));
+                violate(
+                    "no_overlap",
+                    Some(i),
+                    format!("{} overlaps {}.", name(i), name(j)),
+                );
             }
         }
         if walls.iter().any(|w| overlaps(&shapes[a], w)) {

@@ -118,10 +118,15 @@ impl Palette {
             let mut fitting: Vec<(usize, f64, &Product)> = products
                 .iter()
                 .filter(|p| obtainable(p, brief) && p.dimensions.width_mm > 0)
-                .filter_map(|p| category_rank(p, role).map(|rank| (rank, style_match(p, &brief.styles), p)))
+                .filter_map(|p| {
+                    category_rank(p, role).map(|rank| (rank, style_match(p, &brief.styles), p))
+                })
                 .collect();
             fitting.sort_by(|a, b| {
-                let price = a.2.list_price.amount_minor.cmp(&b.2.list_price.amount_minor);
+                let price =
+                    a.2.list_price
+                        .amount_minor
+                        .cmp(&b.2.list_price.amount_minor);
                 let rank = a.0.cmp(&b.0);
                 let style = b.1.total_cmp(&a.1);
                 match taste {

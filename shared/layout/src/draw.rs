@@ -77,13 +77,20 @@ impl Canvas {
                 format!("{x},{y}")
             })
             .collect();
-        let _ = writeln!(self.out, r#"<polygon points="{}" {style}/>"#, points.join(" "));
+        let _ = writeln!(
+            self.out,
+            r#"<polygon points="{}" {style}/>"#,
+            points.join(" ")
+        );
     }
 
     fn line(&mut self, a: [f64; 2], b: [f64; 2], style: &str) {
         let (x1, y1) = self.point(Coord { x: a[0], y: a[1] });
         let (x2, y2) = self.point(Coord { x: b[0], y: b[1] });
-        let _ = writeln!(self.out, r#"<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" {style}/>"#);
+        let _ = writeln!(
+            self.out,
+            r#"<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" {style}/>"#
+        );
     }
 
     fn text(&mut self, at: Coord<f64>, size_px: f64, text: &str, style: &str) {
@@ -140,17 +147,30 @@ pub fn plan_svg(
         r##"<text x="8" y="-10" font-size="16" fill="#222">{}</text>"##,
         escape(title)
     );
-    let _ = writeln!(c.out, r##"<rect x="0" y="0" width="{width}" height="{}" fill="#ffffff"/>"##, height - 30.0);
+    let _ = writeln!(
+        c.out,
+        r##"<rect x="0" y="0" width="{width}" height="{}" fill="#ffffff"/>"##,
+        height - 30.0
+    );
 
     // Rooms, then door swings and window bands.
     for room in &plan.rooms {
         if room.polygon.len() < 3 {
             continue;
         }
-        c.polygon(&room.shape(), &format!(r##"fill="{}" stroke="#bbb" stroke-width="1""##, room_fill(&room.kind)));
+        c.polygon(
+            &room.shape(),
+            &format!(
+                r##"fill="{}" stroke="#bbb" stroke-width="1""##,
+                room_fill(&room.kind)
+            ),
+        );
         let space = RoomSpace::new(plan, room, s);
         for swing in &space.swings {
-            c.polygon(swing, r##"fill="#f6d5cf" fill-opacity="0.7" stroke="#d99a90" stroke-width="0.5""##);
+            c.polygon(
+                swing,
+                r##"fill="#f6d5cf" fill-opacity="0.7" stroke="#d99a90" stroke-width="0.5""##,
+            );
         }
         for band in &space.window_bands {
             c.polygon(band, r##"fill="#d6e9f8" fill-opacity="0.6" stroke="none""##);
@@ -178,7 +198,11 @@ pub fn plan_svg(
         };
         let (a, b) = (at(opening.offset_m), at(opening.offset_m + opening.width_m));
         let w = (wall.thickness_m * PX_PER_M).max(1.0) + 1.0;
-        c.line(a, b, &format!(r##"stroke="#ffffff" stroke-width="{w:.1}""##));
+        c.line(
+            a,
+            b,
+            &format!(r##"stroke="#ffffff" stroke-width="{w:.1}""##),
+        );
         let style = match opening.kind {
             OpeningKind::Door => r##"stroke="#c0392b" stroke-width="2""##,
             OpeningKind::Window => r##"stroke="#3d8bd4" stroke-width="3""##,
@@ -213,7 +237,13 @@ pub fn plan_svg(
         c.polygon(&front, r##"fill="#222" stroke="none""##);
         if matches!(
             item.role,
-            Role::Desk | Role::MeetingTable | Role::DiningTable | Role::Storage | Role::Sofa | Role::Bed | Role::Wardrobe
+            Role::Desk
+                | Role::MeetingTable
+                | Role::DiningTable
+                | Role::Storage
+                | Role::Sofa
+                | Role::Bed
+                | Role::Wardrobe
         ) && w >= 0.8
             && let Some(centre) = shape.centroid()
         {
@@ -234,7 +264,12 @@ pub fn plan_svg(
                 x: centre.x(),
                 y: centre.y(),
             };
-            c.text(at, 13.0, &room.name, r##"fill="#555" fill-opacity="0.85" font-weight="bold""##);
+            c.text(
+                at,
+                13.0,
+                &room.name,
+                r##"fill="#555" fill-opacity="0.85" font-weight="bold""##,
+            );
         }
     }
     let _ = writeln!(c.out, "</svg>");

@@ -266,10 +266,12 @@ impl RoomState {
                     let dx = grid.ox + i as f64 * cell - bounds.x0;
                     let dy = grid.oy + j as f64 * cell - bounds.y0;
                     let free = turned.parts.iter().all(|p| {
-                        grid.cells_of(&p.rect.shift(dx, dy))
-                            .is_some_and(|c| blocked.count(c) == 0 && !(p.tall && near_window.count(c) > 0))
+                        grid.cells_of(&p.rect.shift(dx, dy)).is_some_and(|c| {
+                            blocked.count(c) == 0 && !(p.tall && near_window.count(c) > 0)
+                        })
                     }) && turned.zones.iter().all(|z| {
-                        grid.cells_of(&z.shift(dx, dy)).is_some_and(|c| blocked.count(c) == 0)
+                        grid.cells_of(&z.shift(dx, dy))
+                            .is_some_and(|c| blocked.count(c) == 0)
                     });
                     if !free {
                         continue;
@@ -428,9 +430,13 @@ fn furnish(
     let workstation = desk.zip(chair).map(|(d, c)| Kit::workstation(d, c, s));
     let bench = desk.zip(chair).map(|(d, c)| Kit::bench(d, c, s));
     if workstation.is_none() {
-        warnings.push("The catalog has no desk or task chair in stock to furnish workplaces with.".into());
+        warnings.push(
+            "The catalog has no desk or task chair in stock to furnish workplaces with.".into(),
+        );
     }
-    let storage = palette.first(Role::Storage).map(|p| Kit::storage(p, Role::Storage, s));
+    let storage = palette
+        .first(Role::Storage)
+        .map(|p| Kit::storage(p, Role::Storage, s));
     let lounge = palette
         .first(Role::Sofa)
         .map(|sofa| Kit::lounge(sofa, palette.first(Role::CoffeeTable), s));
@@ -441,10 +447,12 @@ fn furnish(
         // Tables of the role's first category the catalog has (dining tables in a kitchen
         // before meeting tables).
         let all = palette.all(table_role);
-        let Some(category) = categories(table_role)
-            .iter()
-            .find(|(top, leaf)| all.iter().any(|t| t.category.first().is_some_and(|c| c == top) && t.category.get(1).is_some_and(|c| c == leaf)))
-        else {
+        let Some(category) = categories(table_role).iter().find(|(top, leaf)| {
+            all.iter().any(|t| {
+                t.category.first().is_some_and(|c| c == top)
+                    && t.category.get(1).is_some_and(|c| c == leaf)
+            })
+        }) else {
             return Vec::new();
         };
         let mut sets: Vec<Kit> = all
@@ -515,7 +523,10 @@ fn furnish(
         let room = &mut rooms[k];
         match room.use_ {
             Use::Meeting => {
-                if let Some(set) = meeting_sets.iter().find(|set| room.place(set, tables_prefs, s)) {
+                if let Some(set) = meeting_sets
+                    .iter()
+                    .find(|set| room.place(set, tables_prefs, s))
+                {
                     demand.meeting_seats = demand.meeting_seats.saturating_sub(set.seats);
                 }
             }
@@ -549,8 +560,14 @@ fn furnish(
                 {
                     demand.collaboration -= 1;
                 }
-                while demand.meeting_seats > 0 && room.kits.iter().all(|k| k.kind != KitKind::MeetingSet) {
-                    let Some(set) = meeting_sets.iter().rev().find(|set| set.seats >= demand.meeting_seats.min(4)) else {
+                while demand.meeting_seats > 0
+                    && room.kits.iter().all(|k| k.kind != KitKind::MeetingSet)
+                {
+                    let Some(set) = meeting_sets
+                        .iter()
+                        .rev()
+                        .find(|set| set.seats >= demand.meeting_seats.min(4))
+                    else {
                         break;
                     };
                     if !room.place(set, tables_prefs, s) {
@@ -571,7 +588,9 @@ fn furnish(
         let room = &mut rooms[k];
         match room.use_ {
             Use::Kitchen | Use::Dining => {
-                dining_sets.iter().find(|set| room.place(set, tables_prefs, s));
+                dining_sets
+                    .iter()
+                    .find(|set| room.place(set, tables_prefs, s));
             }
             Use::Reception => {
                 // The receptionist's desk is not one of the brief's desks.

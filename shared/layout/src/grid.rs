@@ -374,7 +374,8 @@ fn edt_1d(f: &[f64], d: &mut [f64]) {
     for q in 1..n {
         loop {
             let p = v[k];
-            let s = ((f[q] + (q * q) as f64) - (f[p] + (p * p) as f64)) / (2.0 * (q as f64 - p as f64));
+            let s =
+                ((f[q] + (q * q) as f64) - (f[p] + (p * p) as f64)) / (2.0 * (q as f64 - p as f64));
             if s <= z[k] && k > 0 {
                 k -= 1;
             } else if s <= z[k] {
@@ -454,7 +455,11 @@ mod tests {
         // The border counts as an obstacle one cell beyond the grid.
         assert_eq!(d[0], 1.0);
         assert_eq!(d[5 * 10 + 5], 0.0);
-        assert_eq!(d[5 * 10 + 8], 2.0, "two cells right of the obstacle, two from the wall");
+        assert_eq!(
+            d[5 * 10 + 8],
+            2.0,
+            "two cells right of the obstacle, two from the wall"
+        );
         assert!((d[7 * 10 + 7] - 8f32.sqrt()).abs() < 1e-6, "{}", d[77]);
     }
 
@@ -471,7 +476,10 @@ mod tests {
         let wide = grid.reach(&d, 1.0, &[0]);
         assert!(wide[9 * 10 + 9], "a cell-wide gap lets one cell through");
         let narrow = grid.reach(&d, 1.5, &[10 * 2 + 2]);
-        assert!(narrow[10 * 2 + 2] && !narrow[8 * 10 + 4], "but not a wider walker");
+        assert!(
+            narrow[10 * 2 + 2] && !narrow[8 * 10 + 4],
+            "but not a wider walker"
+        );
     }
 
     #[test]
@@ -479,9 +487,16 @@ mod tests {
         let mut grid = Grid::new(&square(4.0), 0.5);
         grid.mark(&Rect::centred(1.0, 1.0, 1.0, 1.0), FURNITURE);
         let s = grid.summed(FURNITURE);
-        assert_eq!(grid.cells_of(&Rect::centred(1.0, 1.0, 1.0, 1.0)), Some((1, 1, 3, 3)));
+        assert_eq!(
+            grid.cells_of(&Rect::centred(1.0, 1.0, 1.0, 1.0)),
+            Some((1, 1, 3, 3))
+        );
         assert_eq!(s.count((0, 0, 8, 8)), 4);
         assert_eq!(s.count((2, 2, 8, 8)), 1);
-        assert_eq!(grid.cells_of(&Rect::centred(4.0, 1.0, 1.0, 1.0)), None, "beyond the room");
+        assert_eq!(
+            grid.cells_of(&Rect::centred(4.0, 1.0, 1.0, 1.0)),
+            None,
+            "beyond the room"
+        );
     }
 }

@@ -200,14 +200,38 @@ impl Kit {
         let sides = if d >= 0.7 { 2 } else { 1 };
         for k in 0..per_side {
             let x = -w / 2.0 + (k as f64 + 0.5) * (w / per_side as f64);
-            parts.push(part(role, chair, Rect::centred(x, -d / 2.0 - cd / 2.0, cw, cd), 2, s));
+            parts.push(part(
+                role,
+                chair,
+                Rect::centred(x, -d / 2.0 - cd / 2.0, cw, cd),
+                2,
+                s,
+            ));
             if sides == 2 {
-                parts.push(part(role, chair, Rect::centred(x, d / 2.0 + cd / 2.0, cw, cd), 0, s));
+                parts.push(part(
+                    role,
+                    chair,
+                    Rect::centred(x, d / 2.0 + cd / 2.0, cw, cd),
+                    0,
+                    s,
+                ));
             }
         }
         if d >= 0.9 && w >= 1.6 {
-            parts.push(part(role, chair, Rect::centred(-w / 2.0 - cd / 2.0, 0.0, cd, cw), 1, s));
-            parts.push(part(role, chair, Rect::centred(w / 2.0 + cd / 2.0, 0.0, cd, cw), 3, s));
+            parts.push(part(
+                role,
+                chair,
+                Rect::centred(-w / 2.0 - cd / 2.0, 0.0, cd, cw),
+                1,
+                s,
+            ));
+            parts.push(part(
+                role,
+                chair,
+                Rect::centred(w / 2.0 + cd / 2.0, 0.0, cd, cw),
+                3,
+                s,
+            ));
         }
         let seats = parts.len() as u32 - 1;
         Kit {

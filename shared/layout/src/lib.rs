@@ -20,8 +20,8 @@
 pub mod brief;
 pub mod budget;
 pub mod check;
-pub mod draw;
 pub mod choose;
+pub mod draw;
 pub mod engine;
 pub mod grid;
 pub mod kits;
@@ -86,7 +86,9 @@ impl Default for Settings {
 }
 
 /// What a piece of furniture is for in a layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Desk,

@@ -19,6 +19,8 @@ pub struct FloorSpec {
     pub angle_deg: f64,
     /// Cut a corner off the first corner room.
     pub cut_corner: bool,
+    /// The floor is at least this large (a brief's people need room).
+    pub min_area_m2: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +45,7 @@ const MIN_SIDE: f64 = 2.6;
 pub fn floor(spec: FloorSpec) -> FloorPlan {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let rooms = spec.rooms.clamp(1, 60);
-    let area = rooms as f64 * rng.random_range(18.0..34.0) + 40.0;
+    let area = (rooms as f64 * rng.random_range(18.0..34.0) + 40.0).max(spec.min_area_m2);
     let aspect = rng.random_range(1.2..2.2);
     let w = (area * aspect).sqrt().max(MIN_SIDE * 2.0);
     let h = (area / w).max(MIN_SIDE * 1.5);
@@ -60,9 +62,10 @@ pub fn floor(spec: FloorSpec) -> FloorPlan {
     while cells.len() < rooms {
         // Split the largest splittable cell across its longer side.
         cells.sort_by(|a, b| b.area().total_cmp(&a.area()));
-        let Some(k) = cells.iter().position(|c| {
-            (c.x1 - c.x0).max(c.y1 - c.y0) >= 2.0 * MIN_SIDE
-        }) else {
+        let Some(k) = cells
+            .iter()
+            .position(|c| (c.x1 - c.x0).max(c.y1 - c.y0) >= 2.0 * MIN_SIDE)
+        else {
             break;
         };
         let c = cells.remove(k);
@@ -174,25 +177,45 @@ pub fn floor(spec: FloorSpec) -> FloorPlan {
         }
     }
 
+    // An office floor's programme: the largest rooms open plan until they hold over half the
+    // area, then a kitchen and a reception, meeting rooms and lounges among the mid-sized,
+    // focus offices and storage among the small.
     let mut plan_rooms = Vec::new();
     let total = cells.len();
+    let floor_area: f64 = cells.iter().map(Cell::area).sum();
+    let mut open_area = 0.0;
+    let mut kinds = Vec::with_capacity(total);
+    let mut rest = 0;
     for (k, c) in cells.iter().enumerate() {
         let a = c.area();
-        let kind = if k == 0 && total > 1 {
-            "open_plan"
-        } else if total == 1 {
+        let kind = if total == 1 {
             "office"
-        } else if a <= 12.0 {
-            ["office", "office", "meeting", "storage"][k % 4]
-        } else if a <= 30.0 {
-            ["meeting", "office", "kitchen", "meeting", "lounge", "reception"][k % 6]
+        } else if k == 0 || (open_area < 0.55 * floor_area && a > 12.0) {
+            open_area += a;
+            "open_plan"
         } else {
-            ["open_plan", "meeting", "kitchen"][k % 3]
+            rest += 1;
+            match rest {
+                1 if total > 3 => "kitchen",
+                2 if total > 5 => "reception",
+                _ if a <= 12.0 => ["office", "office", "storage"][rest % 3],
+                _ => ["meeting", "meeting", "lounge", "office"][rest % 4],
+            }
         };
+        kinds.push(kind);
+    }
+    for (k, c) in cells.iter().enumerate() {
+        let kind = kinds[k];
         let mut polygon = vec![[c.x0, c.y0], [c.x1, c.y0], [c.x1, c.y1], [c.x0, c.y1]];
         if spec.cut_corner && c.x0 == 0.0 && c.y0 == 0.0 && k != 0 {
             let cut = ((c.x1 - c.x0).min(c.y1 - c.y0) * 0.3 * 10.0).round() / 10.0;
-            polygon = vec![[cut, 0.0], [c.x1, 0.0], [c.x1, c.y1], [0.0, c.y1], [0.0, cut]];
+            polygon = vec![
+                [cut, 0.0],
+                [c.x1, 0.0],
+                [c.x1, c.y1],
+                [0.0, c.y1],
+                [0.0, cut],
+            ];
             walls.push(wall("cut", [0.0, cut], [cut, 0.0]));
             // No door or window where the corner is gone (outer-w runs from (0, h) down).
             openings.retain(|o| match o.wall_id.as_str() {
@@ -322,20 +345,75 @@ pub fn product(id: &str, category: [&str; 2], [w, d, h]: [u32; 3], price_minor: 
 /// A small catalog with a product or two for every role.
 pub fn catalog() -> Vec<Product> {
     vec![
-        product("desk-160", ["Desks", "Fixed desks"], [1600, 800, 740], 45_000),
-        product("desk-140", ["Desks", "Height-adjustable desks"], [1400, 700, 740], 69_000),
-        product("chair-a", ["Seating", "Task chairs"], [650, 600, 1000], 39_000),
-        product("chair-b", ["Seating", "Task chairs"], [620, 580, 980], 19_000),
-        product("table-8", ["Tables", "Meeting tables"], [2400, 1100, 740], 120_000),
-        product("table-4", ["Tables", "Meeting tables"], [1200, 900, 740], 60_000),
-        product("conf-chair", ["Seating", "Conference chairs"], [550, 550, 850], 15_000),
+        product(
+            "desk-160",
+            ["Desks", "Fixed desks"],
+            [1600, 800, 740],
+            45_000,
+        ),
+        product(
+            "desk-140",
+            ["Desks", "Height-adjustable desks"],
+            [1400, 700, 740],
+            69_000,
+        ),
+        product(
+            "chair-a",
+            ["Seating", "Task chairs"],
+            [650, 600, 1000],
+            39_000,
+        ),
+        product(
+            "chair-b",
+            ["Seating", "Task chairs"],
+            [620, 580, 980],
+            19_000,
+        ),
+        product(
+            "table-8",
+            ["Tables", "Meeting tables"],
+            [2400, 1100, 740],
+            120_000,
+        ),
+        product(
+            "table-4",
+            ["Tables", "Meeting tables"],
+            [1200, 900, 740],
+            60_000,
+        ),
+        product(
+            "conf-chair",
+            ["Seating", "Conference chairs"],
+            [550, 550, 850],
+            15_000,
+        ),
         product("locker", ["Storage", "Lockers"], [400, 500, 1800], 25_000),
         product("cabinet", ["Storage", "Cabinets"], [800, 450, 1100], 30_000),
         product("sofa", ["Seating", "Sofas"], [2000, 850, 800], 150_000),
-        product("coffee", ["Tables", "Coffee tables"], [1000, 500, 400], 30_000),
-        product("dining", ["Tables", "Dining tables"], [1800, 900, 750], 80_000),
-        product("dining-chair", ["Seating", "Dining chairs"], [450, 500, 820], 12_000),
+        product(
+            "coffee",
+            ["Tables", "Coffee tables"],
+            [1000, 500, 400],
+            30_000,
+        ),
+        product(
+            "dining",
+            ["Tables", "Dining tables"],
+            [1800, 900, 750],
+            80_000,
+        ),
+        product(
+            "dining-chair",
+            ["Seating", "Dining chairs"],
+            [450, 500, 820],
+            12_000,
+        ),
         product("bed", ["Bedroom", "Beds"], [1600, 2100, 1000], 90_000),
-        product("wardrobe", ["Bedroom", "Wardrobes"], [1000, 600, 2000], 70_000),
+        product(
+            "wardrobe",
+            ["Bedroom", "Wardrobes"],
+            [1000, 600, 2000],
+            70_000,
+        ),
     ]
 }

@@ -1,7 +1,10 @@
 //! A room ready to furnish: its frame, its cells with walls, door swings and window bands
 //! marked, the cells each door opens onto, and the path search the rules share.
 
-use geo::{Area, BoundingRect, Contains, Coord, Distance, Euclidean, Intersects, LineString, Point, Polygon};
+use geo::{
+    Area, BoundingRect, Contains, Coord, Distance, Euclidean, Intersects, LineString, Point,
+    Polygon,
+};
 use roomwright_projects::floorplan::{FloorPlan, OpeningKind, Room};
 
 use crate::{
@@ -72,7 +75,12 @@ fn to_local(polygon: &Polygon<f64>, frame: &Frame) -> Polygon<f64> {
 /// An opening's strip into the room: along the wall from the opening's start to its end, and
 /// `depth` beyond the wall's face on the room's side. `None` when the opening is not on this
 /// room's boundary.
-fn strip(plan: &FloorPlan, shape: &Polygon<f64>, opening_index: usize, depth: f64) -> Option<Polygon<f64>> {
+fn strip(
+    plan: &FloorPlan,
+    shape: &Polygon<f64>,
+    opening_index: usize,
+    depth: f64,
+) -> Option<Polygon<f64>> {
     let opening = &plan.openings[opening_index];
     let wall = plan.walls.iter().find(|w| w.id == opening.wall_id)?;
     let length = wall.length();
@@ -93,7 +101,10 @@ fn strip(plan: &FloorPlan, shape: &Polygon<f64>, opening_index: usize, depth: f6
     let normal = [-dir[1], dir[0]];
     let probe = |sign: f64| {
         let d = wall.thickness_m / 2.0 + 0.2;
-        Point::new(middle[0] + sign * normal[0] * d, middle[1] + sign * normal[1] * d)
+        Point::new(
+            middle[0] + sign * normal[0] * d,
+            middle[1] + sign * normal[1] * d,
+        )
     };
     let sign = if shape.contains(&probe(1.0)) {
         1.0

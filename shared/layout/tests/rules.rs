@@ -39,7 +39,7 @@ proptest! {
         headcount in 2u32..120,
         hot_desking: bool,
     ) {
-        let plan = floor(FloorSpec { seed, rooms, angle_deg: angle, cut_corner });
+        let plan = floor(FloorSpec { seed, rooms, angle_deg: angle, cut_corner, min_area_m2: 0.0 });
         let mut errors = roomwright_core::problem::FieldErrors::new();
         floorplan::validate(&plan, &mut errors);
         prop_assert!(errors.is_empty(), "the generator makes valid plans: {:?}", errors.paths());
@@ -69,10 +69,10 @@ fn the_checker_catches_what_the_engine_avoids() {
         rooms: 4,
         angle_deg: 0.0,
         cut_corner: false,
+        min_area_m2: 0.0,
     });
     let settings = Settings::default();
-    let proposal = propose(&plan, None, &brief(12, false), &catalog(), 1, &settings)
-        .remove(0);
+    let proposal = propose(&plan, None, &brief(12, false), &catalog(), 1, &settings).remove(0);
     assert!(proposal.violations.is_empty(), "{:?}", proposal.violations);
     assert!(proposal.desks >= 8, "{}", proposal.summary);
     let rules = |items: &[roomwright_layout::engine::PlacedItem]| {
@@ -99,7 +99,11 @@ fn the_checker_catches_what_the_engine_avoids() {
         .expect("two desks in a room");
     items[desk].x_m = items[other].x_m + 0.3;
     items[desk].y_m = items[other].y_m;
-    assert!(rules(&items).contains(&"no_overlap".to_string()), "{:?}", rules(&items));
+    assert!(
+        rules(&items).contains(&"no_overlap".to_string()),
+        "{:?}",
+        rules(&items)
+    );
 
     // Moved out of the building.
     let mut items = proposal.items.clone();

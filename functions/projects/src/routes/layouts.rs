@@ -79,10 +79,22 @@ pub async fn propose_layouts(
 ) -> Result<(StatusCode, Json<Layouts>), ApiError> {
     let mut errors = FieldErrors::new();
     if !(1..=3).contains(&request.alternatives) {
-        errors.add("alternatives", "out_of_range", "Ask for 1 to 3 alternatives.");
+        errors.add(
+            "alternatives",
+            "out_of_range",
+            "Ask for 1 to 3 alternatives.",
+        );
     }
-    if request.rooms.as_ref().is_some_and(|r| r.is_empty() || r.len() > 200) {
-        errors.add("rooms", "out_of_range", "Name 1 to 200 rooms, or none for all.");
+    if request
+        .rooms
+        .as_ref()
+        .is_some_and(|r| r.is_empty() || r.len() > 200)
+    {
+        errors.add(
+            "rooms",
+            "out_of_range",
+            "Name 1 to 200 rooms, or none for all.",
+        );
     }
     request.brief.validate(&mut errors);
     errors.finish()?;
@@ -170,8 +182,10 @@ pub async fn propose_layouts(
     for proposal in proposals {
         let layout_id = uuid::Uuid::now_v7().to_string();
         let scenario = drafts::scenario_of(&proposal, &layout_id, &proposal.name, &terms);
-        let quote = scenarios::quote(&scenario, &by_id, &currency, brief.budget_minor)
-            .map_err(|e| ApiError::internal(format!("a proposal could not be priced: {:?}", e.paths())))?;
+        let quote =
+            scenarios::quote(&scenario, &by_id, &currency, brief.budget_minor).map_err(|e| {
+                ApiError::internal(format!("a proposal could not be priced: {:?}", e.paths()))
+            })?;
         let draft = Draft {
             layout_id: layout_id.clone(),
             project_id: project.id.clone(),
@@ -226,27 +240,45 @@ pub async fn accept_layout(
     if let Some(name) = &accept.name
         && (name.trim().is_empty() || name.chars().count() > 100)
     {
-        errors.add("name", "invalid", "Name the scenario in 1 to 100 characters.");
+        errors.add(
+            "name",
+            "invalid",
+            "Name the scenario in 1 to 100 characters.",
+        );
     }
     if let Some(sid) = &accept.scenario_id
         && (sid.trim().is_empty() || sid.len() > 64)
     {
-        errors.add("scenario_id", "invalid", "Scenario ids are 1 to 64 characters.");
+        errors.add(
+            "scenario_id",
+            "invalid",
+            "Scenario ids are 1 to 64 characters.",
+        );
     }
     errors.finish()?;
     let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
-    let draft = drafts::load(&state.table(), &id, &layout_id, time::now().unix_timestamp())
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "layout_not_found",
-                format!("No layout {layout_id} to accept: it expired or belongs to another project."),
-            )
-        })?;
+    let draft = drafts::load(
+        &state.table(),
+        &id,
+        &layout_id,
+        time::now().unix_timestamp(),
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::not_found(
+            "layout_not_found",
+            format!("No layout {layout_id} to accept: it expired or belongs to another project."),
+        )
+    })?;
     let scenario_id = accept
         .scenario_id
         .or(draft.scenario_id.clone())
-        .unwrap_or_else(|| format!("layout-{}", &draft.layout_id[..8.min(draft.layout_id.len())]));
+        .unwrap_or_else(|| {
+            format!(
+                "layout-{}",
+                &draft.layout_id[..8.min(draft.layout_id.len())]
+            )
+        });
     let name = accept.name.unwrap_or_else(|| draft.proposal.name.clone());
     let scenario = drafts::scenario_of(&draft.proposal, &scenario_id, &name, &draft.terms);
     // A retried accept finds its scenario written and changes nothing.
@@ -291,7 +323,9 @@ impl axum::response::IntoResponse for Svg {
     }
 }
 
-fn product_names(products: &std::collections::HashMap<String, roomwright_core::catalog::Product>) -> std::collections::HashMap<String, String> {
+fn product_names(
+    products: &std::collections::HashMap<String, roomwright_core::catalog::Product>,
+) -> std::collections::HashMap<String, String> {
     products
         .iter()
         .map(|(id, p)| (id.clone(), p.name.clone()))
@@ -316,7 +350,9 @@ pub async fn scenario_plan(
         .scenarios
         .iter()
         .find(|s| s.id == scenario_id)
-        .ok_or_else(|| ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}.")))?;
+        .ok_or_else(|| {
+            ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}."))
+        })?;
     let plan = project.floor_plan.as_ref().ok_or_else(|| {
         ApiError::conflict("no_floor_plan", "The project has no floor plan to draw on.")
     })?;
@@ -348,22 +384,36 @@ pub async fn layout_plan(
     Path((id, layout_id)): Path<(String, String)>,
 ) -> Result<Svg, ApiError> {
     let project = access::load(&state, &caller, &id, Need::Read).await?.value;
-    let draft = drafts::load(&state.table(), &id, &layout_id, time::now().unix_timestamp())
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found("layout_not_found", format!("No layout {layout_id}: it expired or belongs to another project."))
-        })?;
+    let draft = drafts::load(
+        &state.table(),
+        &id,
+        &layout_id,
+        time::now().unix_timestamp(),
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::not_found(
+            "layout_not_found",
+            format!("No layout {layout_id}: it expired or belongs to another project."),
+        )
+    })?;
     let plan = project.floor_plan.as_ref().ok_or_else(|| {
         ApiError::conflict("no_floor_plan", "The project has no floor plan to draw on.")
     })?;
-    let mut ids: Vec<String> = draft.proposal.items.iter().map(|i| i.product_id.clone()).collect();
+    let mut ids: Vec<String> = draft
+        .proposal
+        .items
+        .iter()
+        .map(|i| i.product_id.clone())
+        .collect();
     ids.sort();
     ids.dedup();
-    let products: std::collections::HashMap<String, _> = roomwright_core::catalog::get_products(&state.table(), &ids)
-        .await?
-        .into_iter()
-        .map(|(id, v)| (id, v.value))
-        .collect();
+    let products: std::collections::HashMap<String, _> =
+        roomwright_core::catalog::get_products(&state.table(), &ids)
+            .await?
+            .into_iter()
+            .map(|(id, v)| (id, v.value))
+            .collect();
     let title = format!("{} — {} (proposal)", project.name, draft.proposal.name);
     Ok(Svg(roomwright_layout::draw::plan_svg(
         plan,
@@ -411,7 +461,11 @@ pub async fn fit_budget(
         && !(1..=1_000_000_000_000).contains(&b)
     {
         let mut errors = FieldErrors::new();
-        errors.add("budget_minor", "out_of_range", "A budget is a positive amount in minor units.");
+        errors.add(
+            "budget_minor",
+            "out_of_range",
+            "A budget is a positive amount in minor units.",
+        );
         errors.finish()?;
     }
     let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
@@ -419,7 +473,11 @@ pub async fn fit_budget(
     let requirements = &project.value.requirements;
     let Some(budget) = request.budget_minor.or(requirements.budget_ceiling_minor) else {
         let mut errors = FieldErrors::new();
-        errors.add("budget_minor", "required", "Give a budget: the project's requirements have none.");
+        errors.add(
+            "budget_minor",
+            "required",
+            "Give a budget: the project's requirements have none.",
+        );
         return Err(errors.finish().unwrap_err());
     };
     let scenario = project
@@ -428,7 +486,9 @@ pub async fn fit_budget(
         .iter()
         .find(|s| s.id == scenario_id)
         .cloned()
-        .ok_or_else(|| ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}.")))?;
+        .ok_or_else(|| {
+            ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}."))
+        })?;
     let currency = requirements.currency.clone();
     let styles = Brief::new(requirements, &BriefOverrides::default()).styles;
     let products = scenarios::products_of(&state.table(), &scenario).await?;
@@ -448,7 +508,13 @@ pub async fn fit_budget(
         })?;
     if fit.swaps.is_empty() {
         let version = project.version;
-        return Ok(tagged(BudgetFitted { project: project.value, fit }, version));
+        return Ok(tagged(
+            BudgetFitted {
+                project: project.value,
+                fit,
+            },
+            version,
+        ));
     }
     scenarios::upsert(&mut project.value.scenarios, fit.scenario.clone())?;
     let (etag, Json(project)) = commit(&state, project.value, project.version, &[]).await?;

@@ -1,0 +1,147 @@
+//! `layout-bench`: the layout engine on generated floors of 1 to 40 rooms and briefs of 5 to
+//! 200 people, with the demo catalog (`make bench-layout`). Per size: seconds per proposal on
+//! one core (p50, p95), desks placed against the brief and against the area's upper bound,
+//! rule violations found by the independent check (must be 0), and the budget fit's error
+//! (a budget 10% under each proposal's total: how far the fitted total lands from it).
+
+use std::time::{Duration, Instant};
+
+use roomwright_devstack::demo::demo_catalog;
+use roomwright_layout::{
+    Brief, BriefOverrides, Settings,
+    budget::{FitError, fit_budget},
+    check::check,
+    propose,
+    sample::{FloorSpec, floor},
+    store::scenario_of,
+};
+use roomwright_projects::{model::Requirements, scenarios::Terms};
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64()
+}
+
+fn main() {
+    let runs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
+    let catalog: Vec<_> = demo_catalog()
+        .into_iter()
+        .filter(|p| p.list_price.currency == "EUR")
+        .collect();
+    let products: std::collections::HashMap<String, _> =
+        catalog.iter().map(|p| (p.id.clone(), p.clone())).collect();
+    let settings = Settings::default();
+    println!(
+        "{:>5} {:>6} {:>7} {:>8} {:>8} {:>13} {:>15} {:>10} {:>12}",
+        "rooms",
+        "people",
+        "m²",
+        "p50 s",
+        "p95 s",
+        "desks/asked",
+        "packed/bound",
+        "violations",
+        "budget err"
+    );
+    for (rooms, people) in [(1, 5), (5, 20), (10, 40), (20, 80), (30, 120), (40, 200)] {
+        let mut times = Vec::new();
+        let (mut placed, mut asked, mut violations) = (0u32, 0u32, 0usize);
+        let mut area = 0.0;
+        let mut budget_errors = Vec::new();
+        let mut unreachable = 0;
+        let (mut full, mut full_bound) = (0u32, 0u32);
+        for seed in 0..runs {
+            let plan = floor(FloorSpec {
+                seed: seed * 7919 + rooms as u64,
+                rooms,
+                angle_deg: if seed % 2 == 0 {
+                    0.0
+                } else {
+                    17.0 * seed as f64
+                },
+                cut_corner: seed % 3 == 1,
+                // About 9 m² a person: desks, meeting rooms, circulation and support.
+                min_area_m2: people as f64 * 9.0,
+            });
+            let brief = Brief::new(
+                &Requirements::default(),
+                &BriefOverrides {
+                    headcount: Some(people),
+                    ..BriefOverrides::default()
+                },
+            );
+            let start = Instant::now();
+            let proposal = propose(&plan, None, &brief, &catalog, 1, &settings).remove(0);
+            times.push(start.elapsed());
+            area += proposal.rooms.iter().map(|r| r.area_m2).sum::<f64>();
+            placed += proposal.desks;
+            asked += proposal.desks_asked;
+            violations += check(&plan, &proposal.items, &settings).len();
+            // Packing: a brief asking more desks than the area could ever hold.
+            let crowd = Brief::new(
+                &Requirements::default(),
+                &BriefOverrides {
+                    headcount: Some((proposal.desks_area_bound * 2).clamp(1, 2000)),
+                    meeting_seats: Some(0),
+                    focus_rooms: Some(0),
+                    collaboration_areas: Some(0),
+                    storage_per_person: Some(0.0),
+                    ..BriefOverrides::default()
+                },
+            );
+            let packed = propose(&plan, None, &crowd, &catalog, 1, &settings).remove(0);
+            full += packed.desks;
+            full_bound += packed.desks_area_bound;
+            violations += packed.violations.len();
+            let scenario = scenario_of(&proposal, "bench", "Bench", &Terms::default());
+            if let Ok(q) = roomwright_projects::scenarios::quote(&scenario, &products, "EUR", None)
+            {
+                let budget = q.total_minor * 9 / 10;
+                match fit_budget(&scenario, &products, &catalog, "EUR", budget, &brief.styles) {
+                    Ok(fit) => {
+                        budget_errors.push((fit.after.total_minor - budget) as f64 / budget as f64)
+                    }
+                    Err(FitError::Unreachable { .. }) => unreachable += 1,
+                    Err(FitError::Unpriced(p)) => panic!("unpriced: {p:?}"),
+                }
+            }
+        }
+        times.sort();
+        let budget = if budget_errors.is_empty() {
+            "-".to_string()
+        } else {
+            let worst = budget_errors.iter().copied().fold(f64::MIN, f64::max);
+            let mean = budget_errors.iter().sum::<f64>() / budget_errors.len() as f64;
+            format!("{:+.1}%/{:+.1}%", mean * 100.0, worst * 100.0)
+        };
+        println!(
+            "{:>5} {:>6} {:>7.0} {:>8.3} {:>8.3} {:>13} {:>15} {:>10} {:>12}{}",
+            rooms,
+            people,
+            area / runs as f64,
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            format!(
+                "{placed}/{asked} {:.0}%",
+                100.0 * placed as f64 / asked.max(1) as f64
+            ),
+            format!(
+                "{full}/{full_bound} {:.0}%",
+                100.0 * full as f64 / full_bound.max(1) as f64
+            ),
+            violations,
+            budget,
+            if unreachable > 0 {
+                format!(" ({unreachable} budgets out of reach)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    println!(
+        "{runs} floors per size, one proposal each (benching), one thread. packed/bound: desks placed when the brief asks twice what the open rooms' area could hold, against that area bound (area / a desk's footprint with its chair clearance, before aisles, doors and shapes). budget err: mean/worst of (fitted total - budget) / budget, negative is under."
+    );
+}
