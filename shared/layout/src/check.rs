@@ -192,7 +192,7 @@ fn check_room(
                 it,
             ))
         } else {
-            zones[a].as_ref().is_none_or(|z| reached(z))
+            zones[a].as_ref().is_none_or(&reached)
         };
         if !ok {
             violate(

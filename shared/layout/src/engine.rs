@@ -461,7 +461,7 @@ fn furnish(
             .map(|t| Kit::table_set(t, chair, kind, s))
             .collect();
         // Largest first; one per size.
-        sets.sort_by(|a, b| b.seats.cmp(&a.seats));
+        sets.sort_by_key(|set| std::cmp::Reverse(set.seats));
         sets.dedup_by(|a, b| a.seats == b.seats);
         sets
     };

@@ -282,7 +282,7 @@ pub async fn accept_layout(
     let name = accept.name.unwrap_or_else(|| draft.proposal.name.clone());
     let scenario = drafts::scenario_of(&draft.proposal, &scenario_id, &name, &draft.terms);
     // A retried accept finds its scenario written and changes nothing.
-    if project.value.scenarios.iter().any(|s| *s == scenario) {
+    if project.value.scenarios.contains(&scenario) {
         let version = project.version;
         return Ok(tagged(
             ScenarioSaved {
