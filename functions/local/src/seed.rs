@@ -84,7 +84,7 @@ pub async fn demo(state: &AppState) -> Result<Seeded, ApiError> {
 }
 
 /// The products the demo project places, beside the generated demo catalog.
-fn demo_products() -> Vec<Product> {
+pub fn demo_products() -> Vec<Product> {
     let product = |id: &str,
                    name: &str,
                    category: &str,
@@ -189,7 +189,8 @@ fn demo_products() -> Vec<Product> {
 }
 
 /// A small studio with a floor plan and a scenario that the demo designer owns.
-fn demo_project_for(user_id: &str, email: &str) -> Project {
+/// The demo project as the seed writes it for a designer.
+pub fn demo_project_for(user_id: &str, email: &str) -> Project {
     let now = time::sortable(time::now());
     let wall = |id: &str, start, end| Wall {
         id: id.into(),

@@ -895,3 +895,143 @@ async fn conversations_are_private_validated_and_spill_long_messages_to_s3() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn the_offline_assistant_furnishes_the_open_office_accepts_and_fits_the_budget() {
+    use roomwright_layout::sample::{FloorSpec, catalog as sample_catalog, floor};
+    let c = chat(&[("CHAT_ASSISTANT", "offline")], &[]).await;
+    let (token, _) = c.app.user("fia@example.com", Role::Designer).await;
+    let (viewer, _) = c.app.user("vio@example.com", Role::Designer).await;
+    catalog(&c.app, &sample_catalog()).await;
+    let (project, etag) = c.app.project(&token, json!({"name": "Floor 2"})).await;
+    let plan = floor(FloorSpec {
+        seed: 3,
+        rooms: 6,
+        angle_deg: 0.0,
+        cut_corner: false,
+        min_area_m2: 260.0,
+    });
+    let put = c
+        .app
+        .send(
+            Method::PUT,
+            &format!("/v1/projects/{project}/floor-plan"),
+            &token,
+            Some(&etag),
+            Some(serde_json::to_value(&plan).unwrap()),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let etag = put.etag().to_string();
+    let id = conversation(&c.app, &token, Some(&project)).await;
+
+    let reply = say(
+        &c.app,
+        &token,
+        &id,
+        "Furnish the open office for 24 people under 60k",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let call = &reply.body["tool_calls"][0];
+    assert_eq!(call["name"], "propose_layout", "{}", reply.body);
+    assert_eq!(call["is_error"], false, "{}", call["result"]);
+    let result = &call["result"];
+    assert_eq!(result["headcount"], 24);
+    assert_eq!(result["budget_minor"], 6_000_000);
+    let proposals = result["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 2);
+    assert!(
+        proposals[0]["desks"].as_u64().unwrap() >= 12,
+        "{}",
+        proposals[0]
+    );
+    let text = reply.body["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("I furnished the plan for 24 people"),
+        "{text}"
+    );
+    let unchanged = c.app.get(&format!("/v1/projects/{project}"), &token).await;
+    assert_eq!(
+        unchanged.etag(),
+        etag,
+        "proposing writes nothing to the project"
+    );
+    assert!(unchanged.body["requirements"].get("headcount").is_none());
+    // Only the open offices were furnished.
+    let open: Vec<&str> = plan
+        .rooms
+        .iter()
+        .filter(|r| r.kind == "open_plan")
+        .map(|r| r.id.as_str())
+        .collect();
+    let layout_id = proposals[0]["layout_id"].as_str().unwrap().to_string();
+
+    // A viewer's assistant cannot accept it.
+    let shared = c
+        .app
+        .send(
+            Method::POST,
+            &format!("/v1/projects/{project}/members"),
+            &token,
+            Some(&etag),
+            Some(json!({"email": "vio@example.com", "role": "viewer"})),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::OK, "{}", shared.body);
+    let viewer_conversation = conversation(&c.app, &viewer, Some(&project)).await;
+    let refused = say(
+        &c.app,
+        &viewer,
+        &viewer_conversation,
+        &format!("Accept {layout_id}"),
+    )
+    .await;
+    assert_eq!(
+        refused.body["tool_calls"][0]["is_error"], true,
+        "{}",
+        refused.body
+    );
+    let stored = c.app.get(&format!("/v1/projects/{project}"), &token).await;
+    assert_eq!(stored.body["scenarios"], json!([]), "nothing was written");
+
+    let reply = say(&c.app, &token, &id, &format!("Accept {layout_id}")).await;
+    let call = &reply.body["tool_calls"][0];
+    assert_eq!(call["name"], "accept_layout");
+    assert_eq!(call["is_error"], false, "{}", call["result"]);
+    let stored = c.app.get(&format!("/v1/projects/{project}"), &token).await;
+    let scenario = &stored.body["scenarios"][0];
+    let selections = scenario["selections"].as_array().unwrap();
+    assert!(!selections.is_empty());
+    assert!(
+        selections
+            .iter()
+            .all(|s| open.contains(&s["placement"]["room_id"].as_str().unwrap())),
+        "every item stands in an open office"
+    );
+
+    let reply = say(&c.app, &token, &id, "What does it cost?").await;
+    let total = reply.body["tool_calls"][0]["result"]["total_minor"]
+        .as_i64()
+        .unwrap();
+    let budget_eur = (total - 1_000) / 100;
+    let reply = say(
+        &c.app,
+        &token,
+        &id,
+        &format!("Fit the budget of {budget_eur} EUR"),
+    )
+    .await;
+    let call = &reply.body["tool_calls"][0];
+    assert_eq!(call["name"], "fit_budget");
+    assert_eq!(call["is_error"], false, "{}", call["result"]);
+    assert_eq!(call["result"]["fits"], true);
+    let reply = say(&c.app, &token, &id, "What does it cost?").await;
+    assert!(
+        reply.body["tool_calls"][0]["result"]["total_minor"]
+            .as_i64()
+            .unwrap()
+            <= budget_eur * 100,
+        "the stored scenario fits"
+    );
+}

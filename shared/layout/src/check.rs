@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 use crate::{
     Role, Settings,
     engine::PlacedItem,
-    grid::{FURNITURE, Frame, Rect},
+    grid::{FURNITURE, Rect},
     kits::zone,
-    space::{RoomSpace, SEAT_REACH_M, overlaps},
+    space::{RoomSpace, SEAT_REACH_M, overlaps, to_local},
 };
 
 /// The rules, as named in violations and room reports.
@@ -48,18 +48,6 @@ fn in_plan(r: &Rect, item: &PlacedItem) -> Polygon<f64> {
     polygon
         .rotate_around_point(item.rotation_deg, geo::Point(Coord { x: 0.0, y: 0.0 }))
         .translate(item.x_m, item.y_m)
-}
-
-fn to_local(polygon: &Polygon<f64>, frame: &Frame) -> Polygon<f64> {
-    let points: Vec<Coord<f64>> = polygon
-        .exterior()
-        .coords()
-        .map(|c| {
-            let [x, y] = frame.to_local([c.x, c.y]);
-            Coord { x, y }
-        })
-        .collect();
-    Polygon::new(LineString::from(points), vec![])
 }
 
 /// Every rule a set of placed items breaks in the plan's rooms.

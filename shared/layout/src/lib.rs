@@ -13,6 +13,7 @@
 //!   reachability). Every proposal carries its result per room.
 //!
 //! - [`draw`]: the plan with furniture, clearances and rule breaks as SVG.
+//! - [`service`]: proposing, accepting and fitting as the routes and the assistant run them.
 //! - [`store`]: proposals kept as drafts until accepted; the catalog by category.
 //!
 //! Every number the rules use is a field of [`Settings`], documented in the README.
@@ -26,6 +27,7 @@ pub mod engine;
 pub mod grid;
 pub mod kits;
 pub mod sample;
+pub mod service;
 pub mod space;
 pub mod store;
 

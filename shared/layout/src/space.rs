@@ -60,7 +60,8 @@ fn longest_edge_angle(room: &Room) -> f64 {
     a
 }
 
-fn to_local(polygon: &Polygon<f64>, frame: &Frame) -> Polygon<f64> {
+/// A polygon in plan coordinates seen from a room's frame.
+pub(crate) fn to_local(polygon: &Polygon<f64>, frame: &Frame) -> Polygon<f64> {
     let points: Vec<Coord<f64>> = polygon
         .exterior()
         .coords()

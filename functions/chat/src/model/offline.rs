@@ -84,6 +84,55 @@ pub fn intents(text: &str) -> Vec<(String, Value)> {
     let lower = text.to_lowercase();
     let mut calls = Vec::new();
 
+    // "Accept layout 0190...": the proposal the user chose, by its id.
+    if lower.contains("accept")
+        && let Some(id) = lower
+            .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+            .find(|w| w.len() == 36 && w.matches('-').count() == 4)
+    {
+        calls.push(("accept_layout".to_string(), json!({"layout_id": id})));
+        return calls;
+    }
+    if lower.contains("fit") && lower.contains("budget") {
+        let mut fit = serde_json::Map::new();
+        if let Some((n, _, _)) = numbers_with_next_word(&lower).into_iter().next() {
+            fit.insert("budget_minor".into(), (n * 100).into());
+        }
+        calls.push(("fit_budget".to_string(), Value::Object(fit)));
+        return calls;
+    }
+    // "Furnish the open office for 24 people under 60k": a layout for this request, the
+    // figures as its brief (the project's requirements stay as they are).
+    if ["furnish", "lay out", "layout", "design the"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        let mut layout = serde_json::Map::new();
+        for (n, next, before) in numbers_with_next_word(&lower) {
+            if PEOPLE.contains(&next.as_str()) {
+                layout.insert("headcount".into(), n.into());
+            } else if ["under", "below", "within", "budget", "max", "of"].contains(&before.as_str())
+                || before.contains('€')
+                || before.contains('$')
+                || ["eur", "euro", "euros", "usd"].contains(&next.as_str())
+            {
+                layout.insert("budget_minor".into(), (n * 100).into());
+            }
+        }
+        for (words, kind) in [
+            (&["open office", "open plan", "open-plan"][..], "open_plan"),
+            (&["meeting room"][..], "meeting"),
+            (&["kitchen"][..], "kitchen"),
+        ] {
+            if words.iter().any(|w| lower.contains(w)) {
+                layout.insert("room_kind".into(), kind.into());
+                break;
+            }
+        }
+        calls.push(("propose_layout".to_string(), Value::Object(layout)));
+        return calls;
+    }
+
     let mut requirements = serde_json::Map::new();
     let mut rooms = Vec::new();
     for (n, next, before) in numbers_with_next_word(&lower) {
@@ -246,6 +295,48 @@ fn describe(name: &str, result: &Value, is_error: bool) -> String {
                 result["max_lead_time_days"]
             )
         }
+        "propose_layout" => {
+            let proposals = result["proposals"].as_array().cloned().unwrap_or_default();
+            let list: Vec<String> = proposals
+                .iter()
+                .map(|p| {
+                    let budget = match p["within_budget"].as_bool() {
+                        Some(true) => ", within budget",
+                        Some(false) => ", over budget",
+                        None => "",
+                    };
+                    format!(
+                        "{} ({}): {} Total {}{budget}.",
+                        p["name"].as_str().unwrap_or("?"),
+                        p["layout_id"].as_str().unwrap_or("?"),
+                        p["summary"].as_str().unwrap_or(""),
+                        money(&p["total_minor"], p["currency"].as_str().unwrap_or(""))
+                    )
+                })
+                .collect();
+            format!(
+                "I furnished the plan for {} people: {}",
+                result["headcount"],
+                list.join(" ")
+            )
+        }
+        "accept_layout" => format!(
+            "I saved the layout as scenario {} ({} items).",
+            result["scenario_id"].as_str().unwrap_or("?"),
+            result["selections"]
+        ),
+        "fit_budget" => format!(
+            "The scenario now totals {} ({} swaps; budget {}).",
+            money(
+                &result["total_after_minor"],
+                result["currency"].as_str().unwrap_or("")
+            ),
+            result["swaps"].as_array().map_or(0, |a| a.len()),
+            money(
+                &result["budget_minor"],
+                result["currency"].as_str().unwrap_or("")
+            )
+        ),
         "submit_render" => format!(
             "I ordered a render: job {} ({}).",
             result["job_id"].as_str().unwrap_or("?"),
@@ -258,7 +349,8 @@ fn describe(name: &str, result: &Value, is_error: bool) -> String {
 const HELP: &str = "(Offline assistant) I am the offline assistant: the local stack has no \
     Amazon Bedrock, so I understand a few requests by rules. Try: \"we are 12 people, budget \
     30000 EUR, scandinavian style\", \"find a height adjustable desk\", \"recommend chairs\", \
-    \"add 4 prd_...\", \"what does it cost?\" or \"render the project\".";
+    \"add 4 prd_...\", \"what does it cost?\", \"furnish the open office for 24 people \
+    under 60k\" or \"render the project\".";
 
 #[async_trait]
 impl Model for OfflineAssistant {
@@ -387,6 +479,26 @@ mod tests {
             .map(|c| c.0)
             .collect();
         assert_eq!(names, ["price_scenario", "submit_render"]);
+        let furnish = intents("Furnish the open office for 24 people under 60k");
+        assert_eq!(
+            furnish,
+            [(
+                "propose_layout".to_string(),
+                json!({"headcount": 24, "budget_minor": 6_000_000, "room_kind": "open_plan"})
+            )],
+            "a layout's brief, not the project's requirements"
+        );
+        assert_eq!(
+            intents("Accept 0190f0f0-0000-7000-8000-000000000abc please"),
+            [(
+                "accept_layout".to_string(),
+                json!({"layout_id": "0190f0f0-0000-7000-8000-000000000abc"})
+            )]
+        );
+        assert_eq!(
+            intents("Fit the budget of 45k"),
+            [("fit_budget".to_string(), json!({"budget_minor": 4_500_000}))]
+        );
         assert!(intents("hello").is_empty());
     }
 }

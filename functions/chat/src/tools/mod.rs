@@ -4,6 +4,7 @@
 //! result the model sees and the conversation records; it changes nothing.
 
 mod catalog;
+mod layout;
 mod project;
 mod render;
 
@@ -98,6 +99,9 @@ pub fn specs() -> Vec<ToolSpec> {
         project::add_spec(),
         project::remove_spec(),
         project::price_spec(),
+        layout::propose_spec(),
+        layout::accept_spec(),
+        layout::fit_spec(),
         render::spec(),
     ]
 }
@@ -113,6 +117,9 @@ pub async fn run(context: &ToolContext<'_>, name: &str, input: &Value) -> ToolRe
         "add_selection" => project::add_selection(context, args(input)?).await,
         "remove_selection" => project::remove_selection(context, args(input)?).await,
         "price_scenario" => project::price(context, args(input)?).await,
+        "propose_layout" => layout::propose(context, args(input)?).await,
+        "accept_layout" => layout::accept(context, args(input)?).await,
+        "fit_budget" => layout::fit(context, args(input)?).await,
         "submit_render" => render::submit(context, args(input)?).await,
         other => Err(ToolError::new(
             "unknown_tool",

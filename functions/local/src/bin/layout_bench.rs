@@ -22,11 +22,46 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64()
 }
 
+/// `--draw DIR`: the demo project's proposals as SVG drawings, for people to look at.
+fn draw_demo(dir: &str) {
+    let project = roomwright_local::seed::demo_project_for("usr_demo", "designer@example.com");
+    let catalog: Vec<_> = roomwright_local::seed::demo_products()
+        .into_iter()
+        .chain(demo_catalog())
+        .collect();
+    let plan = project
+        .floor_plan
+        .as_ref()
+        .expect("the demo project has a plan");
+    let brief = Brief::new(&project.requirements, &BriefOverrides::default());
+    let labels = catalog
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect();
+    std::fs::create_dir_all(dir).expect("the drawings' folder");
+    for proposal in propose(plan, None, &brief, &catalog, 3, &Settings::default()) {
+        let path = format!("{dir}/demo-{}.svg", proposal.strategy);
+        let title = format!("{}: {}. {}", project.name, proposal.name, proposal.summary);
+        let svg = roomwright_layout::draw::plan_svg(
+            plan,
+            &proposal.items,
+            &labels,
+            &proposal.violations,
+            &title,
+            &Settings::default(),
+        );
+        std::fs::write(&path, svg).expect("a drawing written");
+        println!("{path}: {} ({:?})", proposal.summary, proposal.warnings);
+    }
+}
+
 fn main() {
-    let runs: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(5);
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--draw") {
+        draw_demo(args.get(i + 1).map_or("layouts", String::as_str));
+        return;
+    }
+    let runs: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
     let catalog: Vec<_> = demo_catalog()
         .into_iter()
         .filter(|p| p.list_price.currency == "EUR")

@@ -7,61 +7,19 @@ use roomwright_core::{
     etag::IfMatch,
     http::{ApiJson, Path},
     problem::FieldErrors,
-    time,
 };
 use roomwright_layout::{
-    Brief, BriefOverrides, Settings, propose,
-    store::{self as drafts, DRAFT_DAYS, Draft},
+    Settings,
+    service::{self, LayoutRequest, Layouts},
 };
 use roomwright_projects::{
     access::{self, Need},
-    scenarios::{self, Quote, Terms},
+    scenarios,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Tagged, projects::commit, scenarios::ScenarioSaved, tagged};
-
-/// Rooms' total area a request furnishes at most (a large office floor is 2,000-4,000 m²;
-/// the engine's time grows with it, and the route must answer within the gateway's 29 s).
-const MAX_AREA_M2: f64 = 6_000.0;
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LayoutRequest {
-    /// A scenario whose commercial terms the proposals take (and which accepting replaces).
-    #[serde(default)]
-    pub scenario_id: Option<String>,
-    /// Furnish only these rooms of the floor plan (all when absent).
-    #[serde(default)]
-    pub rooms: Option<Vec<String>>,
-    /// 1 to 3 proposals, each from another strategy (benching, desks by the windows, value).
-    #[serde(default = "two")]
-    pub alternatives: u8,
-    /// Changes to the brief the project's requirements give.
-    #[serde(default)]
-    pub brief: BriefOverrides,
-}
-
-fn two() -> u8 {
-    2
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Layout {
-    pub layout_id: String,
-    /// RFC 3339; accept before.
-    pub expires_at: String,
-    pub proposal: roomwright_layout::Proposal,
-    /// The proposal priced as a scenario with the terms it took.
-    pub quote: Quote,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Layouts {
-    pub brief: Brief,
-    pub layouts: Vec<Layout>,
-}
 
 /// Proposes furnished layouts of the floor plan: real products in stock (or within the brief's
 /// lead time) placed by the rules in the README, each proposal with its score, the rules each
@@ -78,134 +36,12 @@ pub async fn propose_layouts(
     ApiJson(request): ApiJson<LayoutRequest>,
 ) -> Result<(StatusCode, Json<Layouts>), ApiError> {
     let mut errors = FieldErrors::new();
-    if !(1..=3).contains(&request.alternatives) {
-        errors.add(
-            "alternatives",
-            "out_of_range",
-            "Ask for 1 to 3 alternatives.",
-        );
-    }
-    if request
-        .rooms
-        .as_ref()
-        .is_some_and(|r| r.is_empty() || r.len() > 200)
-    {
-        errors.add(
-            "rooms",
-            "out_of_range",
-            "Name 1 to 200 rooms, or none for all.",
-        );
-    }
-    request.brief.validate(&mut errors);
+    request.validate(&mut errors);
     errors.finish()?;
-    let mut errors = FieldErrors::new();
     let project = access::load(&state, &caller, &id, Need::Edit).await?;
-    let project = project.value;
-    let Some(plan) = &project.floor_plan else {
-        return Err(ApiError::conflict(
-            "no_floor_plan",
-            "The project has no floor plan to furnish: import or draw one first.",
-        ));
-    };
-    let mut area = 0.0;
-    if let Some(rooms) = &request.rooms {
-        for (i, room_id) in rooms.iter().enumerate() {
-            match plan.rooms.iter().find(|r| &r.id == room_id) {
-                Some(room) => area += geo::Area::unsigned_area(&room.shape()),
-                None => errors.add(
-                    format!("rooms[{i}]"),
-                    "unknown_room",
-                    format!("The floor plan has no room {room_id}."),
-                ),
-            }
-        }
-    } else {
-        area = plan
-            .rooms
-            .iter()
-            .map(|r| geo::Area::unsigned_area(&r.shape()))
-            .sum();
-    }
-    let terms = match &request.scenario_id {
-        None => Terms::default(),
-        Some(sid) => match project.scenarios.iter().find(|s| &s.id == sid) {
-            Some(s) => s.terms.clone(),
-            None => {
-                errors.add(
-                    "scenario_id",
-                    "unknown_scenario",
-                    format!("No scenario {sid}."),
-                );
-                Terms::default()
-            }
-        },
-    };
-    if area > MAX_AREA_M2 {
-        errors.add(
-            "rooms",
-            "floor_too_large",
-            format!(
-                "These rooms cover {area:.0} m²; a request furnishes at most {MAX_AREA_M2:.0} m². Name fewer rooms."
-            ),
-        );
-    }
-    errors.finish()?;
-
-    let brief = Brief::new(&project.requirements, &request.brief);
-    let currency = project.requirements.currency.clone();
-    let products = drafts::catalog_for(&state.table(), &currency).await?;
-    let settings = Settings::default();
-    let plan = plan.clone();
-    let rooms = request.rooms.clone();
-    let alternatives = request.alternatives as usize;
-    let engine_brief = brief.clone();
-    let engine_products = products.clone();
-    // CPU work off the async workers.
-    let proposals = tokio::task::spawn_blocking(move || {
-        propose(
-            &plan,
-            rooms.as_deref(),
-            &engine_brief,
-            &engine_products,
-            alternatives,
-            &settings,
-        )
-    })
-    .await
-    .map_err(ApiError::internal)?;
-
-    let by_id: std::collections::HashMap<String, _> =
-        products.into_iter().map(|p| (p.id.clone(), p)).collect();
-    let now = time::now();
-    let expires = now + ::time::Duration::days(DRAFT_DAYS);
-    let mut layouts = Vec::new();
-    for proposal in proposals {
-        let layout_id = uuid::Uuid::now_v7().to_string();
-        let scenario = drafts::scenario_of(&proposal, &layout_id, &proposal.name, &terms);
-        let quote =
-            scenarios::quote(&scenario, &by_id, &currency, brief.budget_minor).map_err(|e| {
-                ApiError::internal(format!("a proposal could not be priced: {:?}", e.paths()))
-            })?;
-        let draft = Draft {
-            layout_id: layout_id.clone(),
-            project_id: project.id.clone(),
-            created_by: caller.user_id.clone(),
-            created_at: time::sortable(now),
-            expires_at: expires.unix_timestamp(),
-            scenario_id: request.scenario_id.clone(),
-            terms: terms.clone(),
-            brief: brief.clone(),
-            proposal: proposal.clone(),
-        };
-        drafts::save(&state.table(), &draft).await?;
-        layouts.push(Layout {
-            layout_id,
-            expires_at: time::rfc3339(expires),
-            proposal,
-            quote,
-        });
-    }
-    Ok((StatusCode::CREATED, Json(Layouts { brief, layouts })))
+    let layouts =
+        service::propose_layouts(&state.table(), &project.value, &caller.user_id, &request).await?;
+    Ok((StatusCode::CREATED, Json(layouts)))
 }
 
 /// The body may be `{}`.
@@ -257,30 +93,8 @@ pub async fn accept_layout(
     }
     errors.finish()?;
     let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
-    let draft = drafts::load(
-        &state.table(),
-        &id,
-        &layout_id,
-        time::now().unix_timestamp(),
-    )
-    .await?
-    .ok_or_else(|| {
-        ApiError::not_found(
-            "layout_not_found",
-            format!("No layout {layout_id} to accept: it expired or belongs to another project."),
-        )
-    })?;
-    let scenario_id = accept
-        .scenario_id
-        .or(draft.scenario_id.clone())
-        .unwrap_or_else(|| {
-            format!(
-                "layout-{}",
-                &draft.layout_id[..8.min(draft.layout_id.len())]
-            )
-        });
-    let name = accept.name.unwrap_or_else(|| draft.proposal.name.clone());
-    let scenario = drafts::scenario_of(&draft.proposal, &scenario_id, &name, &draft.terms);
+    let draft = service::draft(&state.table(), &id, &layout_id).await?;
+    let scenario = service::accepted_scenario(&draft, accept.scenario_id, accept.name);
     // A retried accept finds its scenario written and changes nothing.
     if project.value.scenarios.contains(&scenario) {
         let version = project.version;
@@ -384,19 +198,7 @@ pub async fn layout_plan(
     Path((id, layout_id)): Path<(String, String)>,
 ) -> Result<Svg, ApiError> {
     let project = access::load(&state, &caller, &id, Need::Read).await?.value;
-    let draft = drafts::load(
-        &state.table(),
-        &id,
-        &layout_id,
-        time::now().unix_timestamp(),
-    )
-    .await?
-    .ok_or_else(|| {
-        ApiError::not_found(
-            "layout_not_found",
-            format!("No layout {layout_id}: it expired or belongs to another project."),
-        )
-    })?;
+    let draft = service::draft(&state.table(), &id, &layout_id).await?;
     let plan = project.floor_plan.as_ref().ok_or_else(|| {
         ApiError::conflict("no_floor_plan", "The project has no floor plan to draw on.")
     })?;
@@ -470,42 +272,13 @@ pub async fn fit_budget(
     }
     let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
     access::check_version(&project, if_match)?;
-    let requirements = &project.value.requirements;
-    let Some(budget) = request.budget_minor.or(requirements.budget_ceiling_minor) else {
-        let mut errors = FieldErrors::new();
-        errors.add(
-            "budget_minor",
-            "required",
-            "Give a budget: the project's requirements have none.",
-        );
-        return Err(errors.finish().unwrap_err());
-    };
-    let scenario = project
-        .value
-        .scenarios
-        .iter()
-        .find(|s| s.id == scenario_id)
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}."))
-        })?;
-    let currency = requirements.currency.clone();
-    let styles = Brief::new(requirements, &BriefOverrides::default()).styles;
-    let products = scenarios::products_of(&state.table(), &scenario).await?;
-    let catalog = drafts::catalog_for(&state.table(), &currency).await?;
-    let fit = roomwright_layout::budget::fit_budget(&scenario, &products, &catalog, &currency, budget, &styles)
-        .map_err(|e| match e {
-            roomwright_layout::budget::FitError::Unreachable { lowest_minor } => ApiError::conflict(
-                "budget_unreachable",
-                format!(
-                    "The lowest this scenario reaches with fitting products is {lowest_minor} (minor units of {currency}); the budget is {budget}."
-                ),
-            ),
-            roomwright_layout::budget::FitError::Unpriced(paths) => ApiError::conflict(
-                "scenario_unpriced",
-                format!("The scenario cannot be priced: {}.", paths.join(", ")),
-            ),
-        })?;
+    let fit = service::fit_scenario(
+        &state.table(),
+        &project.value,
+        &scenario_id,
+        request.budget_minor,
+    )
+    .await?;
     if fit.swaps.is_empty() {
         let version = project.version;
         return Ok(tagged(
