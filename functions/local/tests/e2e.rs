@@ -162,7 +162,14 @@ fn dev_runner_serves_and_ctrl_c_stops_everything() {
     let moto_endpoint = moto_endpoint.expect("runner printed its moto endpoint");
     let moto_port = moto_endpoint.rsplit(':').next().unwrap().to_string();
 
-    let health = reqwest::blocking::get(format!("http://127.0.0.1:{port}/v1/health")).unwrap();
+    // The runner seeds the demo catalog through moto as it starts; on a loaded machine
+    // health's 3 s dependency checks can time out meanwhile (503): it must serve soon after.
+    let mut health = reqwest::blocking::get(format!("http://127.0.0.1:{port}/v1/health")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while health.status() != 200 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
+        health = reqwest::blocking::get(format!("http://127.0.0.1:{port}/v1/health")).unwrap();
+    }
     assert_eq!(health.status(), 200);
     let body: Value = health.json().unwrap();
     assert_eq!(body["stage"], "local");
