@@ -156,11 +156,26 @@ async fn a_tool_call_runs_our_search_and_the_answer_uses_its_result() {
     let requests = sent(&c.http);
     assert_eq!(requests.len(), 2);
     let tools = requests[0]["toolConfig"]["tools"].as_array().unwrap();
-    assert_eq!(tools.len(), 9);
-    assert!(
-        tools
-            .iter()
-            .any(|t| t["toolSpec"]["name"] == "update_requirements")
+    let names: Vec<&str> = tools
+        .iter()
+        .map(|t| t["toolSpec"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "search_catalog",
+            "get_product",
+            "recommend_products",
+            "get_project",
+            "update_requirements",
+            "add_selection",
+            "remove_selection",
+            "price_scenario",
+            "propose_layout",
+            "accept_layout",
+            "fit_budget",
+            "submit_render"
+        ]
     );
     assert_eq!(
         requests[0]["messages"][0]["content"][0]["text"],
