@@ -250,13 +250,7 @@ pub async fn fit_scenario(
         );
         return Err(errors.finish().unwrap_err());
     };
-    let scenario = project
-        .scenarios
-        .iter()
-        .find(|s| s.id == scenario_id)
-        .ok_or_else(|| {
-            ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}."))
-        })?;
+    let scenario = scenarios::find(&project.scenarios, scenario_id)?;
     let currency = &requirements.currency;
     let styles = Brief::new(requirements, &BriefOverrides::default()).styles;
     let products = scenarios::products_of(table, scenario).await?;

@@ -82,6 +82,13 @@ impl From<TooManyScenarios> for ApiError {
     }
 }
 
+/// The scenario with this id, or 404 `scenario_not_found`.
+pub fn find<'a>(list: &'a [Scenario], id: &str) -> Result<&'a Scenario, ApiError> {
+    list.iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| ApiError::not_found("scenario_not_found", format!("No scenario {id}.")))
+}
+
 /// Replaces the scenario with the same id, or adds it if the project has room for another.
 pub fn upsert(list: &mut Vec<Scenario>, scenario: Scenario) -> Result<(), TooManyScenarios> {
     match list.iter().position(|s| s.id == scenario.id) {

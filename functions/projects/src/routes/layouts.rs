@@ -160,13 +160,7 @@ pub async fn scenario_plan(
     Path((id, scenario_id)): Path<(String, String)>,
 ) -> Result<Svg, ApiError> {
     let project = access::load(&state, &caller, &id, Need::Read).await?.value;
-    let scenario = project
-        .scenarios
-        .iter()
-        .find(|s| s.id == scenario_id)
-        .ok_or_else(|| {
-            ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}."))
-        })?;
+    let scenario = scenarios::find(&project.scenarios, &scenario_id)?;
     let plan = project.floor_plan.as_ref().ok_or_else(|| {
         ApiError::conflict("no_floor_plan", "The project has no floor plan to draw on.")
     })?;

@@ -124,14 +124,7 @@ pub async fn quote_scenario(
     Path((id, scenario_id)): Path<(String, String)>,
 ) -> Result<Tagged<Quote>, ApiError> {
     let project = access::load(&state, &caller, &id, Need::Read).await?;
-    let scenario = project
-        .value
-        .scenarios
-        .iter()
-        .find(|s| s.id == scenario_id)
-        .ok_or_else(|| {
-            ApiError::not_found("scenario_not_found", format!("No scenario {scenario_id}."))
-        })?;
+    let scenario = scenarios::find(&project.value.scenarios, &scenario_id)?;
     let products = scenarios::products_of(&state.table(), scenario).await?;
     let requirements = &project.value.requirements;
     let quote = scenarios::quote(
