@@ -11,7 +11,7 @@ use crate::{
     Brief, Role, Settings,
     check::{self, Violation},
     choose::{Palette, Taste, categories, style_match},
-    grid::{FURNITURE, OUTSIDE, Rect, SEAT, SWING, WALL, WINDOW_BAND, ZONE},
+    grid::{FURNITURE, Grid, OUTSIDE, Rect, SEAT, SWING, Summed, WALL, WINDOW_BAND, ZONE},
     kits::{Kit, KitKind},
     space::{Access, RoomSpace, SEAT_REACH_M},
 };
@@ -81,9 +81,14 @@ pub struct Proposal {
     pub violations: Vec<Violation>,
     pub desks: u32,
     pub desks_asked: u32,
-    /// Desks the open-office and focus area could hold at most (area over a workstation's
-    /// footprint with its chair clearance), before aisles, doors and shapes.
+    /// Desks the open offices could hold at most (each room's area over a workstation's
+    /// footprint with its chair clearance, before aisles, doors and shapes), plus one per
+    /// focus room.
     pub desks_area_bound: u32,
+    /// Desks the open offices' shapes hold in rows of benches or single workstations with
+    /// only their walls and door swings in the way (no aisles or path search), plus one per
+    /// focus room: what the area allows, against which packing is measured.
+    pub desks_feasible: u32,
     pub meeting_seats: u32,
     pub focus_rooms: u32,
     pub storage_units: u32,
@@ -196,6 +201,10 @@ struct Prefs {
 const ANY_TURN: &[u8] = &[0, 1, 2, 3];
 /// Best-scoring spots kept per placement (the path search then tries them in order).
 const KEEP: usize = 4096;
+/// Offsets of the first row tried by [`RoomState::fill_rows`] (fractions of a row's pitch).
+const ROW_PHASES: usize = 4;
+/// Row layouts (of the most kits on free cells) kept through the path search.
+const ROW_LAYOUTS_TRIED: usize = 3;
 const BLOCK: u8 = OUTSIDE | WALL | SWING | FURNITURE | ZONE | SEAT;
 
 #[derive(PartialEq)]
@@ -223,11 +232,18 @@ impl RoomState {
     /// Every zone and seat of the room's kits (and of `extra`) reachable, and the doors still
     /// connected if they were.
     fn accessible(&self, grid: &crate::grid::Grid, extra: &Kit, s: &Settings) -> bool {
+        let with: Vec<&Kit> = self.kits.iter().chain(std::iter::once(extra)).collect();
+        self.accessible_all(grid, &with, s)
+    }
+
+    /// Every zone and seat of `kits` reachable on `grid`, and the doors still connected if
+    /// they were.
+    fn accessible_all(&self, grid: &crate::grid::Grid, kits: &[&Kit], s: &Settings) -> bool {
         let access: Access = self.space.access(grid, s);
         if self.space.main_aisle && !access.doors_connected {
             return false;
         }
-        self.kits.iter().chain(std::iter::once(extra)).all(|kit| {
+        kits.iter().all(|kit| {
             kit.zones.iter().all(|z| self.space.reaches(&access, z))
                 && kit
                     .parts
@@ -235,6 +251,134 @@ impl RoomState {
                     .filter(|p| p.role.is_seat())
                     .all(|p| self.space.reaches(&access, &p.rect.grow(SEAT_REACH_M)))
         })
+    }
+
+    /// Whether `kit` shifted by `(dx, dy)` stands on free cells (tall parts off the window
+    /// bands) with its zones free too, by the summed tables of the room before it.
+    fn fits(
+        kit: &Kit,
+        dx: f64,
+        dy: f64,
+        grid: &Grid,
+        blocked: &Summed,
+        near_window: &Summed,
+    ) -> bool {
+        kit.parts.iter().all(|p| {
+            grid.cells_of(&p.rect.shift(dx, dy))
+                .is_some_and(|c| blocked.count(c) == 0 && !(p.tall && near_window.count(c) > 0))
+        }) && kit.zones.iter().all(|z| {
+            grid.cells_of(&z.shift(dx, dy))
+                .is_some_and(|c| blocked.count(c) == 0)
+        })
+    }
+
+    /// Fills the room with up to `limit` copies of `kit` in rows, as a planner lays out
+    /// benching: rows one kit deep (zones included) pitched back to back, each row packed from
+    /// its start with a kit wherever one fits. Rows along and across the room and a few
+    /// offsets of the first row are tried on the free cells alone; the most promising are then
+    /// kept row by row under the path search (a whole row at once when it strands nothing,
+    /// else kit by kit, leaving the gaps as aisles). Returns how many were placed.
+    fn fill_rows(&mut self, kit: &Kit, limit: u32, prefs: Prefs, s: &Settings) -> u32 {
+        if limit == 0 {
+            return 0;
+        }
+        let mut layouts = row_layouts(&self.grid, kit, BLOCK);
+        layouts.sort_by_key(|rows| std::cmp::Reverse(rows.iter().map(Vec::len).sum::<usize>()));
+        let window = |k: &Kit| {
+            let [x, y] = k.bounds().centre();
+            self.space.window_distance([x, y]).unwrap_or(f64::MAX)
+        };
+        let mut best: Option<(Grid, Vec<Kit>, f64)> = None;
+        for mut rows in layouts.into_iter().take(ROW_LAYOUTS_TRIED) {
+            if prefs.daylight > 0.0 {
+                // Fewer kits than the room holds: the rows nearest the windows first.
+                for row in &mut rows {
+                    row.sort_by(|a, b| window(a).total_cmp(&window(b)));
+                }
+                rows.sort_by(|a, b| window(&a[0]).total_cmp(&window(&b[0])));
+            }
+            let mut trial = self.grid.clone();
+            let mut kept: Vec<Kit> = Vec::new();
+            'rows: for row in rows {
+                let room = limit as usize - kept.len();
+                if room == 0 {
+                    break;
+                }
+                let row: Vec<Kit> = row.into_iter().take(room).collect();
+                let mut whole = trial.clone();
+                for k in &row {
+                    mark(&mut whole, k);
+                }
+                let with: Vec<&Kit> = self.kits.iter().chain(&kept).chain(&row).collect();
+                if self.accessible_all(&whole, &with, s) {
+                    trial = whole;
+                    kept.extend(row);
+                    continue 'rows;
+                }
+                for k in row {
+                    let mut one = trial.clone();
+                    mark(&mut one, &k);
+                    let with: Vec<&Kit> = self
+                        .kits
+                        .iter()
+                        .chain(&kept)
+                        .chain(std::iter::once(&k))
+                        .collect();
+                    if self.accessible_all(&one, &with, s) {
+                        trial = one;
+                        kept.push(k);
+                    }
+                }
+            }
+            let light: f64 = -kept.iter().map(|k| window(k).min(50.0)).sum::<f64>();
+            let better = match &best {
+                None => true,
+                Some((_, b, l)) => kept.len() > b.len() || (kept.len() == b.len() && light > *l),
+            };
+            if better {
+                best = Some((trial, kept, light));
+            }
+        }
+        let Some((grid, kept, _)) = best else {
+            return 0;
+        };
+        self.grid = grid;
+        let n = kept.len() as u32;
+        self.kits.extend(kept);
+        n
+    }
+
+    /// Seats up to `limit` desks: in rows first when `rows` (benches, then single
+    /// workstations), then kit by kit at the best-scoring spots. Returns how many.
+    fn seat_desks(
+        &mut self,
+        limit: u32,
+        bench: Option<&Kit>,
+        workstation: Option<&Kit>,
+        rows: bool,
+        prefs: Prefs,
+        s: &Settings,
+    ) -> u32 {
+        let mut left = limit;
+        if rows {
+            if let Some(b) = bench {
+                left -= 2 * self.fill_rows(b, left / 2, prefs, s);
+            }
+            if let Some(w) = workstation {
+                left -= self.fill_rows(w, left, prefs, s);
+            }
+        }
+        if let Some(b) = bench {
+            while left >= 2 && self.place(b, prefs, s) {
+                left -= 2;
+            }
+        }
+        if let Some(w) = workstation {
+            while left > 0 && self.place(w, prefs, s) {
+                left -= 1;
+            }
+        }
+        limit - left
     }
 
     /// Places a kit at its best spot that keeps the room usable, or gives up.
@@ -265,15 +409,7 @@ impl RoomState {
                 for i in 0..=steps_x {
                     let dx = grid.ox + i as f64 * cell - bounds.x0;
                     let dy = grid.oy + j as f64 * cell - bounds.y0;
-                    let free = turned.parts.iter().all(|p| {
-                        grid.cells_of(&p.rect.shift(dx, dy)).is_some_and(|c| {
-                            blocked.count(c) == 0 && !(p.tall && near_window.count(c) > 0)
-                        })
-                    }) && turned.zones.iter().all(|z| {
-                        grid.cells_of(&z.shift(dx, dy))
-                            .is_some_and(|c| blocked.count(c) == 0)
-                    });
-                    if !free {
+                    if !Self::fits(&turned, dx, dy, grid, &blocked, &near_window) {
                         continue;
                     }
                     let mut score = -prefs.pack * (j * (steps_x + 1) + i) as f64
@@ -337,6 +473,86 @@ impl RoomState {
         }
         false
     }
+}
+
+/// Rows of `kit` on the free cells of `grid` (cells with none of `mask`; tall parts off the
+/// window bands): per layout (rows along or across the room, first row at one of
+/// [`ROW_PHASES`] offsets), its rows, each packed from its start with a kit wherever one fits.
+/// Kits of a layout never overlap one another; nothing here searches paths.
+fn row_layouts(grid: &Grid, kit: &Kit, mask: u8) -> Vec<Vec<Vec<Kit>>> {
+    let cell = grid.cell;
+    let blocked = grid.summed(mask);
+    let near_window = grid.summed(WINDOW_BAND);
+    let (max_x, max_y) = (
+        grid.ox + grid.nx as f64 * cell,
+        grid.oy + grid.ny as f64 * cell,
+    );
+    let snap = |v: f64| (v / cell - 1e-6).ceil() * cell;
+    let mut layouts = Vec::new();
+    for quarter in [0u8, 1] {
+        let turned = kit.placed(quarter, 0.0, 0.0);
+        let b = turned.bounds();
+        let (pitch_x, pitch_y) = (snap(b.width()), snap(b.depth()));
+        for phase in 0..ROW_PHASES {
+            let mut rows = Vec::new();
+            let mut y = grid.oy + snap(pitch_y * phase as f64 / ROW_PHASES as f64);
+            while y + b.depth() <= max_y + 1e-9 {
+                let mut row = Vec::new();
+                let mut x = grid.ox;
+                while x + b.width() <= max_x + 1e-9 {
+                    let (dx, dy) = (x - b.x0, y - b.y0);
+                    if RoomState::fits(&turned, dx, dy, grid, &blocked, &near_window) {
+                        row.push(turned.placed(0, dx, dy));
+                        x += pitch_x;
+                    } else {
+                        x += cell;
+                    }
+                }
+                if !row.is_empty() {
+                    rows.push(row);
+                }
+                y += pitch_y;
+            }
+            layouts.push(rows);
+        }
+    }
+    layouts
+}
+
+/// Desks the room's shape holds in rows of benches with rows of single workstations in what
+/// they leave (or singles alone, whichever holds more), with only its walls and door swings
+/// in the way (no aisles, no path search): the area-feasible desks a proposal's packing is
+/// measured against.
+fn desks_feasible(grid: &Grid, bench: Option<&Kit>, workstation: Option<&Kit>) -> u32 {
+    // Furniture and zones are only those of the bench rows tried.
+    const MASK: u8 = OUTSIDE | WALL | SWING | FURNITURE | ZONE | SEAT;
+    let count = |rows: &Vec<Vec<Kit>>, kit: &Kit| {
+        rows.iter().map(Vec::len).sum::<usize>() as u32 * kit.desks
+    };
+    let singles = |grid: &Grid| {
+        workstation.map_or(0, |w| {
+            row_layouts(grid, w, MASK)
+                .iter()
+                .map(|rows| count(rows, w))
+                .max()
+                .unwrap_or(0)
+        })
+    };
+    // Rows of benches with rows of single workstations in what they leave, or singles alone.
+    let mixed = bench.map_or(0, |b| {
+        row_layouts(grid, b, MASK)
+            .iter()
+            .map(|rows| {
+                let mut rest = grid.clone();
+                for kit in rows.iter().flatten() {
+                    mark(&mut rest, kit);
+                }
+                count(rows, b) + singles(&rest)
+            })
+            .max()
+            .unwrap_or(0)
+    });
+    mixed.max(singles(grid))
 }
 
 /// The strip of cells behind a kit's back, turned with it.
@@ -542,18 +758,50 @@ fn furnish(
                 }
             }
             Use::Open => {
-                if strategy.benches
-                    && let Some(b) = &bench
-                {
-                    while demand.desks >= 2 && room.place(b, desk_prefs, s) {
-                        demand.desks -= 2;
+                // Rows as a planner draws them, and kit by kit at the best-scoring spots: the
+                // room keeps whichever seats more (rows win ties).
+                let mut greedy = RoomState {
+                    space: room.space.clone(),
+                    use_: room.use_,
+                    grid: room.grid.clone(),
+                    kits: room.kits.clone(),
+                };
+                let by_rows = room.seat_desks(
+                    demand.desks,
+                    strategy.benches.then_some(()).and(bench.as_ref()),
+                    workstation.as_ref(),
+                    true,
+                    desk_prefs,
+                    s,
+                );
+                if by_rows < demand.desks {
+                    let by_greedy = greedy.seat_desks(
+                        demand.desks,
+                        strategy.benches.then_some(()).and(bench.as_ref()),
+                        workstation.as_ref(),
+                        false,
+                        desk_prefs,
+                        s,
+                    );
+                    if by_greedy > by_rows {
+                        *room = greedy;
+                        demand.desks -= by_greedy;
+                    } else {
+                        demand.desks -= by_rows;
                     }
+                } else {
+                    demand.desks -= by_rows;
                 }
-                if let Some(w) = &workstation {
-                    while demand.desks > 0 && room.place(w, desk_prefs, s) {
-                        demand.desks -= 1;
-                    }
-                }
+            }
+            _ => {}
+        }
+    }
+    // The rest of the open offices once every one has its desks: support furniture takes
+    // what the desks leave.
+    for &k in &indices {
+        let room = &mut rooms[k];
+        match room.use_ {
+            Use::Open => {
                 if demand.collaboration > 0
                     && let Some(l) = &lounge
                     && room.place(l, along_wall, s)
@@ -581,12 +829,6 @@ fn furnish(
                     }
                 }
             }
-            _ => {}
-        }
-    }
-    for &k in &indices {
-        let room = &mut rooms[k];
-        match room.use_ {
             Use::Kitchen | Use::Dining => {
                 dining_sets
                     .iter()
@@ -724,14 +966,25 @@ fn furnish(
         .map(|d| {
             let per = d.dimensions.width_mm as f64 / 1000.0
                 * (d.dimensions.depth_mm as f64 / 1000.0 + s.chair_clearance_m);
-            let area: f64 = rooms
+            rooms
                 .iter()
-                .filter(|r| matches!(r.use_, Use::Open | Use::Focus))
-                .map(|r| r.space.area_m2)
-                .sum();
-            (area / per).floor() as u32
+                .map(|r| match r.use_ {
+                    Use::Open => (r.space.area_m2 / per).floor() as u32,
+                    // A focus room is one person's room (`focus_room_max_m2`).
+                    Use::Focus => 1,
+                    _ => 0,
+                })
+                .sum()
         })
         .unwrap_or(0);
+    let feasible = rooms
+        .iter()
+        .map(|r| match r.use_ {
+            Use::Open => desks_feasible(&r.space.grid, bench.as_ref(), workstation.as_ref()),
+            Use::Focus if workstation.is_some() => 1,
+            _ => 0,
+        })
+        .sum();
     let daylight = {
         let desks: Vec<f64> = rooms
             .iter()
@@ -833,6 +1086,7 @@ fn furnish(
         desks: placed_desks,
         desks_asked: asked,
         desks_area_bound: bound,
+        desks_feasible: feasible,
         meeting_seats,
         focus_rooms,
         storage_units,

@@ -149,3 +149,40 @@ fn the_checker_catches_what_the_engine_avoids() {
     let broken = rules(&items);
     assert!(broken.contains(&"door_swings".to_string()), "{broken:?}");
 }
+
+/// A brief asking more desks than the floor holds: the open offices are packed to at least
+/// 90% of what their shapes hold in rows with only walls and door swings in the way.
+#[test]
+fn crowded_floors_are_packed() {
+    let settings = Settings::default();
+    let (mut placed, mut feasible) = (0, 0);
+    for seed in 0..6u64 {
+        let plan = floor(FloorSpec {
+            seed: seed * 31 + 5,
+            rooms: 8,
+            angle_deg: if seed % 2 == 0 { 0.0 } else { 23.0 },
+            cut_corner: seed % 3 == 1,
+            min_area_m2: 300.0,
+        });
+        let crowd = Brief::new(
+            &Requirements::default(),
+            &BriefOverrides {
+                headcount: Some(400),
+                meeting_seats: Some(0),
+                focus_rooms: Some(0),
+                collaboration_areas: Some(0),
+                storage_per_person: Some(0.0),
+                ..BriefOverrides::default()
+            },
+        );
+        let p = propose(&plan, None, &crowd, &catalog(), 1, &settings).remove(0);
+        assert!(p.violations.is_empty(), "{:?}", p.violations);
+        assert!(p.desks_feasible > 0);
+        placed += p.desks;
+        feasible += p.desks_feasible;
+    }
+    assert!(
+        placed as f64 >= 0.9 * feasible as f64,
+        "{placed} desks of {feasible} feasible"
+    );
+}

@@ -61,6 +61,11 @@ fn main() {
         draw_demo(args.get(i + 1).map_or("layouts", String::as_str));
         return;
     }
+    // `--draw-packed DIR`: the floors as drawings (the brief's proposal and the packing run), to see where seats were lost.
+    let draw_packed = args
+        .iter()
+        .position(|a| a == "--draw-packed")
+        .map(|i| args.get(i + 1).cloned().unwrap_or_else(|| "packed".into()));
     let runs: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
     let catalog: Vec<_> = demo_catalog()
         .into_iter()
@@ -70,14 +75,15 @@ fn main() {
         catalog.iter().map(|p| (p.id.clone(), p.clone())).collect();
     let settings = Settings::default();
     println!(
-        "{:>5} {:>6} {:>7} {:>8} {:>8} {:>13} {:>15} {:>10} {:>12}",
+        "{:>5} {:>6} {:>7} {:>8} {:>8} {:>13} {:>15} {:>15} {:>10} {:>12}",
         "rooms",
         "people",
         "m²",
         "p50 s",
         "p95 s",
         "desks/asked",
-        "packed/bound",
+        "packed/feasible",
+        "packed/area",
         "violations",
         "budget err"
     );
@@ -87,7 +93,7 @@ fn main() {
         let mut area = 0.0;
         let mut budget_errors = Vec::new();
         let mut unreachable = 0;
-        let (mut full, mut full_bound) = (0u32, 0u32);
+        let (mut full, mut full_bound, mut full_feasible) = (0u32, 0u32, 0u32);
         for seed in 0..runs {
             let plan = floor(FloorSpec {
                 seed: seed * 7919 + rooms as u64,
@@ -128,8 +134,28 @@ fn main() {
                 },
             );
             let packed = propose(&plan, None, &crowd, &catalog, 1, &settings).remove(0);
+            if let Some(dir) = &draw_packed {
+                let labels = catalog
+                    .iter()
+                    .map(|p| (p.id.clone(), p.name.clone()))
+                    .collect();
+                std::fs::create_dir_all(dir).expect("the drawings' folder");
+                for (name, p) in [("brief", &proposal), ("packed", &packed)] {
+                    let svg = roomwright_layout::draw::plan_svg(
+                        &plan,
+                        &p.items,
+                        &labels,
+                        &p.violations,
+                        &format!("{rooms} rooms, seed {seed}: {}", p.summary),
+                        &settings,
+                    );
+                    std::fs::write(format!("{dir}/{name}-{rooms}-{seed}.svg"), svg)
+                        .expect("a drawing written");
+                }
+            }
             full += packed.desks;
             full_bound += packed.desks_area_bound;
+            full_feasible += packed.desks_feasible;
             violations += packed.violations.len();
             let scenario = scenario_of(&proposal, "bench", "Bench", &Terms::default());
             if let Ok(q) = roomwright_projects::scenarios::quote(&scenario, &products, "EUR", None)
@@ -153,7 +179,7 @@ fn main() {
             format!("{:+.1}%/{:+.1}%", mean * 100.0, worst * 100.0)
         };
         println!(
-            "{:>5} {:>6} {:>7.0} {:>8.3} {:>8.3} {:>13} {:>15} {:>10} {:>12}{}",
+            "{:>5} {:>6} {:>7.0} {:>8.3} {:>8.3} {:>13} {:>15} {:>15} {:>10} {:>12}{}",
             rooms,
             people,
             area / runs as f64,
@@ -162,6 +188,10 @@ fn main() {
             format!(
                 "{placed}/{asked} {:.0}%",
                 100.0 * placed as f64 / asked.max(1) as f64
+            ),
+            format!(
+                "{full}/{full_feasible} {:.0}%",
+                100.0 * full as f64 / full_feasible.max(1) as f64
             ),
             format!(
                 "{full}/{full_bound} {:.0}%",
@@ -177,6 +207,6 @@ fn main() {
         );
     }
     println!(
-        "{runs} floors per size, one proposal each (benching), one thread. packed/bound: desks placed when the brief asks twice what the open rooms' area could hold, against that area bound (area / a desk's footprint with its chair clearance, before aisles, doors and shapes). budget err: mean/worst of (fitted total - budget) / budget, negative is under."
+        "{runs} floors per size, one proposal each (benching), one thread. packed: desks placed when the brief asks twice what the open rooms' area could hold; /feasible: against the desks each room's shape holds in rows of benches or single workstations with only its walls and door swings in the way (no aisles or path search); /area: against each room's area over a desk's footprint with its chair clearance (no shapes either). budget err: mean/worst of (fitted total - budget) / budget, negative is under."
     );
 }
