@@ -787,13 +787,13 @@ async fn training_is_one_job_per_night_and_goes_to_the_training_definition() {
 }
 
 /// One plan drawn by the vision worker's generator: the PNG's bytes and its room count.
-fn drawn_plan() -> (Vec<u8>, usize) {
+fn drawn_plan(seed: u32) -> (Vec<u8>, usize) {
     let root = roomwright_devstack::repo_root();
-    let dir = std::env::temp_dir().join(format!("roomwright-import-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("roomwright-import-{}-{seed}", std::process::id()));
     let status = std::process::Command::new(root.join(".venv/bin/python"))
         .arg(root.join("gpu-workers/vision/tools/plangen.py"))
         .arg(&dir)
-        .args(["--count", "1", "--seed", "3"])
+        .args(["--count", "1", "--seed", &seed.to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -806,7 +806,7 @@ fn drawn_plan() -> (Vec<u8>, usize) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_floor_plan_import_is_uploaded_read_reviewed_and_accepted() {
     let (app, token, project) = designer_project("d@import.test").await;
-    let (png, rooms) = drawn_plan();
+    let (png, rooms) = drawn_plan(3);
     let imports = format!("/v1/projects/{project}/floor-plan-imports");
 
     // What cannot be a drawing is refused before anything is stored.
@@ -1099,4 +1099,156 @@ async fn catalog_revision(app: &App) -> u64 {
     roomwright_core::catalog::revision(&app.stack.state.table())
         .await
         .unwrap()
+}
+
+/// Uploads `png` as a floor-plan import of `project`, lets the vision worker read it and
+/// accepts the proposal as it is; returns the accepted plan.
+async fn import_plan(app: &App, token: &str, project: &str, png: Vec<u8>) -> Value {
+    let imports = format!("/v1/projects/{project}/floor-plan-imports");
+    let body = json!({"content_type": "image/png", "size_bytes": png.len()});
+    let created = app
+        .send(Method::POST, &imports, token, None, Some(body))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let put = reqwest::Client::new()
+        .put(created.body["upload"]["url"].as_str().unwrap())
+        .header("content-type", "image/png")
+        .body(png)
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    let one = format!(
+        "{imports}/{}",
+        created.body["import"]["id"].as_str().unwrap()
+    );
+    let reading = app.get(&one, token).await;
+    let job = reading.body["job"]["id"].as_str().unwrap().to_string();
+    let mut batch = vision_batch(app, Vec::new());
+    run_to_end(app, &mut batch, &job).await;
+    let proposed = app.get(&one, token).await;
+    assert_eq!(
+        proposed.body["import"]["status"], "proposed",
+        "{}",
+        proposed.body
+    );
+    let etag = app
+        .get(&format!("/v1/projects/{project}"), token)
+        .await
+        .etag()
+        .to_string();
+    let accepted = app
+        .send(
+            Method::POST,
+            &format!("{one}/accept"),
+            token,
+            Some(&etag),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    accepted.body["floor_plan"].clone()
+}
+
+/// The design chain as a user runs it: a drawing imported and accepted as the floor plan,
+/// furnished from the brief with catalog products, a proposal accepted as a scenario, its
+/// quote fitted within the budget, and the scenario rendered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drawing_becomes_a_furnished_priced_and_rendered_design() {
+    let app = common::app_with(roomwright_jobs_api::routes()).await;
+    let (token, _) = app.user("d@chain.test", Role::Designer).await;
+    for p in roomwright_layout::sample::catalog() {
+        app.put_product(&p).await;
+    }
+    let (project, _) = app
+        .project(
+            &token,
+            json!({"name": "Chain", "requirements": {"headcount": 8, "budget_ceiling_minor": 10_000_000}}),
+        )
+        .await;
+    // Seed 6 draws a focus room, an open plan, a kitchen, a reception and a print room.
+    let (png, _) = drawn_plan(6);
+    let plan = import_plan(&app, &token, &project, png).await;
+    let kinds: Vec<&str> = plan["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"open_plan"), "{kinds:?}");
+
+    let proposed = app
+        .send(
+            Method::POST,
+            &format!("/v1/projects/{project}/layouts"),
+            &token,
+            None,
+            Some(json!({"alternatives": 1})),
+        )
+        .await;
+    assert_eq!(proposed.status, StatusCode::CREATED, "{}", proposed.body);
+    let layout = &proposed.body["layouts"][0];
+    let proposal = &layout["proposal"];
+    assert!(
+        proposal["desks"].as_u64().unwrap() >= 6,
+        "desks on the imported plan: {}",
+        proposal["summary"]
+    );
+    assert_eq!(proposal["violations"], json!([]));
+    let layout_id = layout["layout_id"].as_str().unwrap();
+    let etag = app
+        .get(&format!("/v1/projects/{project}"), &token)
+        .await
+        .etag()
+        .to_string();
+    let accepted = app
+        .send(
+            Method::POST,
+            &format!("/v1/projects/{project}/layouts/{layout_id}/accept"),
+            &token,
+            Some(&etag),
+            Some(json!({"scenario_id": "furnished"})),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    let scenario = format!("/v1/projects/{project}/scenarios/furnished");
+    let quote = app.get(&format!("{scenario}/quote"), &token).await;
+    assert_eq!(quote.status, StatusCode::OK, "{}", quote.body);
+    let total = quote.body["total_minor"].as_i64().unwrap();
+
+    // A budget under the proposal's total: fitted by swaps, then quoted within it.
+    let budget = total * 95 / 100;
+    let fitted = app
+        .send(
+            Method::POST,
+            &format!("{scenario}/fit-budget"),
+            &token,
+            Some(accepted.etag()),
+            Some(json!({"budget_minor": budget})),
+        )
+        .await;
+    assert_eq!(fitted.status, StatusCode::OK, "{}", fitted.body);
+    let quote = app.get(&format!("{scenario}/quote"), &token).await;
+    let fitted_total = quote.body["total_minor"].as_i64().unwrap();
+    assert!(fitted_total <= budget, "{fitted_total} within {budget}");
+
+    // The furnished scenario rendered by the real worker.
+    let reply = submit(
+        &app,
+        &token,
+        &project,
+        None,
+        json!({"scenario_id": "furnished", "width": 96, "height": 64, "samples": 4}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    let id = job_id(&reply);
+    let mut batch = local_batch(&app, vec![render_worker()]);
+    run_to_end(&app, &mut batch, &id).await;
+    let view = app.get(&format!("/v1/jobs/{id}"), &token).await;
+    assert_eq!(view.body["status"], "SUCCEEDED", "{}", view.body);
+    let url = view.body["outputs"][0]["url"].as_str().unwrap();
+    let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+    let image = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    assert_eq!(image.dimensions(), (96, 64));
 }

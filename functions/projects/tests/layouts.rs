@@ -249,6 +249,55 @@ async fn a_floor_is_furnished_from_the_brief_and_a_proposal_becomes_a_scenario()
         );
         assert!(!text.contains("#e53935"), "nothing breaks a rule");
     }
+    // The same drawings as PNG: the SVG's size, the furniture in colour, the title lettered
+    // (with the bundled font: a Lambda has none).
+    for path in [
+        format!("/v1/projects/{id}/layouts/{layout_id}/plan"),
+        format!("/v1/projects/{id}/scenarios/furnished/plan"),
+    ] {
+        let svg = app.get(&format!("{path}.svg"), &token).await;
+        let text = String::from_utf8(svg.bytes).unwrap();
+        let attr = |name: &str| -> u32 {
+            let at = text.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            let end = text[at..].find('"').unwrap();
+            text[at..at + end].parse::<f64>().unwrap().ceil() as u32
+        };
+        let png = app.get(&format!("{path}.png"), &token).await;
+        assert_eq!(png.status, StatusCode::OK, "{path}.png");
+        assert_eq!(png.content_type, "image/png");
+        let image = image::load_from_memory(&png.bytes).unwrap().to_rgb8();
+        assert_eq!(
+            (image.width(), image.height()),
+            (attr("width"), attr("height"))
+        );
+        let dark = |y0: u32, y1: u32| {
+            (y0..y1)
+                .flat_map(|y| (0..image.width()).map(move |x| (x, y)))
+                .filter(|&(x, y)| image.get_pixel(x, y).0.iter().all(|&c| c < 120))
+                .count()
+        };
+        assert!(
+            dark(0, 30) > 200,
+            "the title is lettered: {} dark pixels",
+            dark(0, 30)
+        );
+        let coloured = image
+            .pixels()
+            .filter(|p| p.0.iter().max().unwrap() - p.0.iter().min().unwrap() > 40)
+            .count();
+        assert!(
+            coloured > (image.width() * image.height() / 50) as usize,
+            "furniture and rooms in colour: {coloured} pixels"
+        );
+    }
+    let foreign_png = app
+        .get(
+            &format!("/v1/projects/{id}/scenarios/furnished/plan.png"),
+            &stranger,
+        )
+        .await;
+    assert_eq!(foreign_png.status, StatusCode::NOT_FOUND);
+
     let drawing = format!("/v1/projects/{id}/scenarios/furnished/plan.svg");
     let viewer_svg = app.get(&drawing, &viewer_token).await;
     assert_eq!(viewer_svg.status, StatusCode::OK, "viewers see the drawing");

@@ -278,3 +278,52 @@ pub fn plan_svg(
     let _ = writeln!(c.out, "</svg>");
     c.out
 }
+
+/// Bundled fonts for [`png`]: DejaVu Sans (regular and bold) stands in for `sans-serif`, as
+/// a Lambda has no system fonts.
+fn fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
+    static FONTS: std::sync::OnceLock<std::sync::Arc<resvg::usvg::fontdb::Database>> =
+        std::sync::OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut db = resvg::usvg::fontdb::Database::new();
+            db.load_font_data(dejavu::sans::regular().to_vec());
+            db.load_font_data(dejavu::sans::bold().to_vec());
+            db.set_sans_serif_family("DejaVu Sans");
+            std::sync::Arc::new(db)
+        })
+        .clone()
+}
+
+/// Largest PNG side drawn, in pixels: a drawing is scaled down to fit.
+pub const PNG_MAX_SIDE_PX: u32 = 4096;
+
+/// A drawing of ours (SVG) as PNG on a white ground, `scale` times its size in pixels, fitted
+/// within [`PNG_MAX_SIDE_PX`].
+pub fn png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
+    let options = resvg::usvg::Options {
+        font_family: "DejaVu Sans".into(),
+        fontdb: fonts(),
+        ..resvg::usvg::Options::default()
+    };
+    let tree = resvg::usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
+    let size = tree.size();
+    let largest = size.width().max(size.height()) * scale;
+    let scale = if largest > PNG_MAX_SIDE_PX as f32 {
+        scale * PNG_MAX_SIDE_PX as f32 / largest
+    } else {
+        scale
+    };
+    let (w, h) = (
+        (size.width() * scale).ceil().max(1.0) as u32,
+        (size.height() * scale).ceil().max(1.0) as u32,
+    );
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(w, h).ok_or("an empty drawing")?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
+}

@@ -22,7 +22,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64()
 }
 
-/// `--draw DIR`: the demo project's proposals as SVG drawings, for people to look at.
+/// `--draw DIR`: the demo project's proposals as SVG and PNG drawings, for people to look at.
 fn draw_demo(dir: &str) {
     let project = roomwright_local::seed::demo_project_for("usr_demo", "designer@example.com");
     let catalog: Vec<_> = roomwright_local::seed::demo_products()
@@ -50,6 +50,8 @@ fn draw_demo(dir: &str) {
             &title,
             &Settings::default(),
         );
+        let png = roomwright_layout::draw::png(&svg, 1.0).expect("a drawing as PNG");
+        std::fs::write(path.replace(".svg", ".png"), png).expect("a PNG written");
         std::fs::write(&path, svg).expect("a drawing written");
         println!("{path}: {} ({:?})", proposal.summary, proposal.warnings);
     }

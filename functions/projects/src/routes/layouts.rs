@@ -121,17 +121,35 @@ pub async fn accept_layout(
     Ok((etag, Json(ScenarioSaved { project, warnings })))
 }
 
-/// An SVG drawing.
-pub struct Svg(String);
+/// A drawing: SVG, or PNG rendered from it.
+pub enum Drawing {
+    Svg(String),
+    Png(Vec<u8>),
+}
 
-impl axum::response::IntoResponse for Svg {
+impl Drawing {
+    fn of(svg: String, png: bool) -> Result<Drawing, ApiError> {
+        if !png {
+            return Ok(Drawing::Svg(svg));
+        }
+        roomwright_layout::draw::png(&svg, 1.0)
+            .map(Drawing::Png)
+            .map_err(|e| ApiError::internal(format!("plan drawing as PNG: {e}")))
+    }
+}
+
+impl axum::response::IntoResponse for Drawing {
     fn into_response(self) -> axum::response::Response {
+        let (content_type, body) = match self {
+            Drawing::Svg(svg) => ("image/svg+xml", axum::body::Body::from(svg)),
+            Drawing::Png(png) => ("image/png", axum::body::Body::from(png)),
+        };
         (
             [
-                (http::header::CONTENT_TYPE, "image/svg+xml"),
+                (http::header::CONTENT_TYPE, content_type),
                 (http::header::CACHE_CONTROL, "private, no-store"),
             ],
-            self.0,
+            body,
         )
             .into_response()
     }
@@ -158,9 +176,34 @@ pub async fn scenario_plan(
     State(state): State<AppState>,
     Require(caller, _): Require<perm::ProjectsRead>,
     Path((id, scenario_id)): Path<(String, String)>,
-) -> Result<Svg, ApiError> {
-    let project = access::load(&state, &caller, &id, Need::Read).await?.value;
-    let scenario = scenarios::find(&project.scenarios, &scenario_id)?;
+) -> Result<Drawing, ApiError> {
+    draw_scenario(&state, &caller, &id, &scenario_id, false).await
+}
+
+/// The scenario's drawing as PNG (the same as `plan.svg`).
+#[utoipa::path(
+    get, path = "/v1/projects/{id}/scenarios/{scenario_id}/plan.png", tag = "projects",
+    params(("id" = String, Path), ("scenario_id" = String, Path)),
+    security(("bearer" = ["projects:read"])),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404), (status = 409))
+)]
+pub async fn scenario_plan_png(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::ProjectsRead>,
+    Path((id, scenario_id)): Path<(String, String)>,
+) -> Result<Drawing, ApiError> {
+    draw_scenario(&state, &caller, &id, &scenario_id, true).await
+}
+
+async fn draw_scenario(
+    state: &AppState,
+    caller: &roomwright_core::auth::Caller,
+    id: &str,
+    scenario_id: &str,
+    png: bool,
+) -> Result<Drawing, ApiError> {
+    let project = access::load(state, caller, id, Need::Read).await?.value;
+    let scenario = scenarios::find(&project.scenarios, scenario_id)?;
     let plan = project.floor_plan.as_ref().ok_or_else(|| {
         ApiError::conflict("no_floor_plan", "The project has no floor plan to draw on.")
     })?;
@@ -169,14 +212,15 @@ pub async fn scenario_plan(
     let settings = Settings::default();
     let violations = roomwright_layout::check::check(plan, &items, &settings);
     let title = format!("{} — {}", project.name, scenario.name);
-    Ok(Svg(roomwright_layout::draw::plan_svg(
+    let svg = roomwright_layout::draw::plan_svg(
         plan,
         &items,
         &product_names(&products),
         &violations,
         &title,
         &settings,
-    )))
+    );
+    Drawing::of(svg, png)
 }
 
 /// A proposal drawn on the floor plan (SVG), before it is accepted.
@@ -190,9 +234,34 @@ pub async fn layout_plan(
     State(state): State<AppState>,
     Require(caller, _): Require<perm::ProjectsRead>,
     Path((id, layout_id)): Path<(String, String)>,
-) -> Result<Svg, ApiError> {
-    let project = access::load(&state, &caller, &id, Need::Read).await?.value;
-    let draft = service::draft(&state.table(), &id, &layout_id).await?;
+) -> Result<Drawing, ApiError> {
+    draw_layout(&state, &caller, &id, &layout_id, false).await
+}
+
+/// The proposal's drawing as PNG (the same as `plan.svg`).
+#[utoipa::path(
+    get, path = "/v1/projects/{id}/layouts/{layout_id}/plan.png", tag = "projects",
+    params(("id" = String, Path), ("layout_id" = String, Path)),
+    security(("bearer" = ["projects:read"])),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404))
+)]
+pub async fn layout_plan_png(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::ProjectsRead>,
+    Path((id, layout_id)): Path<(String, String)>,
+) -> Result<Drawing, ApiError> {
+    draw_layout(&state, &caller, &id, &layout_id, true).await
+}
+
+async fn draw_layout(
+    state: &AppState,
+    caller: &roomwright_core::auth::Caller,
+    id: &str,
+    layout_id: &str,
+    png: bool,
+) -> Result<Drawing, ApiError> {
+    let project = access::load(state, caller, id, Need::Read).await?.value;
+    let draft = service::draft(&state.table(), id, layout_id).await?;
     let plan = project.floor_plan.as_ref().ok_or_else(|| {
         ApiError::conflict("no_floor_plan", "The project has no floor plan to draw on.")
     })?;
@@ -211,14 +280,15 @@ pub async fn layout_plan(
             .map(|(id, v)| (id, v.value))
             .collect();
     let title = format!("{} — {} (proposal)", project.name, draft.proposal.name);
-    Ok(Svg(roomwright_layout::draw::plan_svg(
+    let svg = roomwright_layout::draw::plan_svg(
         plan,
         &draft.proposal.items,
         &product_names(&products),
         &draft.proposal.violations,
         &title,
         &Settings::default(),
-    )))
+    );
+    Drawing::of(svg, png)
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

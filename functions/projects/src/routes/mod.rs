@@ -30,6 +30,8 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(layouts::accept_layout))
         .routes(routes!(layouts::layout_plan))
         .routes(routes!(layouts::scenario_plan))
+        .routes(routes!(layouts::layout_plan_png))
+        .routes(routes!(layouts::scenario_plan_png))
         .routes(routes!(layouts::fit_budget))
         .routes(routes!(members::add_member))
         .routes(routes!(members::remove_member))
