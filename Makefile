@@ -85,10 +85,13 @@ bench: $(VENV_STAMP)
 	target/release/recs-bench --items 100000 --users 20000 --factors 64
 	cargo bench -p roomwright-render --bench render
 
-# Design generation on generated floors of 1 to 40 rooms and briefs of 5 to 200 people.
-bench-layout:
+# Design generation on generated floors of 1 to 40 rooms and briefs of 5 to 200 people, and
+# on 30 plans drawn by the vision worker's generator.
+bench-layout: $(VENV_STAMP)
 	cargo build --release -p roomwright-local --bin layout-bench
-	target/release/layout-bench 5
+	rm -rf target/layout-bench-plans
+	.venv/bin/python gpu-workers/vision/tools/plangen.py target/layout-bench-plans --count 30 --seed 100
+	target/release/layout-bench 5 --plans target/layout-bench-plans
 
 # The issue's comparison: same data, split, factors, iterations, regularisation, confidence and
 # threads for both; the generator is the one we were given beside the repository.

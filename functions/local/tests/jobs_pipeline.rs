@@ -875,6 +875,11 @@ async fn a_floor_plan_import_is_uploaded_read_reviewed_and_accepted() {
         (early.status, early.body["code"].clone()),
         (StatusCode::CONFLICT, json!("proposal_not_ready"))
     );
+    let unread = app.get(&format!("{one}/plan.svg"), &token).await;
+    assert_eq!(
+        (unread.status, unread.body["code"].clone()),
+        (StatusCode::CONFLICT, json!("proposal_not_ready"))
+    );
 
     // The local Batch runs the real worker.
     let mut batch = vision_batch(&app, Vec::new());
@@ -892,6 +897,33 @@ async fn a_floor_plan_import_is_uploaded_read_reviewed_and_accepted() {
         rooms
     );
     assert!(proposal["scale"]["px_per_m"].as_f64().unwrap() > 0.0);
+    // The reading drawn over the page it was read from, as SVG and PNG.
+    let over = app.get(&format!("{one}/plan.svg"), &token).await;
+    assert_eq!(over.status, StatusCode::OK);
+    assert_eq!(over.content_type, "image/svg+xml");
+    let svg = String::from_utf8(over.bytes).unwrap();
+    assert!(
+        svg.contains("href=\"data:image/png;base64,"),
+        "the page is under the plan: {}",
+        &svg[..svg.len().min(600)]
+    );
+    assert_eq!(
+        svg.matches("#1565c0").count(),
+        proposal["floor_plan"]["walls"].as_array().unwrap().len(),
+        "every wall read is drawn in blue"
+    );
+    let png = app.get(&format!("{one}/plan.png"), &token).await;
+    assert_eq!(png.content_type, "image/png");
+    let image = image::load_from_memory(&png.bytes).unwrap().to_rgb8();
+    let blue = image.pixels().filter(|p| p[2] > 150 && p[0] < 80).count();
+    let grey = image
+        .pixels()
+        .filter(|p| p[0] < 100 && p[0].abs_diff(p[2]) < 10)
+        .count();
+    assert!(
+        blue > 1000 && grey > 100,
+        "walls read in blue ({blue}) over the drawing ({grey})"
+    );
     // Nothing reaches the project before it is accepted.
     let before = app.get(&project_path, &token).await;
     assert_eq!(before.etag(), etag);
@@ -1157,8 +1189,9 @@ async fn import_plan(app: &App, token: &str, project: &str, png: Vec<u8>) -> Val
 async fn a_drawing_becomes_a_furnished_priced_and_rendered_design() {
     let app = common::app_with(roomwright_jobs_api::routes()).await;
     let (token, _) = app.user("d@chain.test", Role::Designer).await;
-    for p in roomwright_layout::sample::catalog() {
-        app.put_product(&p).await;
+    let catalog = roomwright_layout::sample::catalog();
+    for p in &catalog {
+        app.put_product(p).await;
     }
     let (project, _) = app
         .project(
@@ -1216,7 +1249,23 @@ async fn a_drawing_becomes_a_furnished_priced_and_rendered_design() {
     assert_eq!(quote.status, StatusCode::OK, "{}", quote.body);
     let total = quote.body["total_minor"].as_i64().unwrap();
 
-    // A budget under the proposal's total: fitted by swaps, then quoted within it.
+    // A cheaper twin of the chosen desk comes into the catalog; a budget under the proposal's
+    // total is fitted by swapping to it, then quoted within it.
+    let desk = proposal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["role"] == "desk")
+        .unwrap()["product_id"]
+        .as_str()
+        .unwrap();
+    let mut twin = catalog.iter().find(|p| p.id == desk).unwrap().clone();
+    twin.id = format!("{desk}-promo");
+    twin.name = format!("{} (promotion)", twin.name);
+    twin.sku = format!("{}-PROMO", twin.sku);
+    twin.list_price.amount_minor /= 2;
+    twin.dealer_price_minor /= 2;
+    app.put_product(&twin).await;
     let budget = total * 95 / 100;
     let fitted = app
         .send(
@@ -1227,10 +1276,24 @@ async fn a_drawing_becomes_a_furnished_priced_and_rendered_design() {
             Some(json!({"budget_minor": budget})),
         )
         .await;
-    assert_eq!(fitted.status, StatusCode::OK, "{}", fitted.body);
+    assert_eq!(
+        fitted.status,
+        StatusCode::OK,
+        "{} (a twin of {desk}: {twin:?})",
+        fitted.body
+    );
     let quote = app.get(&format!("{scenario}/quote"), &token).await;
     let fitted_total = quote.body["total_minor"].as_i64().unwrap();
     assert!(fitted_total <= budget, "{fitted_total} within {budget}");
+    assert!(
+        fitted.body["fit"]["swaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["to_product_id"] == json!(twin.id)),
+        "{}",
+        fitted.body["fit"]["swaps"]
+    );
 
     // The furnished scenario rendered by the real worker.
     let reply = submit(

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use roomwright_core::{aws::Aws, dynamo::Table, s3};
 use roomwright_jobs::{
     self as jobs, JobFailure, JobOutput, store,
-    vision::{EMBEDDING_OUTPUT, FloorPlanInput, PROPOSAL_OUTPUT, ProductImageInput, VisionInput},
+    vision::{
+        EMBEDDING_OUTPUT, FloorPlanInput, PAGE_OUTPUT, PROPOSAL_OUTPUT, ProductImageInput,
+        VisionInput,
+    },
     worker::{self, Failure},
 };
 use roomwright_visual::{
@@ -120,21 +123,50 @@ impl Worker {
         value: serde_json::Value,
         size: Option<(u32, u32)>,
     ) -> Result<(), JobError> {
-        let json = serde_json::to_vec(&value).map_err(|e| JobError::Transient(e.to_string()))?;
-        let key = format!("{}{name}.json", jobs::output_prefix(job_id));
-        let bytes = json.len() as u64;
-        s3::put_bytes(&self.aws, &self.bucket, &key, "application/json", json)
+        let output = self.upload_json(job_id, name, &value, size).await?;
+        self.record(job_id, &[output]).await
+    }
+
+    async fn upload_json(
+        &self,
+        job_id: &str,
+        name: &str,
+        value: &impl serde::Serialize,
+        size: Option<(u32, u32)>,
+    ) -> Result<JobOutput, JobError> {
+        let json = serde_json::to_vec(value).map_err(|e| JobError::Transient(e.to_string()))?;
+        self.upload(job_id, name, "json", "application/json", json, size)
+            .await
+    }
+
+    /// Stores one output file of the job (recorded on the job by [`Worker::record`]).
+    async fn upload(
+        &self,
+        job_id: &str,
+        name: &str,
+        extension: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        size: Option<(u32, u32)>,
+    ) -> Result<JobOutput, JobError> {
+        let key = format!("{}{name}.{extension}", jobs::output_prefix(job_id));
+        let bytes = body.len() as u64;
+        s3::put_bytes(&self.aws, &self.bucket, &key, content_type, body)
             .await
             .map_err(JobError::Transient)?;
-        let output = JobOutput {
+        Ok(JobOutput {
             name: name.into(),
             key,
-            content_type: "application/json".into(),
+            content_type: content_type.into(),
             bytes,
             width: size.map(|s| s.0),
             height: size.map(|s| s.1),
-        };
-        store::record_outputs(&self.table, job_id, &[output])
+        })
+    }
+
+    /// The job's outputs, all at once: recording them marks the job's work done.
+    async fn record(&self, job_id: &str, outputs: &[JobOutput]) -> Result<(), JobError> {
+        store::record_outputs(&self.table, job_id, outputs)
             .await
             .map_err(|e| JobError::Transient(format!("{e:?}")))?;
         Ok(())
@@ -174,11 +206,28 @@ impl Worker {
                 .unwrap_or_default(),
             "floor plan read"
         );
+        // The page as read, small enough to draw the proposal over (`.../plan.svg`).
+        let preview = crate::raster::preview(&page);
+        let mut png = Vec::new();
+        preview
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .map_err(|e| JobError::Transient(e.to_string()))?;
+        let preview_size = (preview.width(), preview.height());
+        let page = self
+            .upload(
+                job_id,
+                PAGE_OUTPUT,
+                "png",
+                "image/png",
+                png,
+                Some(preview_size),
+            )
+            .await?;
         let size = (proposal.page.width_px, proposal.page.height_px);
-        let value =
-            serde_json::to_value(&proposal).map_err(|e| JobError::Transient(e.to_string()))?;
-        self.put_output(job_id, PROPOSAL_OUTPUT, value, Some(size))
-            .await
+        let proposal = self
+            .upload_json(job_id, PROPOSAL_OUTPUT, &proposal, Some(size))
+            .await?;
+        self.record(job_id, &[proposal, page]).await
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use roomwright_projects::floorplan::{FloorPlan, Opening, OpeningKind, Room, Wall};
+use roomwright_projects::floorplan::{self, FloorPlan, Opening, OpeningKind, Room, Wall};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -21,26 +21,6 @@ pub const WALL_HEIGHT_M: f64 = 2.7;
 pub const DOOR_HEIGHT_M: f64 = 2.1;
 pub const WINDOW_HEIGHT_M: f64 = 1.2;
 pub const WINDOW_SILL_M: f64 = 0.9;
-
-/// Room kinds by words of their label, first match wins.
-const KIND_WORDS: [(&str, &[&str]); 7] = [
-    ("meeting", &["meeting", "conference", "board", "huddle"]),
-    (
-        "open_plan",
-        &["open plan", "open-plan", "workspace", "studio"],
-    ),
-    ("reception", &["reception", "lobby", "entrance", "foyer"]),
-    (
-        "kitchen",
-        &["kitchen", "pantry", "break", "cafe", "canteen"],
-    ),
-    (
-        "storage",
-        &["storage", "store", "print", "archive", "server", "copy"],
-    ),
-    ("circulation", &["corridor", "hall", "circulation", "stair"]),
-    ("office", &["office", "focus", "manager", "desk"]),
-];
 
 /// Confidence of each element, by id.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -79,14 +59,6 @@ pub struct PageView {
     pub height_px: u32,
     /// The plan's origin on the page (the building's outer lower-left corner).
     pub origin_px: [f64; 2],
-}
-
-fn kind_of(name: &str) -> &'static str {
-    let lower = name.to_lowercase();
-    KIND_WORDS
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| lower.contains(w)))
-        .map_or("other", |(kind, _)| kind)
 }
 
 fn round_mm(v: f64) -> f64 {
@@ -215,7 +187,7 @@ pub fn build(
         );
         plan_rooms.push(Room {
             id,
-            kind: kind_of(&name).into(),
+            kind: floorplan::kind_of(&name).into(),
             name,
             polygon: region.outline.iter().map(|&(x, y)| to_m(x, y)).collect(),
         });
@@ -246,10 +218,10 @@ mod tests {
 
     #[test]
     fn room_kinds_come_from_label_words() {
-        assert_eq!(kind_of("Meeting 2"), "meeting");
-        assert_eq!(kind_of("Open Plan"), "open_plan");
-        assert_eq!(kind_of("Print"), "storage");
-        assert_eq!(kind_of("Focus"), "office");
-        assert_eq!(kind_of("Room 3"), "other");
+        assert_eq!(floorplan::kind_of("Meeting 2"), "meeting");
+        assert_eq!(floorplan::kind_of("Open Plan"), "open_plan");
+        assert_eq!(floorplan::kind_of("Print"), "storage");
+        assert_eq!(floorplan::kind_of("Focus"), "office");
+        assert_eq!(floorplan::kind_of("Room 3"), "other");
     }
 }

@@ -55,6 +55,23 @@ impl Format {
 }
 
 /// The page of a drawing, grey, at most [`MAX_SIDE_PX`] on its longer side.
+/// The page at most [`roomwright_jobs::vision::PAGE_PREVIEW_PX`] a side, for drawing the
+/// proposal over.
+pub fn preview(page: &GrayImage) -> GrayImage {
+    let max = roomwright_jobs::vision::PAGE_PREVIEW_PX;
+    let long = page.width().max(page.height());
+    if long <= max {
+        return page.clone();
+    }
+    let ratio = f64::from(max) / f64::from(long);
+    imageops::resize(
+        page,
+        ((f64::from(page.width()) * ratio).round() as u32).max(1),
+        ((f64::from(page.height()) * ratio).round() as u32).max(1),
+        imageops::FilterType::Triangle,
+    )
+}
+
 pub fn page(bytes: &[u8]) -> Result<GrayImage, RasterError> {
     let page = match Format::sniff(bytes).ok_or(RasterError::Unsupported)? {
         Format::Png => decode(bytes, ImageFormat::Png)?,

@@ -36,6 +36,11 @@ pub const EMBEDDING_OUTPUT: &str = "embedding";
 /// The job output holding the proposal JSON (`vision parse-plan`'s format).
 pub const PROPOSAL_OUTPUT: &str = "proposal";
 
+/// The job output holding the page the plan was read from, as a PNG of at most
+/// `PAGE_PREVIEW_PX` a side: what the proposal is drawn over.
+pub const PAGE_OUTPUT: &str = "page";
+pub const PAGE_PREVIEW_PX: u32 = 1600;
+
 /// Drawings the floor-plan reader takes, by content type.
 pub const DRAWING_TYPES: [&str; 3] = ["image/png", "image/jpeg", "application/pdf"];
 

@@ -3,7 +3,7 @@
 //! overlaps, walls, door swings, windows and clearances; a path search on the free space for
 //! reachability and the main aisle.
 
-use geo::{Contains, Coord, LineString, Polygon, Rotate, Translate};
+use geo::{Coord, LineString, Polygon, Rotate, Translate};
 use roomwright_projects::floorplan::FloorPlan;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,7 +13,7 @@ use crate::{
     engine::PlacedItem,
     grid::{FURNITURE, Rect},
     kits::zone,
-    space::{RoomSpace, SEAT_REACH_M, overlaps, to_local},
+    space::{RoomSpace, SEAT_REACH_M, overlaps, to_local, within},
 };
 
 /// The rules, as named in violations and room reports.
@@ -100,7 +100,7 @@ fn check_room(
     let name = |i: usize| format!("item {i} ({:?})", items[i].role);
 
     for (a, &i) in in_room.iter().enumerate() {
-        if !shape.contains(&shapes[a]) {
+        if !within(&shapes[a], &shape) {
             violate(
                 "inside_room",
                 Some(i),
@@ -136,7 +136,7 @@ fn check_room(
             );
         }
         if let Some(z) = &zones[a] {
-            let blocked = !shape.contains(z)
+            let blocked = !within(z, &shape)
                 || walls.iter().any(|w| overlaps(z, w))
                 || in_room
                     .iter()

@@ -103,6 +103,17 @@ impl Canvas {
     }
 }
 
+/// The drawing a floor plan was read from, shown under the plan: where the plan's origin
+/// (its outer lower-left corner, y up) lies on the page and the page's scale.
+pub struct Underlay {
+    /// The page as a `data:` URI (PNG or JPEG).
+    pub href: String,
+    pub width_px: f64,
+    pub height_px: f64,
+    pub origin_px: [f64; 2],
+    pub px_per_m: f64,
+}
+
 /// The plan with `items` placed. `labels` names products by id (items without a label show
 /// their role); `violations` are outlined in red; `title` heads the drawing.
 pub fn plan_svg(
@@ -112,6 +123,20 @@ pub fn plan_svg(
     violations: &[Violation],
     title: &str,
     s: &Settings,
+) -> String {
+    plan_svg_over(plan, items, labels, violations, title, s, None)
+}
+
+/// [`plan_svg`] over the drawing it was read from: the page in place at its scale, rooms
+/// see-through and walls in blue, so a reader's mistakes show.
+pub fn plan_svg_over(
+    plan: &FloorPlan,
+    items: &[PlacedItem],
+    labels: &HashMap<String, String>,
+    violations: &[Violation],
+    title: &str,
+    s: &Settings,
+    underlay: Option<&Underlay>,
 ) -> String {
     let all: Vec<Coord<f64>> = plan
         .rooms
@@ -156,6 +181,25 @@ pub fn plan_svg(
         height - 30.0
     );
 
+    if let Some(page) = underlay {
+        let m = page.px_per_m.max(f64::EPSILON);
+        let (x, y) = c.point(Coord {
+            x: -page.origin_px[0] / m,
+            y: page.origin_px[1] / m,
+        });
+        let _ = writeln!(
+            c.out,
+            r#"<image x="{x}" y="{y}" width="{:.1}" height="{:.1}" preserveAspectRatio="none" href="{}"/>"#,
+            page.width_px / m * PX_PER_M,
+            page.height_px / m * PX_PER_M,
+            escape(&page.href)
+        );
+    }
+    let (room_opacity, wall_colour) = if underlay.is_some() {
+        ("0.35", "#1565c0")
+    } else {
+        ("1", "#333")
+    };
     // Rooms, then door swings and window bands.
     for room in &plan.rooms {
         if room.polygon.len() < 3 {
@@ -164,7 +208,7 @@ pub fn plan_svg(
         c.polygon(
             &room.shape(),
             &format!(
-                r##"fill="{}" stroke="#bbb" stroke-width="1""##,
+                r##"fill="{}" fill-opacity="{room_opacity}" stroke="#bbb" stroke-width="1""##,
                 room_fill(&room.kind)
             ),
         );
@@ -185,7 +229,9 @@ pub fn plan_svg(
         c.line(
             wall.start,
             wall.end,
-            &format!(r##"stroke="#333" stroke-width="{w:.1}" stroke-linecap="square""##),
+            &format!(
+                r##"stroke="{wall_colour}" stroke-opacity="0.85" stroke-width="{w:.1}" stroke-linecap="square""##
+            ),
         );
     }
     for opening in &plan.openings {
@@ -326,4 +372,18 @@ pub fn png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
         &mut pixmap.as_mut(),
     );
     pixmap.encode_png().map_err(|e| e.to_string())
+}
+
+/// A drawing of ours as the answer asked for: the SVG itself, or PNG rendered from it.
+pub fn answer(
+    svg: String,
+    png: bool,
+) -> Result<roomwright_core::http::Drawing, roomwright_core::ApiError> {
+    use roomwright_core::http::Drawing;
+    if !png {
+        return Ok(Drawing::Svg(svg));
+    }
+    self::png(&svg, 1.0)
+        .map(Drawing::Png)
+        .map_err(|e| roomwright_core::ApiError::internal(format!("drawing as PNG: {e}")))
 }

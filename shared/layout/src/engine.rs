@@ -179,6 +179,7 @@ impl Use {
 }
 
 /// A room being furnished.
+#[derive(Clone)]
 struct RoomState {
     space: RoomSpace,
     use_: Use,
@@ -758,40 +759,34 @@ fn furnish(
                 }
             }
             Use::Open => {
-                // Rows as a planner draws them, and kit by kit at the best-scoring spots: the
-                // room keeps whichever seats more (rows win ties).
-                let mut greedy = RoomState {
-                    space: room.space.clone(),
-                    use_: room.use_,
-                    grid: room.grid.clone(),
-                    kits: room.kits.clone(),
-                };
-                let by_rows = room.seat_desks(
+                // Benching: rows as a planner draws them, and kit by kit at the best-scoring
+                // spots; the room keeps whichever seats more (rows win ties). Single desks by
+                // the windows: kit by kit.
+                let bench = bench.as_ref().filter(|_| strategy.benches);
+                let mut by_spots = room.clone();
+                let mut seated = room.seat_desks(
                     demand.desks,
-                    strategy.benches.then_some(()).and(bench.as_ref()),
+                    bench,
                     workstation.as_ref(),
-                    true,
+                    strategy.benches,
                     desk_prefs,
                     s,
                 );
-                if by_rows < demand.desks {
-                    let by_greedy = greedy.seat_desks(
+                if strategy.benches && seated < demand.desks {
+                    let spots = by_spots.seat_desks(
                         demand.desks,
-                        strategy.benches.then_some(()).and(bench.as_ref()),
+                        bench,
                         workstation.as_ref(),
                         false,
                         desk_prefs,
                         s,
                     );
-                    if by_greedy > by_rows {
-                        *room = greedy;
-                        demand.desks -= by_greedy;
-                    } else {
-                        demand.desks -= by_rows;
+                    if spots > seated {
+                        *room = by_spots;
+                        seated = spots;
                     }
-                } else {
-                    demand.desks -= by_rows;
                 }
+                demand.desks -= seated;
             }
             _ => {}
         }

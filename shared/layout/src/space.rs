@@ -258,6 +258,13 @@ impl RoomSpace {
 /// a metre from the passage to the chair.
 pub const SEAT_REACH_M: f64 = 0.5;
 
+/// Whether `inner` lies within `outer`, but for less than a square centimetre (edges that
+/// coincide up to rounding, as drawings' coordinates do).
+pub fn within(inner: &Polygon<f64>, outer: &Polygon<f64>) -> bool {
+    use geo::BooleanOps;
+    outer.contains(inner) || inner.difference(outer).unsigned_area() <= 1e-4
+}
+
 /// Whether a polygon in plan coordinates overlaps another by more than a square centimetre.
 pub fn overlaps(a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
     use geo::BooleanOps;

@@ -78,6 +78,36 @@ pub struct Opening {
     pub sill_m: f64,
 }
 
+/// Room kinds by words of their label, first match wins.
+const KIND_WORDS: [(&str, &[&str]); 7] = [
+    ("meeting", &["meeting", "conference", "board", "huddle"]),
+    (
+        "open_plan",
+        &["open plan", "open-plan", "workspace", "studio"],
+    ),
+    ("reception", &["reception", "lobby", "entrance", "foyer"]),
+    (
+        "kitchen",
+        &["kitchen", "pantry", "break", "cafe", "canteen"],
+    ),
+    (
+        "storage",
+        &["storage", "store", "print", "archive", "server", "copy"],
+    ),
+    ("circulation", &["corridor", "hall", "circulation", "stair"]),
+    ("office", &["office", "focus", "manager", "desk"]),
+];
+
+/// A room's kind from the words of its name (`Open Plan 2` is `open_plan`, `Print` is
+/// `storage`), `other` when none matches: how drawings' labels become kinds.
+pub fn kind_of(name: &str) -> &'static str {
+    let lower = name.to_lowercase();
+    KIND_WORDS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| lower.contains(w)))
+        .map_or("other", |(kind, _)| kind)
+}
+
 pub const ROOM_KINDS: [&str; 13] = [
     "office",
     "meeting",

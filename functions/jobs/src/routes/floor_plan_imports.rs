@@ -16,7 +16,7 @@ use axum::{
     extract::State,
     http::{HeaderName, HeaderValue, StatusCode, header},
 };
-use roomwright_core::http::Path;
+use roomwright_core::http::{Drawing, Path};
 use roomwright_core::{
     ApiError, AppState, FieldError, FieldErrors,
     auth::{Require, perm},
@@ -27,7 +27,9 @@ use roomwright_core::{
 };
 use roomwright_jobs::{
     JobKind, JobStatus, store as job_store,
-    vision::{DRAWING_TYPES, FloorPlanInput, PROPOSAL_OUTPUT, VisionInput, sniff_drawing},
+    vision::{
+        DRAWING_TYPES, FloorPlanInput, PAGE_OUTPUT, PROPOSAL_OUTPUT, VisionInput, sniff_drawing,
+    },
 };
 use roomwright_projects::{
     access::{self, Need},
@@ -397,6 +399,104 @@ pub async fn get_import(
         job,
         proposal,
     }))
+}
+
+/// The proposed floor plan drawn over the page it was read from (SVG): the drawing in grey,
+/// the rooms see-through, the walls read in blue, doors and windows; where the reading went
+/// wrong shows at a glance.
+#[utoipa::path(
+    get, path = "/v1/projects/{id}/floor-plan-imports/{import_id}/plan.svg", tag = "jobs",
+    params(("id" = String, Path), ("import_id" = String, Path)),
+    security(("bearer" = ["projects:read"])),
+    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404), (status = 409))
+)]
+pub async fn import_plan(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::ProjectsRead>,
+    Path((project_id, import_id)): Path<(String, String)>,
+) -> Result<Drawing, ApiError> {
+    draw_import(&state, &caller, &project_id, &import_id, false).await
+}
+
+/// The same drawing as PNG.
+#[utoipa::path(
+    get, path = "/v1/projects/{id}/floor-plan-imports/{import_id}/plan.png", tag = "jobs",
+    params(("id" = String, Path), ("import_id" = String, Path)),
+    security(("bearer" = ["projects:read"])),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404), (status = 409))
+)]
+pub async fn import_plan_png(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::ProjectsRead>,
+    Path((project_id, import_id)): Path<(String, String)>,
+) -> Result<Drawing, ApiError> {
+    draw_import(&state, &caller, &project_id, &import_id, true).await
+}
+
+async fn draw_import(
+    state: &AppState,
+    caller: &roomwright_core::auth::Caller,
+    project_id: &str,
+    import_id: &str,
+    png: bool,
+) -> Result<Drawing, ApiError> {
+    let project = access::load(state, caller, project_id, Need::Read)
+        .await?
+        .value;
+    let import = load(state, project_id, import_id).await?;
+    let (Versioned { value: import, .. }, job) = advance(state, import).await?;
+    let read = match (job, import.status) {
+        (Some(job), ImportStatus::Proposed | ImportStatus::Accepted) => {
+            proposal(state, &job).await?.map(|p| (job, p))
+        }
+        _ => None,
+    };
+    let Some((job, proposed)) = read else {
+        return Err(ApiError::conflict(
+            "proposal_not_ready",
+            "The drawing has not been read yet; draw it once the import is proposed.",
+        ));
+    };
+    let plan: FloorPlan =
+        serde_json::from_value(proposed["floor_plan"].clone()).map_err(ApiError::internal)?;
+    // The page the worker stored beside its proposal (jobs read before it did draw the plan
+    // alone).
+    let underlay = match job.outputs.iter().find(|o| o.name == PAGE_OUTPUT) {
+        Some(page) => {
+            let bytes = s3::get_bytes(&state.aws, &state.config.bucket_name, &page.key)
+                .await
+                .map_err(ApiError::internal)?;
+            let number = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0);
+            bytes.map(|bytes| {
+                use base64::Engine;
+                roomwright_layout::draw::Underlay {
+                    href: format!(
+                        "data:image/png;base64,{}",
+                        base64::engine::general_purpose::STANDARD.encode(bytes)
+                    ),
+                    width_px: number(&proposed["page"]["width_px"]),
+                    height_px: number(&proposed["page"]["height_px"]),
+                    origin_px: [
+                        number(&proposed["page"]["origin_px"][0]),
+                        number(&proposed["page"]["origin_px"][1]),
+                    ],
+                    px_per_m: number(&proposed["scale"]["px_per_m"]),
+                }
+            })
+        }
+        None => None,
+    };
+    let title = format!("{} — floor plan read from the drawing", project.name);
+    let svg = roomwright_layout::draw::plan_svg_over(
+        &plan,
+        &[],
+        &Default::default(),
+        &[],
+        &title,
+        &roomwright_layout::Settings::default(),
+        underlay.as_ref().filter(|u| u.px_per_m > 0.0),
+    );
+    roomwright_layout::draw::answer(svg, png)
 }
 
 fn invalid(field: &str, code: &str, message: String) -> ApiError {

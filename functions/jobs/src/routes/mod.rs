@@ -19,4 +19,6 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(floor_plan_imports::create_import))
         .routes(routes!(floor_plan_imports::get_import))
         .routes(routes!(floor_plan_imports::accept_import))
+        .routes(routes!(floor_plan_imports::import_plan))
+        .routes(routes!(floor_plan_imports::import_plan_png))
 }

@@ -5,7 +5,7 @@ use roomwright_core::{
     ApiError, AppState,
     auth::{Require, perm},
     etag::IfMatch,
-    http::{ApiJson, Path},
+    http::{ApiJson, Drawing, Path},
     problem::FieldErrors,
 };
 use roomwright_layout::{
@@ -121,40 +121,6 @@ pub async fn accept_layout(
     Ok((etag, Json(ScenarioSaved { project, warnings })))
 }
 
-/// A drawing: SVG, or PNG rendered from it.
-pub enum Drawing {
-    Svg(String),
-    Png(Vec<u8>),
-}
-
-impl Drawing {
-    fn of(svg: String, png: bool) -> Result<Drawing, ApiError> {
-        if !png {
-            return Ok(Drawing::Svg(svg));
-        }
-        roomwright_layout::draw::png(&svg, 1.0)
-            .map(Drawing::Png)
-            .map_err(|e| ApiError::internal(format!("plan drawing as PNG: {e}")))
-    }
-}
-
-impl axum::response::IntoResponse for Drawing {
-    fn into_response(self) -> axum::response::Response {
-        let (content_type, body) = match self {
-            Drawing::Svg(svg) => ("image/svg+xml", axum::body::Body::from(svg)),
-            Drawing::Png(png) => ("image/png", axum::body::Body::from(png)),
-        };
-        (
-            [
-                (http::header::CONTENT_TYPE, content_type),
-                (http::header::CACHE_CONTROL, "private, no-store"),
-            ],
-            body,
-        )
-            .into_response()
-    }
-}
-
 fn product_names(
     products: &std::collections::HashMap<String, roomwright_core::catalog::Product>,
 ) -> std::collections::HashMap<String, String> {
@@ -220,7 +186,7 @@ async fn draw_scenario(
         &title,
         &settings,
     );
-    Drawing::of(svg, png)
+    roomwright_layout::draw::answer(svg, png)
 }
 
 /// A proposal drawn on the floor plan (SVG), before it is accepted.
@@ -288,7 +254,7 @@ async fn draw_layout(
         &title,
         &Settings::default(),
     );
-    Drawing::of(svg, png)
+    roomwright_layout::draw::answer(svg, png)
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
