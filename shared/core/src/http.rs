@@ -298,6 +298,29 @@ pub fn idempotency_key(headers: &http::HeaderMap) -> Result<Option<String>, ApiE
     }
 }
 
+/// A drawing as an answer: SVG or PNG, never cached (drawings follow the project).
+pub enum Drawing {
+    Svg(String),
+    Png(Vec<u8>),
+}
+
+impl IntoResponse for Drawing {
+    fn into_response(self) -> Response {
+        let (content_type, body) = match self {
+            Drawing::Svg(svg) => ("image/svg+xml", axum::body::Body::from(svg)),
+            Drawing::Png(png) => ("image/png", axum::body::Body::from(png)),
+        };
+        (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            body,
+        )
+            .into_response()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,28 +364,5 @@ mod tests {
         assert!(is_json(&headers));
         headers.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
         assert!(!is_json(&headers));
-    }
-}
-
-/// A drawing as an answer: SVG or PNG, never cached (drawings follow the project).
-pub enum Drawing {
-    Svg(String),
-    Png(Vec<u8>),
-}
-
-impl IntoResponse for Drawing {
-    fn into_response(self) -> Response {
-        let (content_type, body) = match self {
-            Drawing::Svg(svg) => ("image/svg+xml", axum::body::Body::from(svg)),
-            Drawing::Png(png) => ("image/png", axum::body::Body::from(png)),
-        };
-        (
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CACHE_CONTROL, "private, no-store"),
-            ],
-            body,
-        )
-            .into_response()
     }
 }

@@ -91,6 +91,8 @@ pub fn fit_budget(
     let mut current = scenario.clone();
     let mut now = before.clone();
     let mut swaps = Vec::new();
+    // Per swap, the selections it changed as they were before it.
+    let mut undo: Vec<Vec<(usize, roomwright_projects::scenarios::Selection)>> = Vec::new();
     let candidates = |id: &str| -> Vec<&Product> {
         let Some(original) = known.get(id) else {
             return Vec::new();
@@ -161,9 +163,43 @@ pub fn fit_budget(
                 lowest_minor: now.total_minor,
             });
         };
+        undo.push(
+            current
+                .selections
+                .iter()
+                .enumerate()
+                .filter(|(i, was)| trial.selections[*i].product_id != was.product_id)
+                .map(|(i, was)| (i, was.clone()))
+                .collect(),
+        );
         swaps.push(swap);
         current = trial;
         now = priced;
+    }
+    // Swaps move whole products, so the last ones often overshoot: undo, latest first, every
+    // swap the budget does without (one a later swap built on stays).
+    let mut k = swaps.len();
+    while k > 0 {
+        k -= 1;
+        let swap = &swaps[k];
+        if swaps[k + 1..]
+            .iter()
+            .any(|later| later.from_product_id == swap.to_product_id)
+        {
+            continue;
+        }
+        // The selections it changed, as they were before it.
+        let mut trial = current.clone();
+        for (i, was) in &undo[k] {
+            trial.selections[*i] = was.clone();
+        }
+        let priced = total(&trial, &known, currency)?;
+        if priced.total_minor <= budget_minor {
+            current = trial;
+            now = priced;
+            swaps.remove(k);
+            undo.remove(k);
+        }
     }
     // Headroom: the best single upgrade per product that still fits the budget.
     let mut upgrades = Vec::new();

@@ -162,7 +162,7 @@ fn bench_row(
             },
         );
         let start = Instant::now();
-        let proposal = propose(plan, None, &brief, &catalog, 1, &settings).remove(0);
+        let proposal = propose(plan, None, &brief, catalog, 1, settings).remove(0);
         times.push(start.elapsed());
         area += proposal.rooms.iter().map(|r| r.area_m2).sum::<f64>();
         placed += proposal.desks;
@@ -188,7 +188,7 @@ fn bench_row(
                 ..BriefOverrides::default()
             },
         );
-        let packed = propose(plan, None, &crowd, &catalog, 1, &settings).remove(0);
+        let packed = propose(plan, None, &crowd, catalog, 1, settings).remove(0);
         if let Some(dir) = draw {
             let labels = catalog
                 .iter()
@@ -202,7 +202,7 @@ fn bench_row(
                     &labels,
                     &p.violations,
                     &format!("{name}: {}", p.summary),
-                    &settings,
+                    settings,
                 );
                 std::fs::write(format!("{dir}/{kind}-{name}.svg"), svg).expect("a drawing written");
             }
@@ -212,9 +212,9 @@ fn bench_row(
         full_feasible += packed.desks_feasible;
         violations += packed.violations.len();
         let scenario = scenario_of(&proposal, "bench", "Bench", &Terms::default());
-        if let Ok(q) = roomwright_projects::scenarios::quote(&scenario, &products, "EUR", None) {
+        if let Ok(q) = roomwright_projects::scenarios::quote(&scenario, products, "EUR", None) {
             let budget = q.total_minor * 9 / 10;
-            match fit_budget(&scenario, &products, &catalog, "EUR", budget, &brief.styles) {
+            match fit_budget(&scenario, products, catalog, "EUR", budget, &brief.styles) {
                 Ok(fit) => {
                     budget_errors.push((fit.after.total_minor - budget) as f64 / budget as f64)
                 }
