@@ -8,13 +8,14 @@
 use std::collections::{BTreeMap, HashMap};
 
 use roomwright_core::catalog::Product;
-use roomwright_projects::scenarios::{Quote, Scenario, quote};
+use roomwright_projects::scenarios::{Quote, Scenario, Selection, quote};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::choose::{role_of, style_match};
 
-/// One product replaced by another everywhere in the scenario.
+/// One product replaced by another: everywhere in the scenario, or in some rooms only (see
+/// `quantity` and `reason`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Swap {
     pub from_product_id: String,
@@ -92,7 +93,7 @@ pub fn fit_budget(
     let mut now = before.clone();
     let mut swaps = Vec::new();
     // Per swap, the selections it changed as they were before it.
-    let mut undo: Vec<Vec<(usize, roomwright_projects::scenarios::Selection)>> = Vec::new();
+    let mut undo: Vec<Vec<(usize, Selection)>> = Vec::new();
     let candidates = |id: &str| -> Vec<&Product> {
         let Some(original) = known.get(id) else {
             return Vec::new();
@@ -176,29 +177,55 @@ pub fn fit_budget(
         current = trial;
         now = priced;
     }
-    // Swaps move whole products, so the last ones often overshoot: undo, latest first, every
-    // swap the budget does without (one a later swap built on stays).
+    // Swaps move whole products, so the last ones often overshoot: undo, latest first, what
+    // the budget does without, room by room (a room keeps one product per kind), and whole
+    // swaps when every room is undone. A swap a later one built on stays.
     let mut k = swaps.len();
     while k > 0 {
         k -= 1;
-        let swap = &swaps[k];
         if swaps[k + 1..]
             .iter()
-            .any(|later| later.from_product_id == swap.to_product_id)
+            .any(|later| later.from_product_id == swaps[k].to_product_id)
         {
             continue;
         }
-        // The selections it changed, as they were before it.
-        let mut trial = current.clone();
-        for (i, was) in &undo[k] {
-            trial.selections[*i] = was.clone();
+        // Swaps change products, never placements: rooms as in the scenario given.
+        let room_of = |i: usize| {
+            scenario.selections[i]
+                .placement
+                .as_ref()
+                .map(|p| p.room_id.clone())
+        };
+        let mut rooms: Vec<Option<String>> = undo[k].iter().map(|(i, _)| room_of(*i)).collect();
+        rooms.sort();
+        rooms.dedup();
+        let units = |changes: &[(usize, Selection)]| -> u32 {
+            changes.iter().map(|(_, was)| was.quantity).sum()
+        };
+        let swapped = units(&undo[k]);
+        for room in rooms {
+            let mut trial = current.clone();
+            for (i, was) in undo[k].iter().filter(|(i, _)| room_of(*i) == room) {
+                trial.selections[*i] = was.clone();
+            }
+            let priced = total(&trial, &known, currency)?;
+            if priced.total_minor <= budget_minor {
+                undo[k].retain(|(i, _)| room_of(*i) != room);
+                current = trial;
+                now = priced;
+            }
         }
-        let priced = total(&trial, &known, currency)?;
-        if priced.total_minor <= budget_minor {
-            current = trial;
-            now = priced;
+        let left = units(&undo[k]);
+        if left == 0 {
             swaps.remove(k);
             undo.remove(k);
+        } else if left < swapped {
+            let swap = &mut swaps[k];
+            swap.saving_minor = swap.saving_minor * i64::from(left) / i64::from(swapped);
+            swap.quantity = left;
+            swap.reason.push_str(&format!(
+                " In some rooms only: {left} of {swapped} swapped."
+            ));
         }
     }
     // Headroom: the best single upgrade per product that still fits the budget.
@@ -366,6 +393,40 @@ mod tests {
         assert_eq!(to(450_000), ["ash-desk", "cheap-chair"]);
         assert_eq!(to(350_000), ["ash-desk", "cheap-chair", "plain-desk"]);
         assert!(fit.swaps.iter().all(|s| !s.reason.is_empty()));
+    }
+
+    #[test]
+    fn a_swap_the_budget_needs_in_some_rooms_only_is_undone_in_the_others() {
+        let catalog = catalog();
+        let products = by_id(&catalog);
+        // Four rooms of 5 oak desks (540.00 each at dealer prices): 10,800.00.
+        let mut s = scenario(&[("oak-desk", 5); 4]);
+        for (k, selection) in s.selections.iter_mut().enumerate() {
+            selection.placement = Some(roomwright_projects::scenarios::Placement {
+                room_id: format!("room-{k}"),
+                x_m: 1.0,
+                y_m: 1.0,
+                rotation_deg: 0.0,
+            });
+        }
+        // Ash saves 180.00 a desk, 900.00 a room: two rooms swapped reach 9,000.00.
+        let fit = fit_budget(&s, &products, &catalog, "EUR", 900_000, &["oak".into()]).unwrap();
+        assert_eq!(fit.after.total_minor, 900_000);
+        assert_eq!(fit.swaps.len(), 1);
+        assert_eq!(fit.swaps[0].quantity, 10);
+        assert_eq!(fit.swaps[0].saving_minor, 180_000);
+        let ash_rooms: Vec<&str> = fit
+            .scenario
+            .selections
+            .iter()
+            .filter(|s| s.product_id == "ash-desk")
+            .map(|s| s.placement.as_ref().unwrap().room_id.as_str())
+            .collect();
+        assert_eq!(
+            ash_rooms.len(),
+            2,
+            "every room keeps one desk: {ash_rooms:?}"
+        );
     }
 
     #[test]
