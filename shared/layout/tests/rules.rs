@@ -1,6 +1,7 @@
 //! Property tests: over generated floors (any turn, a cut corner, 1 to 14 rooms) and briefs
 //! (2 to 120 people), no proposal breaks a rule, and what the brief asks is furnished where
-//! there is room for it.
+//! there is room for it; a fitted budget never exceeds the budget, and the fitted scenario
+//! still keeps every rule.
 
 use proptest::prelude::*;
 use roomwright_layout::{
@@ -58,6 +59,74 @@ proptest! {
             let count = |role: Role| p.items.iter().filter(|i| i.role == role).count();
             prop_assert_eq!(count(Role::TaskChair), count(Role::Desk), "every desk has its chair");
             prop_assert!(p.rooms.iter().all(|r| r.rules.iter().all(|rule| rule.satisfied)));
+        }
+    }
+}
+
+/// The sample catalog with cheaper products of the same kinds: some of the same footprint,
+/// some smaller, some larger (which a fit must never take).
+fn catalog_with_alternatives() -> Vec<roomwright_core::catalog::Product> {
+    let mut all = catalog();
+    let originals = all.clone();
+    for (k, p) in originals.iter().enumerate() {
+        for (suffix, scale, price) in [
+            ("lite", 1.0, 0.7),
+            ("compact", 0.9, 0.8),
+            ("large", 1.1, 0.5),
+        ] {
+            let mut q = p.clone();
+            q.id = format!("{}-{suffix}", p.id);
+            q.sku = format!("{}-{k}-{suffix}", p.sku);
+            q.dimensions.width_mm = (p.dimensions.width_mm as f64 * scale) as u32;
+            q.dimensions.depth_mm = (p.dimensions.depth_mm as f64 * scale) as u32;
+            q.list_price.amount_minor = (p.list_price.amount_minor as f64 * price) as i64;
+            q.dealer_price_minor = (p.dealer_price_minor as f64 * price) as i64;
+            all.push(q);
+        }
+    }
+    all
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn a_fitted_budget_is_never_exceeded_and_keeps_the_rules(
+        seed in 0u64..1_000_000,
+        rooms in 1usize..8,
+        headcount in 2u32..60,
+        share in 0.4f64..1.1,
+    ) {
+        let plan = floor(FloorSpec { seed, rooms, angle_deg: 0.0, cut_corner: seed % 2 == 0, min_area_m2: 0.0 });
+        let settings = Settings::default();
+        let all = catalog_with_alternatives();
+        // Proposed with the sample catalog, fitted with its alternatives too.
+        let proposal = propose(&plan, None, &brief(headcount, false), &catalog(), 1, &settings).remove(0);
+        let scenario = roomwright_layout::store::scenario_of(&proposal, "s", "S", &Default::default());
+        let products: std::collections::HashMap<String, _> =
+            all.iter().map(|p| (p.id.clone(), p.clone())).collect();
+        let Ok(before) = roomwright_projects::scenarios::quote(&scenario, &products, "EUR", None) else {
+            return Ok(());
+        };
+        let budget = (before.total_minor as f64 * share) as i64;
+        match roomwright_layout::budget::fit_budget(&scenario, &products, &all, "EUR", budget, &[]) {
+            Ok(fit) => {
+                prop_assert!(fit.after.total_minor <= budget, "{} over {budget}", fit.after.total_minor);
+                let again = roomwright_projects::scenarios::quote(&fit.scenario, &products, "EUR", None).unwrap();
+                prop_assert_eq!(again.total_minor, fit.after.total_minor);
+                let items = roomwright_layout::engine::placed_items(&fit.scenario, &products);
+                prop_assert_eq!(items.len(), proposal.items.len());
+                let broken = check(&plan, &items, &settings);
+                prop_assert!(broken.is_empty(), "{:?}", broken);
+            }
+            Err(roomwright_layout::budget::FitError::Unreachable { lowest_minor }) => {
+                prop_assert!(lowest_minor > budget);
+            }
+            Err(e) => prop_assert!(false, "{:?}", e),
         }
     }
 }
