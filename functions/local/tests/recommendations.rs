@@ -11,8 +11,7 @@ use common::{App, Reply, product};
 use http::{Method, StatusCode};
 use roomwright_core::{
     auth::Role,
-    catalog::{PRODUCT_SK, PRODUCTS_PARTITION, Product, product_pk},
-    dynamo::Keys,
+    catalog::{Product, product_keys},
 };
 use roomwright_recommend_train::job::{Settings, Trainer};
 use roomwright_recommendations::RecsContext;
@@ -58,7 +57,8 @@ fn catalog() -> Vec<Product> {
 }
 
 async fn put_product(app: &App, product: &Product) {
-    let keys = Keys::new(product_pk(&product.id), PRODUCT_SK).gsi1(PRODUCTS_PARTITION, &product.id);
+    // As the catalog stores it: by id and in its category's index.
+    let keys = product_keys(product);
     let table = app.stack.state.table();
     match table.get::<Product>(&keys.pk, &keys.sk).await.unwrap() {
         Some(old) => table.replace(&keys, product, old.version).await.unwrap(),
@@ -844,4 +844,110 @@ async fn segments_cover_every_active_user() {
         let top = s["top_products"][0]["product_id"].as_str().unwrap();
         assert!(catalog().iter().any(|p| p.id == top));
     }
+}
+
+/// The products of a role in the first proposal of a layout request.
+fn chosen(reply: &Reply, role: &str) -> Vec<String> {
+    let mut ids: Vec<String> = reply.body["layouts"][0]["proposal"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["role"] == role)
+        .map(|i| i["product_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Proposes one layout of a fresh project (a sample floor) for 4 people, no style words.
+async fn propose(app: &App, token: &str) -> Reply {
+    let plan = roomwright_layout::sample::floor(roomwright_layout::sample::FloorSpec {
+        seed: 3,
+        rooms: 4,
+        angle_deg: 0.0,
+        cut_corner: false,
+        min_area_m2: 0.0,
+    });
+    let (id, etag) = app.project(token, json!({"name": "Studio"})).await;
+    let put = app
+        .send(
+            Method::PUT,
+            &format!("/v1/projects/{id}/floor-plan"),
+            token,
+            Some(&etag),
+            Some(serde_json::to_value(&plan).unwrap()),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let reply = app
+        .send(
+            Method::POST,
+            &format!("/v1/projects/{id}/layouts"),
+            token,
+            None,
+            Some(json!({"alternatives": 1, "brief": {"headcount": 4, "styles": []}})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn layouts_are_furnished_to_the_designers_learnt_taste() {
+    let world = world().await;
+    send_events(&world).await;
+    let app = &world.app;
+    // Bo keeps to the steel line; Cy has never been seen.
+    let (bo, _) = app.user("bo@recs.test", Role::Designer).await;
+    let (cy, _) = app.user("cy@recs.test", Role::Designer).await;
+    let steel: Vec<Value> = [
+        "b-desk-1",
+        "b-desk-3",
+        "b-chair-1",
+        "b-chair-3",
+        "b-cabinet-1",
+        "b-cabinet-2",
+    ]
+    .iter()
+    .map(|id| view(id, None))
+    .collect();
+    let sent = post_events(app, &bo, Some("bo-1"), steel).await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.body);
+    let (v1, served) = train(app, &world.admin, "train-taste").await;
+    assert!(served);
+
+    // Without a taste every line is alike: the cheapest, first by name (the oak line).
+    let plain = propose(app, &cy).await;
+    assert_eq!(
+        plain.body["brief"].get("learned_taste"),
+        None,
+        "{}",
+        plain.body["brief"]
+    );
+    assert_eq!(
+        chosen(&plain, "desk"),
+        ["a-desk-0"],
+        "{}",
+        plain.body["layouts"][0]["proposal"]
+    );
+    assert_eq!(chosen(&plain, "task_chair"), ["a-chair-0"]);
+
+    // Bo's layout takes the steel line the model learnt Bo chooses, and says so.
+    let tasteful = propose(app, &bo).await;
+    assert_eq!(
+        tasteful.body["brief"]["learned_taste"],
+        format!("recommendation model {v1}, the designer's choices")
+    );
+    for role in ["desk", "task_chair"] {
+        let ids = chosen(&tasteful, role);
+        assert!(
+            ids.len() == 1 && ids[0].starts_with("b-"),
+            "{role}: {ids:?}"
+        );
+    }
+    assert_eq!(
+        tasteful.body["layouts"][0]["proposal"]["violations"],
+        json!([])
+    );
 }

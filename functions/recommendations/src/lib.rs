@@ -1,7 +1,6 @@
 //! The recommendations function: interaction events in, explained recommendations out, and
 //! the admin's view of the model registry and customer segments.
 
-pub mod cache;
 pub mod live;
 pub mod routes;
 
@@ -12,7 +11,7 @@ use roomwright_core::routes;
 use roomwright_core::{AppState, http::finish};
 use utoipa_axum::router::OpenApiRouter;
 
-pub use cache::ModelCache;
+pub use roomwright_recs::cache::ModelCache;
 
 /// What the routes share beyond [`AppState`]: the served model.
 #[derive(Clone, Default)]

@@ -1,5 +1,7 @@
 //! What a layout is furnished for: the project's requirements, overridden per request.
 
+use std::collections::HashMap;
+
 use roomwright_core::problem::FieldErrors;
 use roomwright_projects::model::Requirements;
 use serde::{Deserialize, Serialize};
@@ -29,6 +31,15 @@ pub struct Brief {
     /// Products not in stock are used only if they arrive within this many days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_lead_time_days: Option<u32>,
+    /// Where the learnt taste comes from when the served recommendation model knows the
+    /// designer or the project's selections (`recommendation model <version>, personalised`);
+    /// absent when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned_taste: Option<String>,
+    /// The learnt taste: 0 to 1 per product id, how likely the designer is to choose it.
+    /// Among products of the same kind it weighs half as much as a matched style word.
+    #[serde(skip)]
+    pub affinity: HashMap<String, f32>,
 }
 
 /// Per-request changes to the brief the requirements give (`brief` in a layout request).
@@ -193,6 +204,8 @@ impl Brief {
             }),
             budget_minor: overrides.budget_minor.or(requirements.budget_ceiling_minor),
             max_lead_time_days: overrides.max_lead_time_days,
+            learned_taste: None,
+            affinity: HashMap::new(),
         }
     }
 

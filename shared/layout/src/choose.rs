@@ -1,6 +1,7 @@
 //! Which products furnish a layout: per role, active catalog items of its categories that are
 //! in stock or arrive within the brief's lead time, ranked by how well they match the
-//! project's style and then by price. One product per role for the whole floor keeps rooms
+//! project's style (its style words, and the designer's taste the recommendation model learnt)
+//! and then by price. One product per role for the whole floor keeps rooms
 //! consistent (one desk family, one chair).
 
 use std::collections::BTreeMap;
@@ -94,6 +95,16 @@ pub fn style_match(product: &Product, styles: &[String]) -> f64 {
     hits as f64 / styles.len() as f64
 }
 
+/// What a learnt affinity of 1 is worth against a style word of the brief matched in full.
+pub const AFFINITY_WEIGHT: f64 = 0.5;
+
+/// How well a product suits the brief's look: its style match plus the designer's learnt
+/// taste for it ([`AFFINITY_WEIGHT`]).
+pub fn look_match(product: &Product, brief: &Brief) -> f64 {
+    style_match(product, &brief.styles)
+        + AFFINITY_WEIGHT * brief.affinity.get(&product.id).copied().unwrap_or(0.0) as f64
+}
+
 /// Whether a product can be had in time: in stock, or arriving within the brief's lead time.
 pub fn obtainable(product: &Product, brief: &Brief) -> bool {
     product.status == "active"
@@ -118,9 +129,7 @@ impl Palette {
             let mut fitting: Vec<(usize, f64, &Product)> = products
                 .iter()
                 .filter(|p| obtainable(p, brief) && p.dimensions.width_mm > 0)
-                .filter_map(|p| {
-                    category_rank(p, role).map(|rank| (rank, style_match(p, &brief.styles), p))
-                })
+                .filter_map(|p| category_rank(p, role).map(|rank| (rank, look_match(p, brief), p)))
                 .collect();
             fitting.sort_by(|a, b| {
                 let price =
@@ -148,5 +157,62 @@ impl Palette {
     /// Every choice for a role, best first.
     pub fn all(&self, role: Role) -> &[Product] {
         self.by_role.get(&role).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{catalog, product};
+
+    fn first(palette: &Palette, role: Role) -> &str {
+        palette.first(role).map(|p| p.id.as_str()).unwrap()
+    }
+
+    #[test]
+    fn the_learnt_taste_picks_among_equals_and_style_words_weigh_more() {
+        let mut products = catalog();
+        let mut oak = product(
+            "chair-oak",
+            ["Seating", "Task chairs"],
+            [640, 600, 1000],
+            42_000,
+        );
+        oak.materials = vec!["Oak veneer".into()];
+        products.push(oak);
+        let mut brief = Brief::new(&Default::default(), &Default::default());
+        // No taste: the cheapest suitable chair.
+        assert_eq!(
+            first(
+                &Palette::new(&products, &brief, Taste::Style),
+                Role::TaskChair
+            ),
+            "chair-b"
+        );
+        // The designer's taste turns it to a dearer chair of the same kind...
+        brief.affinity = [("chair-a".to_string(), 1.0), ("chair-b".to_string(), 0.2)].into();
+        assert_eq!(
+            first(
+                &Palette::new(&products, &brief, Taste::Style),
+                Role::TaskChair
+            ),
+            "chair-a"
+        );
+        // ... but not past a style word the brief names, nor past the value strategy's price.
+        brief.styles = vec!["oak".into()];
+        assert_eq!(
+            first(
+                &Palette::new(&products, &brief, Taste::Style),
+                Role::TaskChair
+            ),
+            "chair-oak"
+        );
+        assert_eq!(
+            first(
+                &Palette::new(&products, &brief, Taste::Value),
+                Role::TaskChair
+            ),
+            "chair-b"
+        );
     }
 }

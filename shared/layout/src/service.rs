@@ -13,9 +13,13 @@ use roomwright_projects::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use roomwright_core::catalog::Product;
+use roomwright_recs::{model::Model, serve::Basis};
+
 use crate::{
-    Brief, BriefOverrides, Proposal, Settings,
+    Brief, BriefOverrides, Proposal, Role, Settings,
     budget::{Fit, FitError, fit_budget},
+    choose::{obtainable, role_of},
     propose,
     store::{self as drafts, DRAFT_DAYS, Draft},
 };
@@ -86,13 +90,50 @@ pub struct Layouts {
     pub layouts: Vec<Layout>,
 }
 
+/// Puts the model's affinity of the designer (else of the project's selections) for the
+/// products a layout could use into the brief.
+fn learn_taste(
+    brief: &mut Brief,
+    model: &Model,
+    project: &Project,
+    user_id: &str,
+    products: &[Product],
+) {
+    let mut selected: Vec<String> = project
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.selections)
+        .map(|s| s.product_id.clone())
+        .collect();
+    selected.sort();
+    selected.dedup();
+    let candidates: Vec<&str> = products
+        .iter()
+        .filter(|p| obtainable(p, brief) && role_of(p) != Role::Other)
+        .map(|p| p.id.as_str())
+        .collect();
+    if let Some(affinity) = model.affinity(Some(user_id), &selected, &candidates) {
+        brief.learned_taste = Some(format!(
+            "recommendation model {}, {}",
+            affinity.model_version,
+            match affinity.basis {
+                Basis::Personalised => "the designer's choices",
+                Basis::Selections | Basis::Popularity => "the project's selections",
+            }
+        ));
+        brief.affinity = affinity.scores;
+    }
+}
+
 /// Proposes layouts of the project's floor plan and keeps each as a draft. The request must
-/// have passed [`LayoutRequest::validate`].
+/// have passed [`LayoutRequest::validate`]. The served recommendation `model`, when there is
+/// one, adds the designer's learnt taste to the brief's style.
 pub async fn propose_layouts(
     table: &Table,
     project: &Project,
     user_id: &str,
     request: &LayoutRequest,
+    model: Option<&Model>,
 ) -> Result<Layouts, ApiError> {
     let Some(plan) = &project.floor_plan else {
         return Err(ApiError::conflict(
@@ -145,9 +186,12 @@ pub async fn propose_layouts(
     }
     errors.finish()?;
 
-    let brief = Brief::new(&project.requirements, &request.brief);
+    let mut brief = Brief::new(&project.requirements, &request.brief);
     let currency = project.requirements.currency.clone();
     let products = drafts::catalog_for(table, &currency).await?;
+    if let Some(model) = model {
+        learn_taste(&mut brief, model, project, user_id, &products);
+    }
     let (plan, rooms, alternatives) = (
         plan.clone(),
         request.rooms.clone(),

@@ -3,6 +3,7 @@
 //! how lists are made and explained from it.
 
 pub mod als;
+pub mod cache;
 pub mod catalog;
 pub mod content;
 pub mod eval;

@@ -309,3 +309,153 @@ impl Model {
         Some(list)
     }
 }
+
+/// How much a user is likely to choose each of some products, from the served model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Affinity {
+    pub model_version: String,
+    pub basis: Basis,
+    /// 0 to 1 per product id the model knows (1 for the likeliest asked); products it does not
+    /// know are absent.
+    pub scores: HashMap<String, f32>,
+}
+
+impl Model {
+    /// The user's learnt taste over `candidates` (product ids), else closeness to the
+    /// project's `selected` products (a selected product itself scores highest); `None` when
+    /// the model knows neither the user nor any selection, or none of the candidates.
+    /// Unlike [`Model::recommend`], products the user or the project already chose count:
+    /// designing a layout, they are the safest picks.
+    pub fn affinity(
+        &self,
+        user: Option<&str>,
+        selected: &[String],
+        candidates: &[&str],
+    ) -> Option<Affinity> {
+        let known: Vec<(&str, u32)> = candidates
+            .iter()
+            .filter_map(|id| Some((*id, self.item_index(id)?)))
+            .collect();
+        if known.is_empty() {
+            return None;
+        }
+        let user = user
+            .and_then(|u| self.lookup.user.get(u).copied())
+            .filter(|&u| self.user_factors.row(u as usize).iter().any(|&v| v != 0.0));
+        let (basis, raw): (Basis, Vec<f32>) = if let Some(u) = user {
+            let taste = self.user_factors.row(u as usize);
+            let raw = known
+                .iter()
+                .map(|&(_, i)| dot(taste, self.item_factors.row(i as usize)))
+                .collect();
+            (Basis::Personalised, raw)
+        } else {
+            let seeds: Vec<u32> = selected
+                .iter()
+                .filter_map(|id| self.item_index(id))
+                .collect();
+            if seeds.is_empty() {
+                return None;
+            }
+            let unit = &self.lookup.unit_items;
+            let raw = known
+                .iter()
+                .map(|&(_, i)| {
+                    seeds
+                        .iter()
+                        .map(|&s| {
+                            if s == i {
+                                1.0
+                            } else {
+                                dot(unit.row(s as usize), unit.row(i as usize))
+                            }
+                        })
+                        .fold(0f32, f32::max)
+                })
+                .collect();
+            (Basis::Selections, raw)
+        };
+        let top = raw.iter().copied().fold(0f32, f32::max);
+        if top <= 0.0 {
+            return None;
+        }
+        Some(Affinity {
+            model_version: self.version.clone(),
+            basis,
+            scores: known
+                .iter()
+                .zip(raw)
+                .map(|(&(id, _), r)| (id.to_string(), (r / top).max(0.0)))
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        als::AlsParams,
+        interactions::Builder,
+        model::{TrainConfig, train},
+    };
+
+    /// Six designers in two camps: three choose the oak family, three the steel family.
+    fn two_camps() -> Model {
+        let mut b = Builder::default();
+        for u in 0..6 {
+            let family = if u < 3 { "oak" } else { "steel" };
+            for i in 0..4 {
+                b.add(&format!("u{u}"), &format!("{family}-{i}"), 1.0);
+            }
+        }
+        let config = TrainConfig {
+            als: AlsParams {
+                factors: 4,
+                ..Default::default()
+            },
+            holdout: 0.0,
+            neighbours: 5,
+            segments: 2,
+        };
+        train(b.build(), &[], &config, "v1", "2026-12-03T00:00:00Z")
+    }
+
+    fn mean(a: &Affinity, family: &str) -> f32 {
+        (0..4)
+            .map(|i| a.scores[&format!("{family}-{i}")])
+            .sum::<f32>()
+            / 4.0
+    }
+
+    #[test]
+    fn a_known_designer_leans_to_their_camp_and_a_new_one_to_the_projects_picks() {
+        let model = two_camps();
+        let candidates: Vec<String> = ["oak", "steel"]
+            .iter()
+            .flat_map(|f| (0..4).map(move |i| format!("{f}-{i}")))
+            .chain(["unknown".to_string()])
+            .collect();
+        let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+
+        let oak = model.affinity(Some("u0"), &[], &candidates).unwrap();
+        assert_eq!(
+            (oak.basis, oak.model_version.as_str()),
+            (Basis::Personalised, "v1")
+        );
+        assert!(mean(&oak, "oak") > mean(&oak, "steel") + 0.3, "{oak:?}");
+        assert!(!oak.scores.contains_key("unknown"));
+        assert!(oak.scores.values().all(|s| (0.0..=1.0).contains(s)));
+
+        let steel = model
+            .affinity(Some("newcomer"), &["steel-0".to_string()], &candidates)
+            .unwrap();
+        assert_eq!(steel.basis, Basis::Selections);
+        assert_eq!(steel.scores["steel-0"], 1.0);
+        assert!(mean(&steel, "steel") > mean(&steel, "oak"), "{steel:?}");
+
+        // Nothing to go on: no taste, rather than popularity posing as one.
+        assert_eq!(model.affinity(Some("newcomer"), &[], &candidates), None);
+        assert_eq!(model.affinity(Some("u0"), &[], &["unknown"]), None);
+    }
+}

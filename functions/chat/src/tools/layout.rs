@@ -92,11 +92,13 @@ pub async fn propose(context: &ToolContext<'_>, args: ProposeArgs) -> ToolResult
         }
         request.rooms = Some(rooms);
     }
+    let model = roomwright_recs::cache::served_model(&context.state).await;
     let layouts = service::propose_layouts(
         &context.state.table(),
         &project,
         &context.caller.user_id,
         &request,
+        model.as_deref(),
     )
     .await?;
     let proposals: Vec<Value> = layouts

@@ -352,11 +352,17 @@ async fn advance(
     Ok((import, job))
 }
 
-/// The proposal JSON the job stored.
+/// The proposal JSON the job stored, once the import is proposed (or accepted).
 async fn proposal(
     state: &AppState,
-    job: &roomwright_jobs::Job,
+    job: Option<&roomwright_jobs::Job>,
+    status: ImportStatus,
 ) -> Result<Option<serde_json::Value>, ApiError> {
+    let Some(job) =
+        job.filter(|_| matches!(status, ImportStatus::Proposed | ImportStatus::Accepted))
+    else {
+        return Ok(None);
+    };
     let Some(output) = job.outputs.iter().find(|o| o.name == PROPOSAL_OUTPUT) else {
         return Ok(None);
     };
@@ -384,12 +390,7 @@ pub async fn get_import(
     access::load(&state, &caller, &project_id, Need::Read).await?;
     let import = load(&state, &project_id, &import_id).await?;
     let (Versioned { value: import, .. }, job) = advance(&state, import).await?;
-    let proposal = match (&job, import.status) {
-        (Some(job), ImportStatus::Proposed | ImportStatus::Accepted) => {
-            proposal(&state, job).await?
-        }
-        _ => None,
-    };
+    let proposal = proposal(&state, job.as_ref(), import.status).await?;
     let job = match job {
         Some(job) => Some(JobView::with_urls(&state, job).await?),
         None => None,
@@ -445,13 +446,8 @@ async fn draw_import(
         .value;
     let import = load(state, project_id, import_id).await?;
     let (Versioned { value: import, .. }, job) = advance(state, import).await?;
-    let read = match (job, import.status) {
-        (Some(job), ImportStatus::Proposed | ImportStatus::Accepted) => {
-            proposal(state, &job).await?.map(|p| (job, p))
-        }
-        _ => None,
-    };
-    let Some((job, proposed)) = read else {
+    let read = proposal(state, job.as_ref(), import.status).await?;
+    let (Some(job), Some(proposed)) = (job, read) else {
         return Err(ApiError::conflict(
             "proposal_not_ready",
             "The drawing has not been read yet; draw it once the import is proposed.",
@@ -530,12 +526,7 @@ pub async fn accept_import(
         },
         job,
     ) = advance(&state, import).await?;
-    let proposed = match (&job, import.status) {
-        (Some(job), ImportStatus::Proposed | ImportStatus::Accepted) => {
-            proposal(&state, job).await?
-        }
-        _ => None,
-    };
+    let proposed = proposal(&state, job.as_ref(), import.status).await?;
     let Some(proposed) = proposed else {
         return Err(ApiError::conflict(
             "proposal_not_ready",

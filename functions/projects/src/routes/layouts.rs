@@ -39,8 +39,15 @@ pub async fn propose_layouts(
     request.validate(&mut errors);
     errors.finish()?;
     let project = access::load(&state, &caller, &id, Need::Edit).await?;
-    let layouts =
-        service::propose_layouts(&state.table(), &project.value, &caller.user_id, &request).await?;
+    let model = roomwright_recs::cache::served_model(&state).await;
+    let layouts = service::propose_layouts(
+        &state.table(),
+        &project.value,
+        &caller.user_id,
+        &request,
+        model.as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(layouts)))
 }
 

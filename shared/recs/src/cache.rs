@@ -1,15 +1,17 @@
 //! The served model, loaded from S3 once per sandbox and kept. Requests check the registry's
 //! pointer at most every [`CHECK_EVERY`] (one GetItem), so a promotion or a rollback reaches
 //! every warm sandbox within that time; a load happens once however many requests wait on it.
+//! The recommendations function keeps one in its context; other functions (layouts, the
+//! assistant) use the sandbox's [`served`] cache, loaded on first use only.
 
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
+use crate::{model::Model, registry};
 use arc_swap::ArcSwapOption;
 use roomwright_core::{ApiError, AppState, s3};
-use roomwright_recs::{model::Model, registry};
 use tokio::sync::Mutex;
 
 pub const CHECK_EVERY: Duration = Duration::from_secs(60);
@@ -19,6 +21,25 @@ pub struct ModelCache {
     model: ArcSwapOption<Model>,
     /// When the pointer was last read; held while loading, so one request loads.
     checked: Mutex<Option<Instant>>,
+}
+
+/// This sandbox's cache, for functions that consult the model now and then (nothing is
+/// loaded until the first [`ModelCache::current`]).
+pub fn served() -> &'static ModelCache {
+    static CACHE: std::sync::OnceLock<ModelCache> = std::sync::OnceLock::new();
+    CACHE.get_or_init(ModelCache::default)
+}
+
+/// The served model for a function that can do without it: `None` when none is served or it
+/// cannot be loaded now (logged; the caller goes on without the learnt taste).
+pub async fn served_model(state: &AppState) -> Option<Arc<Model>> {
+    match served().current(state).await {
+        Ok(model) => model,
+        Err(e) => {
+            tracing::warn!(error = ?e, "the recommendation model is unavailable");
+            None
+        }
+    }
 }
 
 impl ModelCache {
