@@ -92,7 +92,7 @@ pub async fn propose(context: &ToolContext<'_>, args: ProposeArgs) -> ToolResult
         }
         request.rooms = Some(rooms);
     }
-    let model = roomwright_recs::cache::served_model(&context.state).await;
+    let model = roomwright_recs::cache::served_model(context.state).await;
     let layouts = service::propose_layouts(
         &context.state.table(),
         &project,
