@@ -86,11 +86,11 @@ bench: $(VENV_STAMP)
 	cargo bench -p roomwright-render --bench render
 
 # Design generation on generated floors of 1 to 40 rooms and briefs of 5 to 200 people, and
-# on 30 plans drawn by the vision worker's generator.
+# on 40 plans of 1 to 40 rooms drawn by the vision worker's generator.
 bench-layout: $(VENV_STAMP)
 	cargo build --release -p roomwright-local --bin layout-bench
 	rm -rf target/layout-bench-plans
-	.venv/bin/python gpu-workers/vision/tools/plangen.py target/layout-bench-plans --count 30 --seed 100
+	.venv/bin/python gpu-workers/vision/tools/plangen.py target/layout-bench-plans --count 40 --seed 100 --rooms 1-40
 	target/release/layout-bench 5 --plans target/layout-bench-plans
 
 # The issue's comparison: same data, split, factors, iterations, regularisation, confidence and

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Draws labelled test floor plans for the vision worker's tests and benchmark.
 
-    plangen.py OUT_DIR [--count N] [--seed S] [--width PX] [--height PX] [--pdf]
+    plangen.py OUT_DIR [--count N] [--seed S] [--width PX] [--height PX] [--pdf] [--rooms LO-HI]
 
 Each plan is `plan_NNN.png` (and `plan_NNN.pdf` with --pdf) beside `plan_NNN.json`, the
 truth: walls (centre segments with thickness), rooms (inner-face polygons and names), doors,
@@ -132,10 +132,19 @@ class Page:
         return [at[0], at[1], at[0] + label.width, at[1] + label.height]
 
 
-def draw_plan(rng, width, height):
+def draw_plan(rng, width, height, rooms=None):
+    """One plan; `rooms` (lo, hi) asks for that many rooms on a floor sized to hold them
+    (24-34 m² a room), else 3-7 rooms on a 10-20 x 7-13 m floor."""
     units = Units(rng.choice(["m", "mm", "imperial"]))
-    outer_w = units.snap(rng.uniform(10.0, 20.0))
-    outer_h = units.snap(rng.uniform(7.0, 13.0))
+    if rooms is None:
+        outer_w = units.snap(rng.uniform(10.0, 20.0))
+        outer_h = units.snap(rng.uniform(7.0, 13.0))
+    else:
+        rooms_wanted = rng.randint(*rooms)
+        area = rooms_wanted * rng.uniform(24.0, 34.0) + 30.0
+        aspect = rng.uniform(1.2, 1.8)
+        outer_w = units.snap(math.sqrt(area * aspect))
+        outer_h = units.snap(area / outer_w)
     ext_t = units.snap(rng.uniform(0.2, 0.35))
     int_t = rng.choice([0.1, 0.12, 0.15]) if units.kind != "imperial" else 5 * INCH
     thin = rng.choice([1, 2, 2, 3])
@@ -145,7 +154,9 @@ def draw_plan(rng, width, height):
     page = Page(width, height, ppm, origin)
 
     inner = (ext_t, ext_t, outer_w - ext_t, outer_h - ext_t)
-    cells, inner_walls = split_cells(rng, inner, int_t, rng.randint(3, 7), units)
+    if rooms is None:
+        rooms_wanted = rng.randint(3, 7)
+    cells, inner_walls = split_cells(rng, inner, int_t, rooms_wanted, units)
 
     # Exterior walls run outer face to outer face; interior ones between the faces they meet.
     ext_walls = [
@@ -335,11 +346,21 @@ def main():
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1200)
     parser.add_argument("--pdf", action="store_true", help="also write each page as a PDF")
+    parser.add_argument(
+        "--rooms",
+        help="LO-HI rooms per plan on a floor sized for them (default: 3-7 on 10-20 x 7-13 m)",
+    )
     args = parser.parse_args()
+    rooms = None
+    if args.rooms:
+        lo, _, hi = args.rooms.partition("-")
+        rooms = (int(lo), int(hi or lo))
+        if not 1 <= rooms[0] <= rooms[1] <= 200:
+            parser.error("--rooms takes LO-HI with 1 <= LO <= HI <= 200")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for n in range(args.count):
         rng = random.Random(args.seed * 100_003 + n)
-        image, truth = draw_plan(rng, args.width, args.height)
+        image, truth = draw_plan(rng, args.width, args.height, rooms)
         stem = args.out_dir / f"plan_{n:03d}"
         image.save(stem.with_suffix(".png"))
         if args.pdf:

@@ -356,10 +356,6 @@ fn main() {
             let name = path.file_stem().unwrap().to_string_lossy().to_string();
             floors.push((name, plan, people));
         }
-        let (rooms, people) = (
-            floors.iter().map(|f| f.1.rooms.len()),
-            floors.iter().map(|f| f.2),
-        );
         let span = |v: Vec<u32>| {
             format!(
                 "{}-{}",
@@ -367,17 +363,27 @@ fn main() {
                 v.iter().max().unwrap_or(&0)
             )
         };
-        bench_row(
-            &span(rooms.map(|r| r as u32).collect()),
-            &span(people.collect()),
-            &floors,
-            &catalog,
-            &products,
-            &settings,
-            draw_packed.as_deref(),
-        );
+        // One row per ten rooms (1-10, 11-20, ...).
+        let mut bands: std::collections::BTreeMap<usize, Vec<_>> = Default::default();
+        for floor in &floors {
+            bands
+                .entry(floor.1.rooms.len().saturating_sub(1) / 10)
+                .or_default()
+                .push(floor.clone());
+        }
+        for band in bands.values() {
+            bench_row(
+                &span(band.iter().map(|f| f.1.rooms.len() as u32).collect()),
+                &span(band.iter().map(|f| f.2).collect()),
+                band,
+                &catalog,
+                &products,
+                &settings,
+                draw_packed.as_deref(),
+            );
+        }
         println!(
-            "last row: the {} plans with offices of those drawn by gpu-workers/vision/tools/plangen.py (their truth: walls, rooms named as drawn, doors, windows), one person per small office and per 6 m² of larger offices and open plan",
+            "last rows (by ten rooms): the {} plans with offices of those drawn by gpu-workers/vision/tools/plangen.py (their truth: walls, rooms named as drawn, doors, windows), one person per small office and per 6 m² of larger offices and open plan",
             floors.len()
         );
     }
