@@ -788,19 +788,30 @@ async fn training_is_one_job_per_night_and_goes_to_the_training_definition() {
 
 /// One plan drawn by the vision worker's generator: the PNG's bytes and its room count.
 fn drawn_plan(seed: u32) -> (Vec<u8>, usize) {
+    let (png, truth) = drawn_plan_with(seed, &[]);
+    (png, truth["rooms"].as_array().unwrap().len())
+}
+
+/// One plan drawn by the generator with `options`: the PNG's bytes and its truth.
+fn drawn_plan_with(seed: u32, options: &[&str]) -> (Vec<u8>, Value) {
     let root = roomwright_devstack::repo_root();
-    let dir = std::env::temp_dir().join(format!("roomwright-import-{}-{seed}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "roomwright-import-{}-{seed}-{}",
+        std::process::id(),
+        options.join("")
+    ));
     let status = std::process::Command::new(root.join(".venv/bin/python"))
         .arg(root.join("gpu-workers/vision/tools/plangen.py"))
         .arg(&dir)
         .args(["--count", "1", "--seed", &seed.to_string()])
+        .args(options)
         .status()
         .unwrap();
     assert!(status.success());
     let truth: Value =
         serde_json::from_slice(&std::fs::read(dir.join("plan_000.json")).unwrap()).unwrap();
     let png = std::fs::read(dir.join("plan_000.png")).unwrap();
-    (png, truth["rooms"].as_array().unwrap().len())
+    (png, truth)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1137,7 +1148,8 @@ async fn catalog_revision(app: &App) -> u64 {
 
 /// Uploads `png` as a floor-plan import of `project`, lets the vision worker read it and
 /// accepts the proposal as it is; returns the accepted plan.
-async fn import_plan(app: &App, token: &str, project: &str, png: Vec<u8>) -> Value {
+/// Uploads a drawing as an import and runs its reading: the import's path and its view.
+async fn read_drawing(app: &App, token: &str, project: &str, png: Vec<u8>) -> (String, Value) {
     let imports = format!("/v1/projects/{project}/floor-plan-imports");
     let body = json!({"content_type": "image/png", "size_bytes": png.len()});
     let created = app
@@ -1166,6 +1178,11 @@ async fn import_plan(app: &App, token: &str, project: &str, png: Vec<u8>) -> Val
         "{}",
         proposed.body
     );
+    (one, proposed.body)
+}
+
+async fn import_plan(app: &App, token: &str, project: &str, png: Vec<u8>) -> Value {
+    let (one, _) = read_drawing(app, token, project, png).await;
     let etag = app
         .get(&format!("/v1/projects/{project}"), token)
         .await
@@ -1316,4 +1333,134 @@ async fn a_drawing_becomes_a_furnished_priced_and_rendered_design() {
     let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
     let image = image::load_from_memory(&bytes).unwrap().to_rgb8();
     assert_eq!(image.dimensions(), (96, 64));
+}
+
+/// A drawing with no length written on it: read all the same, unscaled; accepted only with
+/// one wall's real length, from which the whole plan is scaled.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drawing_without_dimensions_is_scaled_from_one_length_the_user_gives() {
+    let (app, token, project) = designer_project("d@unscaled.test").await;
+    let (png, truth) = drawn_plan_with(6, &["--no-dimensions"]);
+    let (one, view) = read_drawing(&app, &token, &project, png).await;
+    let proposal = &view["proposal"];
+    assert_eq!(proposal["scale"]["unscaled"], true, "{}", proposal["scale"]);
+    assert_eq!(
+        proposal["floor_plan"]["rooms"].as_array().unwrap().len(),
+        truth["rooms"].as_array().unwrap().len()
+    );
+    // The drawing over the upload says what is missing.
+    let svg = app.get(&format!("{one}/plan.svg"), &token).await;
+    let svg = String::from_utf8_lossy(&svg.bytes);
+    assert!(
+        svg.contains("read without a scale: give one wall"),
+        "{}",
+        &svg[..600.min(svg.len())]
+    );
+
+    // The building's longest wall read (an outer one, outer face to outer face) and its
+    // real length, as the user would measure it.
+    let walls = proposal["floor_plan"]["walls"].as_array().unwrap();
+    let length = |w: &Value| {
+        let (s, e) = (&w["start"], &w["end"]);
+        let d = |i: usize| e[i].as_f64().unwrap() - s[i].as_f64().unwrap();
+        (d(0).powi(2) + d(1).powi(2)).sqrt()
+    };
+    let longest = walls
+        .iter()
+        .max_by(|a, b| length(a).total_cmp(&length(b)))
+        .unwrap();
+    let truth_walls = truth["walls"].as_array().unwrap();
+    let outer = truth_walls.iter().map(length).fold(0.0, f64::max);
+    let wall_id = longest["id"].as_str().unwrap();
+
+    let project_path = format!("/v1/projects/{project}");
+    let before = app.get(&project_path, &token).await;
+    let etag = before.etag().to_string();
+    let accept = |body: Value| {
+        let (app, one, token, etag) = (&app, &one, &token, &etag);
+        async move {
+            app.send(
+                Method::POST,
+                &format!("{one}/accept"),
+                token,
+                Some(etag),
+                Some(body),
+            )
+            .await
+        }
+    };
+    // Refused, and nothing written, without a length or with one that cannot be.
+    for (body, path, code) in [
+        (json!({}), "known_length", "scale_unknown"),
+        (
+            json!({"known_length": {"wall_id": "w999", "length_m": 12.0}}),
+            "known_length.wall_id",
+            "unknown_wall",
+        ),
+        (
+            json!({"known_length": {"wall_id": wall_id, "length_m": 0.0}}),
+            "known_length.length_m",
+            "out_of_range",
+        ),
+    ] {
+        let refused = accept(body).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.body["errors"][0]["path"], path, "{}", refused.body);
+        assert_eq!(refused.body["errors"][0]["code"], code, "{}", refused.body);
+    }
+    let unchanged = app.get(&project_path, &token).await;
+    assert_eq!(unchanged.etag(), etag);
+    assert_eq!(unchanged.body["floor_plan"], before.body["floor_plan"]);
+
+    let accepted = accept(json!({"known_length": {"wall_id": wall_id, "length_m": outer}})).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    let plan = &accepted.body["floor_plan"];
+    let scaled = plan["walls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["id"] == wall_id)
+        .unwrap();
+    assert!((length(scaled) - outer).abs() < 0.01, "{scaled}");
+    // The rest of the plan follows: the building's width and depth as drawn, within 2%.
+    let extent = |axis: usize| {
+        let values: Vec<f64> = plan["walls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|w| {
+                [
+                    w["start"][axis].as_f64().unwrap(),
+                    w["end"][axis].as_f64().unwrap(),
+                ]
+            })
+            .collect();
+        values.iter().copied().fold(f64::MIN, f64::max)
+            - values.iter().copied().fold(f64::MAX, f64::min)
+    };
+    let truth_extent = |axis: usize| {
+        let values: Vec<f64> = truth_walls
+            .iter()
+            .flat_map(|w| {
+                [
+                    w["start"][axis].as_f64().unwrap(),
+                    w["end"][axis].as_f64().unwrap(),
+                ]
+            })
+            .collect();
+        values.iter().copied().fold(f64::MIN, f64::max)
+            - values.iter().copied().fold(f64::MAX, f64::min)
+    };
+    for axis in [0, 1] {
+        let (got, want) = (extent(axis), truth_extent(axis));
+        assert!(
+            (got / want - 1.0).abs() < 0.02,
+            "axis {axis}: {got} vs {want}"
+        );
+    }
 }

@@ -28,12 +28,6 @@ use crate::{
 pub enum PlanError {
     #[error("no walls were found: the drawing needs walls drawn as solid or filled bands")]
     NoWalls,
-    #[error(
-        "no dimension could be matched to the drawing, so its scale is unknown: write the overall \
-         size outside the building (for example `12.40 m` above it) or a room size inside a room \
-         (`3.80 m x 4.20 m`)"
-    )]
-    NoScale,
     #[error(transparent)]
     Ocr(#[from] OcrError),
 }
@@ -45,7 +39,8 @@ impl PlanError {
     }
 }
 
-/// Reads a drawing's page into a proposed floor plan.
+/// Reads a drawing's page into a proposed floor plan (unscaled, `scale.unscaled`, when no
+/// dimension on it could be matched).
 pub fn read_plan(page: &GrayImage, ocr: &mut Ocr) -> Result<Proposal, PlanError> {
     let started = Instant::now();
     let mut timings = Vec::new();
@@ -63,7 +58,9 @@ pub fn read_plan(page: &GrayImage, ocr: &mut Ocr) -> Result<Proposal, PlanError>
     lap("rooms", &mut t);
     let texts = ocr.read(page)?;
     lap("ocr", &mut t);
-    let scale = scale::estimate(&texts, &walls, &rooms).ok_or(PlanError::NoScale)?;
+    // Without a dimension the geometry still comes back, unscaled, for the user to scale
+    // from one length they know.
+    let scale = scale::estimate(&texts, &walls, &rooms).unwrap_or_else(scale::Scale::unknown);
     let mut proposal =
         proposal::build(page.dimensions(), &walls, &openings, &rooms, &texts, &scale);
     lap("assembly", &mut t);

@@ -35,6 +35,26 @@ pub struct Scale {
     /// Share of the matched dimensions that agree with the scale.
     pub confidence: f64,
     pub sources: Vec<Source>,
+    /// No dimension could be matched: the plan is drawn at [`NOMINAL_PX_PER_M`] and its
+    /// lengths mean nothing until the user gives one (`known_length` when accepting).
+    #[serde(default)]
+    pub unscaled: bool,
+}
+
+/// The scale an unscaled reading is written at: a page's pixels over this figure, so that a
+/// plan drawn at a common 1:100 at 150 dpi (59 px/m) comes out roughly life size.
+pub const NOMINAL_PX_PER_M: f64 = 50.0;
+
+impl Scale {
+    /// What a drawing without a usable dimension is read at.
+    pub fn unknown() -> Scale {
+        Scale {
+            px_per_m: NOMINAL_PX_PER_M,
+            confidence: 0.0,
+            sources: Vec::new(),
+            unscaled: true,
+        }
+    }
 }
 
 /// The scale, when at least one dimension string could be matched.
@@ -105,5 +125,6 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
         px_per_m: sum / used as f64,
         confidence: used as f64 / sources.len() as f64,
         sources,
+        unscaled: false,
     })
 }

@@ -133,7 +133,7 @@ fn a_one_page_pdf_reads_like_the_image() {
 }
 
 #[test]
-fn drawings_without_walls_or_dimensions_are_refused_with_the_reason() {
+fn drawings_without_walls_are_refused_and_without_dimensions_come_back_unscaled() {
     let mut ocr = Ocr::load(&setup()).unwrap();
     let blank = GrayImage::from_pixel(800, 600, Luma([255]));
     assert!(matches!(
@@ -147,9 +147,31 @@ fn drawings_without_walls_or_dimensions_are_refused_with_the_reason() {
             walls_only.put_pixel(x, y, Luma([0]));
         }
     }
-    let refused = roomwright_vision::read_plan(&walls_only, &mut ocr).unwrap_err();
-    assert!(matches!(refused, PlanError::NoScale), "{refused:?}");
-    assert!(refused.to_string().contains("3.80 m x 4.20 m"));
+    // No dimension: the geometry comes back unscaled, to be scaled from a length the user
+    // knows, rather than as a failure.
+    let unscaled = roomwright_vision::read_plan(&walls_only, &mut ocr).unwrap();
+    assert!(unscaled.scale.unscaled);
+    assert_eq!(
+        (unscaled.scale.confidence, unscaled.scale.sources.len()),
+        (0.0, 0)
+    );
+    assert_eq!(
+        unscaled.floor_plan.rooms.len(),
+        1,
+        "{:?}",
+        unscaled.floor_plan
+    );
+    assert_eq!(unscaled.floor_plan.walls.len(), 4);
+    let width: f64 = unscaled
+        .floor_plan
+        .walls
+        .iter()
+        .map(|w| (w.end[0] - w.start[0]).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        (width - 600.0 / roomwright_vision::scale::NOMINAL_PX_PER_M).abs() < 0.1,
+        "{width}"
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 """Draws labelled test floor plans for the vision worker's tests and benchmark.
 
     plangen.py OUT_DIR [--count N] [--seed S] [--width PX] [--height PX] [--pdf] [--rooms LO-HI]
+               [--no-dimensions]
 
 Each plan is `plan_NNN.png` (and `plan_NNN.pdf` with --pdf) beside `plan_NNN.json`, the
 truth: walls (centre segments with thickness), rooms (inner-face polygons and names), doors,
@@ -132,9 +133,10 @@ class Page:
         return [at[0], at[1], at[0] + label.width, at[1] + label.height]
 
 
-def draw_plan(rng, width, height, rooms=None):
+def draw_plan(rng, width, height, rooms=None, dimensioned=True):
     """One plan; `rooms` (lo, hi) asks for that many rooms on a floor sized to hold them
-    (24-34 m² a room), else 3-7 rooms on a 10-20 x 7-13 m floor."""
+    (24-34 m² a room), else 3-7 rooms on a 10-20 x 7-13 m floor. Without `dimensioned`, no
+    length is written on it (no overall dimensions, no room sizes)."""
     units = Units(rng.choice(["m", "mm", "imperial"]))
     if rooms is None:
         outer_w = units.snap(rng.uniform(10.0, 20.0))
@@ -261,7 +263,7 @@ def draw_plan(rng, width, height, rooms=None):
         room = {"name": name, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]}
         line_h = label_size * 1.3 / ppm
         page.text((cx, cy + line_h / 2), name, label_size)
-        if (x1 - x0) * ppm > 190 and rng.random() < 0.8:
+        if (x1 - x0) * ppm > 190 and rng.random() < 0.8 and dimensioned:
             text = units.pair(x1 - x0, y1 - y0)
             page.text((cx, cy - line_h / 2), text, label_size - 3)
             room["size_label"] = {"text": text, "values_m": [x1 - x0, y1 - y0]}
@@ -272,6 +274,8 @@ def draw_plan(rng, width, height, rooms=None):
     gap = 55 / ppm
     size = rng.randint(18, 24)
     sides = ["top", "left"] + [s for s in ("bottom", "right") if rng.random() < 0.5]
+    if not dimensioned:
+        sides = []
     for side in sides:
         horizontal = side in ("top", "bottom")
         length = outer_w if horizontal else outer_h
@@ -347,6 +351,9 @@ def main():
     parser.add_argument("--height", type=int, default=1200)
     parser.add_argument("--pdf", action="store_true", help="also write each page as a PDF")
     parser.add_argument(
+        "--no-dimensions", action="store_true", help="write no length on the plans (unscaled)"
+    )
+    parser.add_argument(
         "--rooms",
         help="LO-HI rooms per plan on a floor sized for them (default: 3-7 on 10-20 x 7-13 m)",
     )
@@ -360,7 +367,7 @@ def main():
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for n in range(args.count):
         rng = random.Random(args.seed * 100_003 + n)
-        image, truth = draw_plan(rng, args.width, args.height, rooms)
+        image, truth = draw_plan(rng, args.width, args.height, rooms, not args.no_dimensions)
         stem = args.out_dir / f"plan_{n:03d}"
         image.save(stem.with_suffix(".png"))
         if args.pdf:

@@ -139,6 +139,45 @@ impl Room {
     }
 }
 
+impl FloorPlan {
+    /// The plan with every length multiplied by `factor` (a drawing scaled from one length the
+    /// user knows): positions, wall thicknesses, openings' offsets and widths. Heights stay, as
+    /// a drawing does not show them.
+    pub fn scaled(&self, factor: f64) -> FloorPlan {
+        let point = |[x, y]: [f64; 2]| [x * factor, y * factor];
+        FloorPlan {
+            units: self.units.clone(),
+            rooms: self
+                .rooms
+                .iter()
+                .map(|r| Room {
+                    polygon: r.polygon.iter().copied().map(point).collect(),
+                    ..r.clone()
+                })
+                .collect(),
+            walls: self
+                .walls
+                .iter()
+                .map(|w| Wall {
+                    start: point(w.start),
+                    end: point(w.end),
+                    thickness_m: w.thickness_m * factor,
+                    ..w.clone()
+                })
+                .collect(),
+            openings: self
+                .openings
+                .iter()
+                .map(|o| Opening {
+                    offset_m: o.offset_m * factor,
+                    width_m: o.width_m * factor,
+                    ..o.clone()
+                })
+                .collect(),
+        }
+    }
+}
+
 impl Wall {
     pub fn length(&self) -> f64 {
         ((self.end[0] - self.start[0]).powi(2) + (self.end[1] - self.start[1]).powi(2)).sqrt()

@@ -124,7 +124,9 @@ pub struct ImportView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<JobView>,
     /// The proposal (`vision parse-plan`'s JSON): `floor_plan` in the project's schema,
-    /// `confidence` per element id, `scale` with the dimension strings it came from, `text`.
+    /// `confidence` per element id, `scale` with the dimension strings it came from (with
+    /// `unscaled: true` when none could be matched: the plan's lengths are then nominal and
+    /// accepting needs `known_length`), `text`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub proposal: Option<serde_json::Value>,
@@ -136,7 +138,23 @@ pub struct AcceptRequest {
     /// The user's edit of the proposed plan; the proposal as it is when absent.
     #[serde(default)]
     pub floor_plan: Option<FloorPlan>,
+    /// One wall's real length: the plan is scaled so that wall measures it. Needed when the
+    /// reading is unscaled (no dimension on the drawing), optional otherwise.
+    #[serde(default)]
+    pub known_length: Option<KnownLength>,
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KnownLength {
+    /// A wall of the plan being accepted (the edit, else the proposal).
+    pub wall_id: String,
+    /// Its length, 0.3 to 300 m.
+    pub length_m: f64,
+}
+
+/// Lengths a user may give for a wall.
+const KNOWN_LENGTH_M: std::ops::RangeInclusive<f64> = 0.3..=300.0;
 
 fn import_pk(id: &str) -> String {
     format!("FPIMPORT#{id}")
@@ -482,7 +500,14 @@ async fn draw_import(
         }
         None => None,
     };
-    let title = format!("{} — floor plan read from the drawing", project.name);
+    let title = if proposed["scale"]["unscaled"] == true {
+        format!(
+            "{} — read without a scale: give one wall's length when accepting",
+            project.name
+        )
+    } else {
+        format!("{} — floor plan read from the drawing", project.name)
+    };
     let svg = roomwright_layout::draw::plan_svg_over(
         &plan,
         &[],
@@ -548,6 +573,34 @@ pub async fn accept_import(
                 format!("The stored proposal is unusable: {e}"),
             )
         })?,
+    };
+    let unscaled = proposed["scale"]["unscaled"] == true;
+    let plan = match &request.known_length {
+        None if unscaled => {
+            return Err(invalid(
+                "known_length",
+                "scale_unknown",
+                "The drawing had no dimension the reader could match: give one wall's real length (`known_length`: `wall_id`, `length_m`) and the plan is scaled from it.".into(),
+            ));
+        }
+        None => plan,
+        Some(known) => {
+            let Some(wall) = plan.walls.iter().find(|w| w.id == known.wall_id) else {
+                return Err(invalid(
+                    "known_length.wall_id",
+                    "unknown_wall",
+                    format!("The plan has no wall {}.", known.wall_id),
+                ));
+            };
+            if !KNOWN_LENGTH_M.contains(&known.length_m) || wall.length() <= 0.0 {
+                return Err(invalid(
+                    "known_length.length_m",
+                    "out_of_range",
+                    "Give a length of 0.3 to 300 m for a wall of some length.".into(),
+                ));
+            }
+            plan.scaled(known.length_m / wall.length())
+        }
     };
     let mut errors = FieldErrors::new();
     floorplan::validate(&plan, &mut errors);
