@@ -1,6 +1,11 @@
 //! Dimension strings as drawings write them: `3.80 m`, `3,80 m`, `5600 mm`, `380 cm`,
-//! `12'-6"`, `12' 6"`, `8"`, and room sizes `3.80 m x 4.20 m` or `3800 x 4200 mm` (a unit
-//! written once, after the last figure, applies to all).
+//! `12'-6"`, `12' 6"`, `16ft 11in`, `8"`, and room sizes `3.80 m x 4.20 m` or
+//! `3800 x 4200 mm` (a unit written once, after the last figure, applies to all); thin spaces
+//! between thousands (`1 370`), superscript half-centimetres (`2,86⁵`) and fractions of an
+//! inch (`6½"`). Figures without a unit (`322 x 347`, `1375`, `14.71`) are read by
+//! [`readings`] in every unit they could be in, for the scale to decide by plausibility.
+//! Heights (`h = 2,50`, `CH 2.4 m`, `BRH 0,90`), levels (`+2,75`) and areas (`12 m²`) are
+//! not dimensions.
 
 use std::sync::LazyLock;
 
@@ -18,27 +23,100 @@ static FEET_INCHES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^(\d+)\s*(?:'\s*-?\s*(?:(\d+(?:\.\d+)?)\s*["']?)?|-\s*(\d+(?:\.\d+)?)\s*")$"#)
         .expect("valid pattern")
 });
+static FEET_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d)\s*(?:ft|feet|foot)\.?").expect("valid pattern"));
+static INCH_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d)\s*(?:in|inch|inches)\b\.?").expect("valid pattern"));
+static FRACTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d+)[\s-]+(\d)/(\d{1,2})").expect("valid pattern"));
 static INCHES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^(\d+(?:\.\d+)?)\s*"$"#).expect("valid pattern"));
 
-/// OCR and typesetting variants folded to one spelling.
-fn normalise(text: &str) -> String {
-    let mut s: String = text
-        .trim()
+/// Words before a figure that make it a height, a level or a sill, not a plan length.
+const HEIGHT_WORDS: &[&str] = &[
+    "h", "rh", "ch", "lh", "bh", "br", "brh", "fh", "sh", "hgt", "height", "ceiling", "sill", "ok",
+    "uk", "okff", "okrd", "fbh", "level", "lvl", "el", "elev",
+];
+
+/// Spaces that separate thousands (`1 370`): a space, no-break, thin or narrow no-break space
+/// between a group of 1-3 digits and exactly three more.
+fn join_thousands(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if matches!(c, ' ' | '\u{a0}' | '\u{2009}' | '\u{202f}') {
+            let before = chars[..i]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            let after = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            let group_start = i - before;
+            let starts_number = group_start == 0
+                || !(chars[group_start - 1].is_ascii_digit()
+                    || chars[group_start - 1] == '.'
+                    || chars[group_start - 1] == ',');
+            if (1..=3).contains(&before) && after == 3 && starts_number {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// OCR and typesetting variants folded to one spelling; `None` for heights, levels and sills.
+fn normalise(text: &str) -> Option<String> {
+    let mut s: String = join_thousands(text.trim())
         .chars()
         .map(|c| match c {
             '’' | '‘' | '′' | '`' | '´' => '\'',
             // OCR reads an inch mark as a degree sign or an asterisk now and then.
             '”' | '“' | '″' | '°' | '*' => '"',
             '×' | 'X' => 'x',
+            // Superscript digits continue the figure: `2,86⁵` is 2.865.
+            '⁰' => '0',
+            '¹' => '1',
+            '²' => '2',
+            '³' => '3',
+            '⁴' => '4',
+            '⁵' => '5',
+            '⁶' => '6',
+            '⁷' => '7',
+            '⁸' => '8',
+            '⁹' => '9',
             c => c,
         })
         .collect();
-    s = s.replace("''", "\"");
-    // A stray mark before the first figure (the recogniser's view of a tick or an arrow).
-    let s = s
-        .trim_start_matches(|c: char| !c.is_ascii_digit())
-        .to_string();
+    s = s
+        .replace("''", "\"")
+        .replace('½', ".5")
+        .replace('¼', ".25")
+        .replace('¾', ".75");
+    // A stray mark before the first figure (the recogniser's view of a tick or an arrow), but
+    // a word or sign saying it is a height or a level makes it none of ours.
+    let first = s.find(|c: char| c.is_ascii_digit())?;
+    let prefix = s[..first].to_lowercase();
+    let words = prefix
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty());
+    if prefix.contains(['+', '±', '=']) || words.into_iter().any(|w| HEIGHT_WORDS.contains(&w)) {
+        return None;
+    }
+    let s = s[first..].to_lowercase();
+    // Feet and inches written as words: `16ft 11in`, `16 feet 11 inches`.
+    let s = FEET_WORD.replace_all(&s, "${1}'");
+    let s = INCH_WORD.replace_all(&s, "${1}\"");
+    // A fraction of an inch: `6 1/2"`.
+    let s = FRACTION.replace_all(&s, |c: &regex::Captures| {
+        let (n, d): (f64, f64) = (c[2].parse().unwrap_or(0.0), c[3].parse().unwrap_or(1.0));
+        format!("{}{}", &c[1], &format!("{:.4}", n / d.max(1.0))[1..])
+    });
+    // A full stop or comma after the last figure (OCR or the drawing's own punctuation).
+    let s = s.trim_end_matches(['.', ',', ';', ':']).to_string();
     // A decimal comma between digits.
     let chars: Vec<char> = s.chars().collect();
     chars
@@ -52,7 +130,7 @@ fn normalise(text: &str) -> String {
             if c == ',' && digits_around { '.' } else { c }
         })
         .collect::<String>()
-        .to_lowercase()
+        .into()
 }
 
 /// One length: metres, and whether it carried its own unit.
@@ -90,7 +168,7 @@ fn length(part: &str, unit_for_bare: Option<&str>) -> Option<(f64, bool)> {
 /// The lengths a dimension string gives, in metres: one for a length, two for a room size.
 /// `None` when the text is not a dimension.
 pub fn parse(text: &str) -> Option<Vec<f64>> {
-    let s = normalise(text);
+    let s = normalise(text)?;
     let parts: Vec<&str> = s.split('x').collect();
     if parts.is_empty() || parts.len() > 2 {
         return None;
@@ -107,6 +185,82 @@ pub fn parse(text: &str) -> Option<Vec<f64>> {
         values.push(metres);
     }
     (any_unit && values.iter().all(|v| PLAUSIBLE_M.contains(v))).then_some(values)
+}
+
+static AREA: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\d\s*(?:m²|m2|sq\.?\s*(?:ft|m)|sqm|qm|ft²)").expect("valid pattern")
+});
+
+/// A figure that is not a plan length: a height, a level, a sill or an area (`h = 2,50`,
+/// `+2,75`, `12.5 m²`), kept out of room names.
+pub fn is_note(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit()) && (normalise(text).is_none() || AREA.is_match(text))
+}
+
+/// A dimension string read in one unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// Metres: one for a length, two for a room size.
+    pub values: Vec<f64>,
+    /// The unit assumed for figures written without one (`m`, `cm` or `mm`); `None` when the
+    /// text wrote its unit.
+    pub assumed: Option<&'static str>,
+}
+
+static BARE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d+(?:\.\d+)?)(?:\s*x\s*(\d+(?:\.\d+)?))?$").expect("valid pattern")
+});
+
+/// Every way a dimension string can be read: as [`parse`] reads it when it writes a unit,
+/// else once per unit its bare figures could be in — metres when they have decimals
+/// (`14.71`, `5,16 x 3,48`), centimetres and millimetres when they are whole (`322 x 347`,
+/// `1375`). Which is right is the scale's decision (what the figure measures on the page).
+pub fn readings(text: &str) -> Vec<Reading> {
+    if let Some(values) = parse(text) {
+        return vec![Reading {
+            values,
+            assumed: None,
+        }];
+    }
+    // A bare figure stands alone: with any word beside it, it is a label (`A-101`, `Bed 2`).
+    if text
+        .chars()
+        .any(|c| c.is_alphabetic() && !matches!(c, 'x' | 'X'))
+    {
+        return Vec::new();
+    }
+    let Some(s) = normalise(text) else {
+        return Vec::new();
+    };
+    let Some(c) = BARE.captures(s.trim()) else {
+        return Vec::new();
+    };
+    let figures: Vec<&str> = [c.get(1), c.get(2)]
+        .into_iter()
+        .flatten()
+        .map(|m| m.as_str())
+        .collect();
+    let units: &[(&'static str, f64)] = if figures.iter().any(|f| f.contains('.')) {
+        &[("m", 1.0)]
+    } else {
+        &[("cm", 0.01), ("mm", 0.001)]
+    };
+    units
+        .iter()
+        .filter_map(|&(unit, to_m)| {
+            let values: Vec<f64> = figures
+                .iter()
+                .map(|f| f.parse::<f64>().ok().map(|v| v * to_m))
+                .collect::<Option<_>>()?;
+            values
+                .iter()
+                .all(|v| PLAUSIBLE_M.contains(v))
+                .then_some(Reading {
+                    values,
+                    assumed: Some(unit),
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -151,6 +305,89 @@ mod tests {
         close("3.80 m x 4.20 m", &[3.8, 4.2]);
         close("3800 x 4200 mm", &[3.8, 4.2]);
         close("3.80 × 4.20 m", &[3.8, 4.2]);
+    }
+
+    #[test]
+    fn what_real_drawings_write() {
+        close("5.16 x 3.48m", &[5.16, 3.48]);
+        close("16'11\" x 11'5\"", &[5.1562, 3.4798]);
+        close("16ft 11in x 11ft 5in", &[5.1562, 3.4798]);
+        close("16 feet 11 inches", &[5.1562]);
+        close("16' 11''", &[5.1562]);
+        close("6'-6 1/2\"", &[1.9939]);
+        close("6'-6½\"", &[1.9939]);
+        close("2,86⁵ m", &[2.865]);
+        close("1\u{2009}370 mm", &[1.37]);
+        close("12 500 mm", &[12.5]);
+        close("3,51 x 4,20 m", &[3.51, 4.2]);
+        close("3.80 m.", &[3.8]);
+    }
+
+    fn units(text: &str) -> Vec<(Vec<f64>, Option<&'static str>)> {
+        readings(text)
+            .into_iter()
+            .map(|r| {
+                let values = r.values.iter().map(|v| (v * 1e6).round() / 1e6).collect();
+                (values, r.assumed)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bare_figures_are_read_in_every_unit_they_could_be_in() {
+        assert_eq!(
+            units("322 X 347"),
+            [
+                (vec![3.22, 3.47], Some("cm")),
+                (vec![0.322, 0.347], Some("mm"))
+            ]
+        );
+        assert_eq!(
+            units("1375"),
+            [(vec![13.75], Some("cm")), (vec![1.375], Some("mm"))]
+        );
+        assert_eq!(units("14.71"), [(vec![14.71], Some("m"))]);
+        // 288 mm would be no length of a plan.
+        assert_eq!(units("565X288."), [(vec![5.65, 2.88], Some("cm"))]);
+        assert_eq!(units("5,16"), [(vec![5.16], Some("m"))]);
+        // Thousands apart: one figure, not two.
+        assert_eq!(
+            units("1 370"),
+            [(vec![13.7], Some("cm")), (vec![1.37], Some("mm"))]
+        );
+        assert_eq!(units("3.80 m"), [(vec![3.8], None)]);
+        // Too small in any unit, heights, levels, areas and labels.
+        for text in [
+            "12",
+            "h = 2,50",
+            "CH 2.4 m",
+            "RH 2,60",
+            "BRH 0,90",
+            "+2,75",
+            "±0,00",
+            "12.5 m²",
+            "12 m2",
+            "140 sq ft",
+            "Bed 2",
+            "Office",
+            "A-101",
+            "12/14",
+        ] {
+            assert_eq!(readings(text), [], "{text}");
+        }
+        for note in [
+            "h = 2,50",
+            "CH 2.4 m",
+            "+2,75",
+            "12.5 m²",
+            "140 sq ft",
+            "12 m2",
+        ] {
+            assert!(is_note(note), "{note}");
+        }
+        for text in ["Bed 2", "Office", "3.80 m", "322 x 347"] {
+            assert!(!is_note(text), "{text}");
+        }
     }
 
     #[test]

@@ -148,8 +148,10 @@ pub fn build(
     let mut read = Vec::new();
     let mut labels: BTreeMap<usize, Vec<&TextLine>> = BTreeMap::new();
     for line in texts {
-        let role = if dimensions::parse(&line.text).is_some() {
+        let role = if !dimensions::readings(&line.text).is_empty() {
             "dimension"
+        } else if dimensions::is_note(&line.text) {
+            "other"
         } else if let Some(room) = rooms.at(line.centre().0, line.centre().1) {
             labels.entry(room).or_default().push(line);
             "room_label"

@@ -4,8 +4,11 @@
 //! building measures its outer extent along that side (text above or below: the width; text
 //! left or right: the depth), and a room size written inside a room (`3.80 m x 4.20 m`) gives
 //! its clear width and depth, face to face. Every match proposes a pixels-per-metre figure;
-//! the median wins and figures more than [`AGREEMENT`] away from it (a misread digit, a
-//! dimension of something else) are left out.
+//! a figure without a unit proposes one per unit it could be in (`322 x 347` in centimetres
+//! and millimetres), each only if what it would measure is plausible ([`OVERALL_M`],
+//! [`ROOM_M`]). The figure most dimension strings agree with (within [`AGREEMENT`]; a
+//! written unit counts a little more than an assumed one) wins; the others (a misread digit,
+//! a dimension of something else, the wrong unit) are listed, not used.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +16,12 @@ use crate::{dimensions, ocr::TextLine, rooms::Rooms, walls::Walls};
 
 /// Figures within this share of the median agree with it.
 pub const AGREEMENT: f64 = 0.02;
+/// What a building's overall width or depth may plausibly measure, in metres.
+pub const OVERALL_M: std::ops::RangeInclusive<f64> = 3.0..=300.0;
+/// What a room's clear width or depth may plausibly measure, in metres.
+pub const ROOM_M: std::ops::RangeInclusive<f64> = 0.8..=40.0;
+/// How much a figure with an assumed unit counts against one whose unit was written.
+const ASSUMED_WEIGHT: f64 = 0.9;
 /// A room counts as a rectangle (so its size label can be measured) at this fill of its box.
 const RECTANGULAR: f64 = 0.97;
 
@@ -27,6 +36,12 @@ pub struct Source {
     pub px_per_m: f64,
     /// Whether it agrees with the scale (outliers are listed, not used).
     pub used: bool,
+    /// The unit assumed for a figure written without one (`m`, `cm`, `mm`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed_unit: Option<String>,
+    /// Which dimension string (its index in the page's text) it came from.
+    #[serde(skip)]
+    text_index: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,63 +82,92 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
         f64::from(by1),
     );
     let mut sources = Vec::new();
-    let mut add = |text: &str, measures: &str, value_m: f64, measured_px: f64| {
-        sources.push(Source {
-            text: text.to_string(),
-            measures: measures.to_string(),
-            value_m,
-            measured_px,
-            px_per_m: measured_px / value_m,
-            used: false,
-        });
-    };
-    for line in texts {
-        let Some(values) = dimensions::parse(&line.text) else {
-            continue;
-        };
+    for (index, line) in texts.iter().enumerate() {
         let (cx, cy) = line.centre();
-        match values.as_slice() {
-            [value] => {
-                let beside_x = cx > bx0 && cx < bx1;
-                let beside_y = cy > by0 && cy < by1;
-                if beside_x && (cy < by0 || cy > by1) && !line.vertical {
-                    add(&line.text, "overall_width", *value, bx1 - bx0);
-                } else if beside_y && (cx < bx0 || cx > bx1) {
-                    add(&line.text, "overall_depth", *value, by1 - by0);
+        for reading in dimensions::readings(&line.text) {
+            let mut add = |measures: &str, value_m: f64, measured_px: f64| {
+                sources.push(Source {
+                    text: line.text.clone(),
+                    measures: measures.to_string(),
+                    value_m,
+                    measured_px,
+                    px_per_m: measured_px / value_m,
+                    used: false,
+                    assumed_unit: reading.assumed.map(str::to_string),
+                    text_index: index,
+                });
+            };
+            match reading.values.as_slice() {
+                [value] if OVERALL_M.contains(value) => {
+                    let beside_x = cx > bx0 && cx < bx1;
+                    let beside_y = cy > by0 && cy < by1;
+                    if beside_x && (cy < by0 || cy > by1) && !line.vertical {
+                        add("overall_width", *value, bx1 - bx0);
+                    } else if beside_y && (cx < bx0 || cx > bx1) {
+                        add("overall_depth", *value, by1 - by0);
+                    }
                 }
-            }
-            [width, depth] => {
-                let Some(room) = rooms.at(cx, cy) else {
-                    continue;
-                };
-                let c = rooms.regions[room].component;
-                let (w, h) = (f64::from(c.width()), f64::from(c.height()));
-                if rooms.regions[room].area_px >= RECTANGULAR * w * h {
-                    add(&line.text, "room_width", *width, w);
-                    add(&line.text, "room_depth", *depth, h);
+                [width, depth] if ROOM_M.contains(width) && ROOM_M.contains(depth) => {
+                    let Some(room) = rooms.at(cx, cy) else {
+                        continue;
+                    };
+                    let c = rooms.regions[room].component;
+                    let (w, h) = (f64::from(c.width()), f64::from(c.height()));
+                    if rooms.regions[room].area_px >= RECTANGULAR * w * h {
+                        add("room_width", *width, w);
+                        add("room_depth", *depth, h);
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
     if sources.is_empty() {
         return None;
     }
+    // The figure the most dimension strings agree with (each string counted once, by its
+    // best-agreeing reading).
+    let support = |figure: f64| {
+        let mut best: std::collections::HashMap<usize, f64> = Default::default();
+        for s in &sources {
+            if (s.px_per_m / figure - 1.0).abs() <= AGREEMENT {
+                let weight = if s.assumed_unit.is_some() {
+                    ASSUMED_WEIGHT
+                } else {
+                    1.0
+                };
+                let entry = best.entry(s.text_index).or_default();
+                *entry = entry.max(weight);
+            }
+        }
+        best.values().sum::<f64>()
+    };
     let mut figures: Vec<f64> = sources.iter().map(|s| s.px_per_m).collect();
     figures.sort_by(f64::total_cmp);
     let median = figures[figures.len() / 2];
+    let chosen = figures
+        .iter()
+        .copied()
+        .map(|f| (support(f), -(f / median - 1.0).abs(), f))
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)))
+        .map(|(_, _, f)| f)
+        .unwrap_or(median);
     let mut sum = 0.0;
     let mut used = 0usize;
+    let mut agreeing_texts = std::collections::HashSet::new();
     for s in &mut sources {
-        s.used = (s.px_per_m / median - 1.0).abs() <= AGREEMENT;
+        s.used = (s.px_per_m / chosen - 1.0).abs() <= AGREEMENT;
         if s.used {
             sum += s.px_per_m;
             used += 1;
+            agreeing_texts.insert(s.text_index);
         }
     }
+    let all_texts: std::collections::HashSet<usize> =
+        sources.iter().map(|s| s.text_index).collect();
     Some(Scale {
         px_per_m: sum / used as f64,
-        confidence: used as f64 / sources.len() as f64,
+        confidence: agreeing_texts.len() as f64 / all_texts.len() as f64,
         sources,
         unscaled: false,
     })

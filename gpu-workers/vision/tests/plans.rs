@@ -112,6 +112,51 @@ fn generated_plans_are_read_within_the_targets() {
     );
 }
 
+/// Residential plans write centimetres without a unit (`322 X 347` in rooms, `1375` outside):
+/// read as centimetres because only they fit what the figures measure.
+#[test]
+fn unitless_centimetres_are_read_by_plausibility() {
+    let mut ocr = Ocr::load(&setup()).unwrap();
+    let dir = std::env::temp_dir().join(format!("roomwright-plans-cm-{}", std::process::id()));
+    let root = roomwright_devstack::repo_root();
+    let status = Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("gpu-workers/vision/tools/plangen.py"))
+        .arg(&dir)
+        .args(["--count", "4", "--seed", "21", "--units", "cm"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for n in 0..4 {
+        let truth: Truth =
+            serde_json::from_slice(&std::fs::read(dir.join(format!("plan_{n:03}.json"))).unwrap())
+                .unwrap();
+        let proposal = read(&mut ocr, &dir.join(format!("plan_{n:03}.png"))).unwrap();
+        let scale = &proposal.scale;
+        assert!(!scale.unscaled, "plan {n}");
+        assert!(
+            (scale.px_per_m / truth.px_per_m - 1.0).abs() < 0.02,
+            "plan {n}: {} vs {}",
+            scale.px_per_m,
+            truth.px_per_m
+        );
+        let used: Vec<_> = scale.sources.iter().filter(|s| s.used).collect();
+        assert!(!used.is_empty());
+        assert!(
+            used.iter().all(|s| s.assumed_unit.as_deref() == Some("cm")),
+            "plan {n}: {used:?}"
+        );
+        assert_eq!(
+            proposal.floor_plan.rooms.len(),
+            truth.rooms.len(),
+            "plan {n}"
+        );
+        // The sizes are not taken for room names.
+        for room in &proposal.floor_plan.rooms {
+            assert!(!room.name.contains(" X "), "plan {n}: {}", room.name);
+        }
+    }
+}
+
 #[test]
 fn a_one_page_pdf_reads_like_the_image() {
     let mut ocr = Ocr::load(&setup()).unwrap();

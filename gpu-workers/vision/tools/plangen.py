@@ -2,7 +2,7 @@
 """Draws labelled test floor plans for the vision worker's tests and benchmark.
 
     plangen.py OUT_DIR [--count N] [--seed S] [--width PX] [--height PX] [--pdf] [--rooms LO-HI]
-               [--no-dimensions]
+               [--no-dimensions] [--units m|mm|cm|imperial]
 
 Each plan is `plan_NNN.png` (and `plan_NNN.pdf` with --pdf) beside `plan_NNN.json`, the
 truth: walls (centre segments with thickness), rooms (inner-face polygons and names), doors,
@@ -12,7 +12,7 @@ y_px = oy - y * ppm).
 
 What varies from plan to plan, as on real drawings: the building and its room layout, wall
 weights (exterior 0.20-0.35 m, interior 0.10-0.15 m), thin-line weight (1-3 px), units
-(metres, millimetres, feet and inches), which sides carry overall dimensions (the left and
+(metres, millimetres, feet and inches; unitless centimetres on request), which sides carry overall dimensions (the left and
 right ones rotated a quarter turn either way), room labels with clear sizes, door swings
 and window widths, and, on about half the plans, scan noise (grain, specks, blur).
 """
@@ -44,12 +44,17 @@ class Units:
             return f"{metres:.2f} m"
         if self.kind == "mm":
             return f"{round(metres * 1000)} mm"
+        if self.kind == "cm":
+            # Centimetres without a unit, as residential plans write them.
+            return f"{round(metres * 100)}"
         inches = round(metres / INCH)
         return f"{inches // 12}'-{inches % 12}\""
 
     def pair(self, a, b):
         if self.kind == "mm":
             return f"{round(a * 1000)} x {round(b * 1000)} mm"
+        if self.kind == "cm":
+            return f"{round(a * 100)} X {round(b * 100)}"
         return f"{self.text(a)} x {self.text(b)}"
 
 
@@ -133,11 +138,13 @@ class Page:
         return [at[0], at[1], at[0] + label.width, at[1] + label.height]
 
 
-def draw_plan(rng, width, height, rooms=None, dimensioned=True):
+def draw_plan(rng, width, height, rooms=None, dimensioned=True, units_kind=None):
     """One plan; `rooms` (lo, hi) asks for that many rooms on a floor sized to hold them
     (24-34 m² a room), else 3-7 rooms on a 10-20 x 7-13 m floor. Without `dimensioned`, no
     length is written on it (no overall dimensions, no room sizes)."""
     units = Units(rng.choice(["m", "mm", "imperial"]))
+    if units_kind:
+        units = Units(units_kind)
     if rooms is None:
         outer_w = units.snap(rng.uniform(10.0, 20.0))
         outer_h = units.snap(rng.uniform(7.0, 13.0))
@@ -351,6 +358,11 @@ def main():
     parser.add_argument("--height", type=int, default=1200)
     parser.add_argument("--pdf", action="store_true", help="also write each page as a PDF")
     parser.add_argument(
+        "--units",
+        choices=["m", "mm", "cm", "imperial"],
+        help="write lengths in this unit (cm: centimetres without a unit, `322 X 347`)",
+    )
+    parser.add_argument(
         "--no-dimensions", action="store_true", help="write no length on the plans (unscaled)"
     )
     parser.add_argument(
@@ -367,7 +379,9 @@ def main():
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for n in range(args.count):
         rng = random.Random(args.seed * 100_003 + n)
-        image, truth = draw_plan(rng, args.width, args.height, rooms, not args.no_dimensions)
+        image, truth = draw_plan(
+            rng, args.width, args.height, rooms, not args.no_dimensions, args.units
+        )
         stem = args.out_dir / f"plan_{n:03d}"
         image.save(stem.with_suffix(".png"))
         if args.pdf:
