@@ -112,7 +112,14 @@ pub struct Underlay {
     pub height_px: f64,
     pub origin_px: [f64; 2],
     pub px_per_m: f64,
+    /// Walls and rooms (by id) the reader is unsure of: outlined in orange, dashed, for the
+    /// user to check against the drawing.
+    pub doubtful: std::collections::HashSet<String>,
 }
+
+/// How doubtful walls and rooms are marked over an import's page.
+const DOUBT_STYLE: &str =
+    r##"fill="none" stroke="#ef6c00" stroke-width="3" stroke-dasharray="6 4""##;
 
 /// The plan with `items` placed. `labels` names products by id (items without a label show
 /// their role); `violations` are outlined in red; `title` heads the drawing.
@@ -234,6 +241,15 @@ pub fn plan_svg_over(
             ),
         );
     }
+    let doubtful = |id: &str| underlay.is_some_and(|u| u.doubtful.contains(id));
+    for wall in plan.walls.iter().filter(|w| doubtful(&w.id)) {
+        c.line(wall.start, wall.end, DOUBT_STYLE);
+    }
+    for room in plan.rooms.iter().filter(|r| doubtful(&r.id)) {
+        if room.polygon.len() >= 3 {
+            c.polygon(&room.shape(), DOUBT_STYLE);
+        }
+    }
     for opening in &plan.openings {
         let Some(wall) = plan.walls.iter().find(|w| w.id == opening.wall_id) else {
             continue;
@@ -313,10 +329,15 @@ pub fn plan_svg_over(
                 x: centre.x(),
                 y: centre.y(),
             };
+            let name = if doubtful(&room.id) {
+                format!("{} (check)", room.name)
+            } else {
+                room.name.clone()
+            };
             c.text(
                 at,
                 13.0,
-                &room.name,
+                &name,
                 r##"fill="#555" fill-opacity="0.85" font-weight="bold""##,
             );
         }
@@ -386,4 +407,46 @@ pub fn answer(
     self::png(&svg, 1.0)
         .map(Drawing::Png)
         .map_err(|e| roomwright_core::ApiError::internal(format!("drawing as PNG: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{FloorSpec, floor};
+
+    #[test]
+    fn what_the_reader_doubts_is_marked_over_the_page() {
+        let plan = floor(FloorSpec {
+            seed: 2,
+            rooms: 3,
+            angle_deg: 0.0,
+            cut_corner: false,
+            min_area_m2: 0.0,
+        });
+        let page = |doubtful: &[&str]| Underlay {
+            href: "data:image/png;base64,".into(),
+            width_px: 800.0,
+            height_px: 600.0,
+            origin_px: [50.0, 550.0],
+            px_per_m: 40.0,
+            doubtful: doubtful.iter().map(|s| s.to_string()).collect(),
+        };
+        let draw = |underlay: &Underlay| {
+            plan_svg_over(
+                &plan,
+                &[],
+                &HashMap::new(),
+                &[],
+                "Read",
+                &Settings::default(),
+                Some(underlay),
+            )
+        };
+        let sure = draw(&page(&[]));
+        assert!(!sure.contains("#ef6c00") && !sure.contains("(check)"));
+        let (room, wall) = (&plan.rooms[0], &plan.walls[0]);
+        let unsure = draw(&page(&[&room.id, &wall.id]));
+        assert_eq!(unsure.matches("#ef6c00").count(), 2, "one wall, one room");
+        assert!(unsure.contains(&format!("{} (check)", room.name)));
+    }
 }

@@ -495,14 +495,21 @@ async fn draw_import(
                         number(&proposed["page"]["origin_px"][1]),
                     ],
                     px_per_m: number(&proposed["scale"]["px_per_m"]),
+                    doubtful: doubtful(&proposed),
                 }
             })
         }
         None => None,
     };
+    let to_check = doubtful(&proposed).len();
     let title = if proposed["scale"]["unscaled"] == true {
         format!(
             "{} — read without a scale: give one wall's length when accepting",
+            project.name
+        )
+    } else if to_check > 0 {
+        format!(
+            "{} — read from the drawing; {to_check} to check (orange)",
             project.name
         )
     } else {
@@ -518,6 +525,20 @@ async fn draw_import(
         underlay.as_ref().filter(|u| u.px_per_m > 0.0),
     );
     roomwright_layout::draw::answer(svg, png)
+}
+
+/// Below this confidence a wall or room is marked for the user to check.
+const DOUBTFUL_BELOW: f64 = 0.8;
+
+/// The walls and rooms of a proposal its reader was unsure of.
+fn doubtful(proposed: &serde_json::Value) -> std::collections::HashSet<String> {
+    ["walls", "rooms"]
+        .iter()
+        .filter_map(|kind| proposed["confidence"][kind].as_object())
+        .flatten()
+        .filter(|(_, c)| c.as_f64().is_some_and(|c| c < DOUBTFUL_BELOW))
+        .map(|(id, _)| id.clone())
+        .collect()
 }
 
 fn invalid(field: &str, code: &str, message: String) -> ApiError {
