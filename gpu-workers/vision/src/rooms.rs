@@ -13,6 +13,8 @@ use crate::{
 
 /// A room's outline follows its wall faces to within this many pixels.
 const OUTLINE_TOLERANCE_PX: f64 = 1.5;
+/// Wall gaps up to this share of the building's smaller side are closed as doorways.
+const GAP_SHARE: f64 = 0.12;
 /// Regions smaller than this share of the building's extent are wall debris, not rooms.
 const MIN_ROOM_SHARE: f64 = 0.003;
 
@@ -61,11 +63,30 @@ pub fn find(walls: &Walls, openings: &[Found]) -> Rooms {
             Axis::Vertical => closed.fill(c0, a0, c1, a1, true),
         }
     }
+    // Gaps no door or window was found in (a door drawn another way, a passage) are closed
+    // too when they are door-sized: at most this share of the building's smaller side.
+    let (bx0, by0, bx1, by1) = walls.bounds;
+    let max_gap = GAP_SHARE * f64::from((bx1 - bx0).min(by1 - by0));
+    for line in &walls.lines {
+        for pair in line.pieces.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if b.along0 - a.along1 > max_gap {
+                continue;
+            }
+            let half = a.thickness.min(b.thickness) / 2.0;
+            let c = (a.centre + b.centre) / 2.0;
+            let (a0, a1) = (a.along1.floor() as i64, b.along0.ceil() as i64);
+            let (c0, c1) = ((c - half).floor() as i64, (c + half).ceil() as i64);
+            match line.axis {
+                Axis::Horizontal => closed.fill(a0, c0, a1, c1, true),
+                Axis::Vertical => closed.fill(c0, a0, c1, a1, true),
+            }
+        }
+    }
     let mut free = closed.clone();
     free.bits.iter_mut().for_each(|b| *b = !*b);
     let (labels, components) = free.components();
 
-    let (bx0, by0, bx1, by1) = walls.bounds;
     let building = f64::from(bx1 - bx0) * f64::from(by1 - by0);
     let mut keep = vec![0u32; components.len() + 1];
     let mut regions = Vec::new();

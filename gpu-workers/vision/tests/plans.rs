@@ -219,6 +219,28 @@ fn drawings_without_walls_are_refused_and_without_dimensions_come_back_unscaled(
     );
 }
 
+/// A doorway drawn as a plain gap in a wall (no leaf, no swing) still parts two rooms.
+#[test]
+fn an_undrawn_doorway_parts_two_rooms() {
+    let mut ocr = Ocr::load(&setup()).unwrap();
+    let mut page = GrayImage::from_pixel(900, 600, Luma([255]));
+    for (x, y) in (100..800).flat_map(|x| (100..500).map(move |y| (x, y))) {
+        let outer = !(115..785).contains(&x) || !(115..485).contains(&y);
+        // An interior wall at x = 400..408 with a 40 px gap at y = 280..320.
+        let inner = (400..408).contains(&x) && !(280..320).contains(&y);
+        if outer || inner {
+            page.put_pixel(x, y, Luma([0]));
+        }
+    }
+    let read = roomwright_vision::read_plan(&page, &mut ocr).unwrap();
+    assert_eq!(
+        read.floor_plan.rooms.len(),
+        2,
+        "{:?}",
+        read.floor_plan.rooms
+    );
+}
+
 #[test]
 fn the_command_line_writes_the_same_json_and_refuses_what_is_not_a_plan() {
     setup();
