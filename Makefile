@@ -24,7 +24,8 @@ help:
 	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
 	@echo "make bench-recs the trainer vs the implicit library on 50k users x 20k items x 2M interactions"
 	@echo "make bench-layout  design generation on 1 to 40 rooms, 5 to 200 people: time, desks, rules, budget"
-	@echo "make bench-vision  the floor-plan reader on 30 generated plans: IoU, F1, OCR, scale error, s/page;"
+	@echo "make bench-vision  the floor-plan reader on 30 generated plans and the real drawings when fetched:"
+	@echo "                IoU, F1, OCR, scale error, s/page;"
 	@echo "                a room photo's style analysis in-process (decode, palette, model copy)"
 
 $(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt shared/devstack/render.txt
@@ -74,6 +75,8 @@ bench-vision: $(VENV_STAMP)
 	rm -rf $(VISION_PLANS) && $(VENV)/bin/python gpu-workers/vision/tools/plangen.py $(VISION_PLANS) --count 30 --seed 11 --pdf
 	$(VISION_ENV) target/release/vision-bench --dir $(VISION_PLANS)
 	$(VISION_ENV) target/release/vision-bench --dir $(VISION_PLANS) --pdf | tail -8
+	@echo "== real drawings (fetched by hand: gpu-workers/vision/tools/fetch_real.py .bench/vision/real)"
+	$(VISION_ENV) target/release/vision-bench --real .bench/vision/real
 
 BENCH_PACKAGES := -p roomwright-coldstart -p roomwright-health -p roomwright-auth -p roomwright-projects-api -p roomwright-exports -p roomwright-catalog-api -p roomwright-jobs-api -p roomwright-chat -p roomwright-local -p roomwright-recommendations -p roomwright-recs
 bench: $(VENV_STAMP)

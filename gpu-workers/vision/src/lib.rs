@@ -9,6 +9,7 @@ pub mod ocr;
 pub mod openings;
 pub mod proposal;
 pub mod raster;
+pub mod real;
 pub mod rooms;
 pub mod scale;
 pub mod walls;

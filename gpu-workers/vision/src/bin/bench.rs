@@ -1,7 +1,8 @@
 //! `vision-bench --dir DIR`: reads every `plan_NNN.png` (or `.pdf` with `--pdf`) that
 //! `tools/plangen.py` drew, scores each against its truth and prints the figures the issue
 //! names: wall IoU, rooms found and their polygon IoU, door and window precision and recall,
-//! dimension strings read, scale error and time per page.
+//! dimension strings read, scale error and time per page. `--real DIR` scores the real
+//! drawings of `real/truth.json` found in DIR, side by side with the generated set.
 
 use std::path::PathBuf;
 
@@ -10,26 +11,134 @@ use roomwright_vision::{
     eval::{self, Detection, Truth},
     ocr::{Ocr, OcrConfig},
     raster,
+    real::{RealSet, SCALE_TOLERANCE, SIZE_TOLERANCE, score as real_score},
 };
 
 #[derive(Parser)]
 struct Args {
+    /// The generator's plans with their truth.
     #[arg(long)]
-    dir: PathBuf,
+    dir: Option<PathBuf>,
     /// Read the PDF of each plan instead of its PNG.
     #[arg(long)]
     pdf: bool,
+    /// The real drawings of `gpu-workers/vision/real/truth.json`, as `tools/fetch_real.py`
+    /// wrote them (`<id>.png`).
+    #[arg(long)]
+    real: Option<PathBuf>,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// The real set: each drawing present read and scored; a summary against the issue's targets.
+fn real(dir: &std::path::Path, ocr: &mut Ocr) -> Result<(), Box<dyn std::error::Error>> {
+    let set: RealSet = serde_json::from_str(include_str!("../../real/truth.json"))?;
+    let present: Vec<_> = set
+        .drawings
+        .iter()
+        .filter_map(|d| {
+            let file = std::fs::read_dir(dir)
+                .ok()?
+                .filter_map(Result::ok)
+                .find(|e| e.path().file_stem().is_some_and(|s| s == d.id.as_str()))?;
+            Some((d, file.path()))
+        })
+        .collect();
+    if present.is_empty() {
+        println!(
+            "real set: absent from {} (fetch it by hand: gpu-workers/vision/tools/fetch_real.py {}; it needs the internet)",
+            dir.display(),
+            dir.display()
+        );
+        return Ok(());
+    }
+    println!(
+        "drawing                   read     scaled(expected) rooms  sized  dims  scale_err  seconds"
+    );
+    let (mut times, mut read, mut expected, mut counted, mut sized, mut sized_right) =
+        (vec![], 0, 0, 0, 0, 0);
+    let (mut dimensioned, mut within) = (0, 0);
+    for (drawing, path) in &present {
+        let started = std::time::Instant::now();
+        let result = raster::page(&std::fs::read(path)?)
+            .map_err(|e| e.to_string())
+            .and_then(|page| roomwright_vision::read_plan(&page, ocr).map_err(|e| e.to_string()));
+        let seconds = started.elapsed().as_secs_f64();
+        times.push(seconds);
+        let proposal = match result {
+            Ok(p) => p,
+            Err(e) => {
+                println!("{:<25} failed: {e}", drawing.id);
+                continue;
+            }
+        };
+        let s = real_score(drawing, &proposal);
+        read += 1;
+        expected += usize::from(s.scale_as_expected);
+        counted += usize::from(s.room_count_right);
+        sized += s.rooms_sized;
+        sized_right += s.rooms_sized_right;
+        if drawing.dimensioned {
+            dimensioned += 1;
+            // Against the overall size when one is written, else against the room sizes.
+            within += usize::from(match s.scale_error {
+                Some(e) => e <= SCALE_TOLERANCE,
+                None => s.scaled && s.rooms_sized > 0 && s.rooms_sized_right * 2 >= s.rooms_sized,
+            });
+        }
+        println!(
+            "{:<25} ok       {:<5} ({:<5})    {:>2}/{:<2}  {:>2}/{:<2}  {:>4}  {:>9}  {:>7.3}",
+            drawing.id,
+            s.scaled,
+            drawing.dimensioned,
+            s.rooms_found,
+            s.rooms_truth,
+            s.rooms_sized_right,
+            s.rooms_sized,
+            s.dimensions_used,
+            s.scale_error
+                .map_or("-".to_string(), |e| format!("{:.2}%", e * 100.0)),
+            seconds
+        );
+    }
+    times.sort_by(f64::total_cmp);
+    println!("--");
+    println!(
+        "real drawings {} of {} present; read {read}; scaled as expected (dimensioned: scaled, else unscaled) {expected}",
+        present.len(),
+        set.drawings.len()
+    );
+    println!(
+        "room count right (+-1) {counted} of {}; rooms of written size matched within {:.0}% {sized_right} of {sized}",
+        present.len(),
+        SIZE_TOLERANCE * 100.0
+    );
+    println!(
+        "dimensioned drawings scaled right {within} of {dimensioned} (overall size within {:.0}%, else half the written room sizes within {:.0}%); room IoU: not recorded (sizes only)",
+        SCALE_TOLERANCE * 100.0,
+        SIZE_TOLERANCE * 100.0
+    );
+    println!(
+        "seconds per page p50 {:.3} max {:.3}",
+        percentile(&times, 0.5),
+        times[times.len() - 1]
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let config = OcrConfig::from_env().ok_or("set ORT_DYLIB_PATH and VISION_OCR_MODEL_DIR")?;
     let mut ocr = Ocr::load(&config)?;
-    let mut truths: Vec<PathBuf> = std::fs::read_dir(&args.dir)?
+    if let Some(dir) = &args.real {
+        real(dir, &mut ocr)?;
+    }
+    let Some(dir) = &args.dir else {
+        return Ok(());
+    };
+    let mut truths: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
