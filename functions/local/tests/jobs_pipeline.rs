@@ -1428,23 +1428,8 @@ async fn a_drawing_without_dimensions_is_scaled_from_one_length_the_user_gives()
         .unwrap();
     assert!((length(scaled) - outer).abs() < 0.01, "{scaled}");
     // The rest of the plan follows: the building's width and depth as drawn, within 2%.
-    let extent = |axis: usize| {
-        let values: Vec<f64> = plan["walls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|w| {
-                [
-                    w["start"][axis].as_f64().unwrap(),
-                    w["end"][axis].as_f64().unwrap(),
-                ]
-            })
-            .collect();
-        values.iter().copied().fold(f64::MIN, f64::max)
-            - values.iter().copied().fold(f64::MAX, f64::min)
-    };
-    let truth_extent = |axis: usize| {
-        let values: Vec<f64> = truth_walls
+    let extent = |walls: &[Value], axis: usize| {
+        let values: Vec<f64> = walls
             .iter()
             .flat_map(|w| {
                 [
@@ -1457,7 +1442,10 @@ async fn a_drawing_without_dimensions_is_scaled_from_one_length_the_user_gives()
             - values.iter().copied().fold(f64::MAX, f64::min)
     };
     for axis in [0, 1] {
-        let (got, want) = (extent(axis), truth_extent(axis));
+        let (got, want) = (
+            extent(plan["walls"].as_array().unwrap(), axis),
+            extent(truth_walls, axis),
+        );
         assert!(
             (got / want - 1.0).abs() < 0.02,
             "axis {axis}: {got} vs {want}"
