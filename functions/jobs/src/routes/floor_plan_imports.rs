@@ -473,6 +473,7 @@ async fn draw_import(
     };
     let plan: FloorPlan =
         serde_json::from_value(proposed["floor_plan"].clone()).map_err(ApiError::internal)?;
+    let doubtful = doubtful(&proposed);
     // The page the worker stored beside its proposal (jobs read before it did draw the plan
     // alone).
     let underlay = match job.outputs.iter().find(|o| o.name == PAGE_OUTPUT) {
@@ -495,13 +496,13 @@ async fn draw_import(
                         number(&proposed["page"]["origin_px"][1]),
                     ],
                     px_per_m: number(&proposed["scale"]["px_per_m"]),
-                    doubtful: doubtful(&proposed),
+                    doubtful: doubtful.clone(),
                 }
             })
         }
         None => None,
     };
-    let to_check = doubtful(&proposed).len();
+    let to_check = doubtful.len();
     let title = if proposed["scale"]["unscaled"] == true {
         format!(
             "{} — read without a scale: give one wall's length when accepting",

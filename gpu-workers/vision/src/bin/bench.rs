@@ -35,15 +35,18 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// The real set: each drawing present read and scored; a summary against the targets.
 fn real(dir: &std::path::Path, ocr: &mut Ocr) -> Result<(), Box<dyn std::error::Error>> {
     let set: RealSet = serde_json::from_str(include_str!("../../real/truth.json"))?;
+    // The directory listed once, each drawing looked up in it.
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
     let present: Vec<_> = set
         .drawings
         .iter()
         .filter_map(|d| {
-            let file = std::fs::read_dir(dir)
-                .ok()?
-                .filter_map(Result::ok)
-                .find(|e| e.path().file_stem().is_some_and(|s| s == d.id.as_str()))?;
-            Some((d, file.path()))
+            let file = files
+                .iter()
+                .find(|p| p.file_stem().is_some_and(|s| s == d.id.as_str()))?;
+            Some((d, file.clone()))
         })
         .collect();
     if present.is_empty() {
