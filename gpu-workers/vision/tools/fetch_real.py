@@ -6,8 +6,8 @@
 Each drawing is fetched by its source repository, commit and path: from GitHub's raw content
 (needs the internet; CI has none, so the real-set benchmark says when the set is absent), or
 with `--mirrors DIR` from local mirrors laid out as `DIR/<owner>+<name>/repo` (bare git
-directories). Files are written as `<id>.<ext>`; a file already there with the right size is
-kept. The drawings stay out of the repository: see each one's licence note in truth.json.
+directories). Files are written as `<id>.<ext>`, a source's room annotation (`rooms_mask`)
+as `<id>.rooms.png`. The drawings stay out of the repository: see each one's licence note in truth.json.
 """
 
 import argparse
@@ -20,8 +20,8 @@ from pathlib import Path
 TRUTH = Path(__file__).resolve().parent.parent / "real" / "truth.json"
 
 
-def fetch(source, mirrors):
-    repo, commit, path = source["repo"], source["commit"], source["path"]
+def fetch(source, mirrors, path):
+    repo, commit = source["repo"], source["commit"]
     if mirrors:
         git_dir = Path(mirrors) / repo.replace("/", "+") / "repo"
         return subprocess.run(
@@ -43,15 +43,18 @@ def main():
     failed = 0
     for drawing in json.loads(TRUTH.read_text())["drawings"]:
         source = drawing["source"]
-        out = args.out_dir / (drawing["id"] + Path(source["path"]).suffix.lower())
-        try:
-            data = fetch(source, args.mirrors)
-        except Exception as e:  # noqa: BLE001 - report and go on with the others
-            print(f"{drawing['id']}: not fetched ({e})", file=sys.stderr)
-            failed += 1
-            continue
-        out.write_bytes(data)
-        print(f"{drawing['id']}: {len(data)} bytes")
+        files = [(source["path"], drawing["id"] + Path(source["path"]).suffix.lower())]
+        if source.get("rooms_mask"):
+            files.append((source["rooms_mask"], drawing["id"] + ".rooms.png"))
+        for path, name in files:
+            try:
+                data = fetch(source, args.mirrors, path)
+            except Exception as e:  # noqa: BLE001 - report and go on with the others
+                print(f"{drawing['id']}: {path} not fetched ({e})", file=sys.stderr)
+                failed += 1
+                continue
+            (args.out_dir / name).write_bytes(data)
+            print(f"{name}: {len(data)} bytes")
     sys.exit(1 if failed else 0)
 
 

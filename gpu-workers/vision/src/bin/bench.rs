@@ -11,7 +11,7 @@ use roomwright_vision::{
     eval::{self, Detection, Truth},
     ocr::{Ocr, OcrConfig},
     raster,
-    real::{RealSet, SCALE_TOLERANCE, SIZE_TOLERANCE, score as real_score},
+    real::{RealSet, RoomMask, SCALE_TOLERANCE, SIZE_TOLERANCE, score as real_score},
 };
 
 #[derive(Parser)]
@@ -46,7 +46,12 @@ fn real(dir: &std::path::Path, ocr: &mut Ocr) -> Result<(), Box<dyn std::error::
             let file = files
                 .iter()
                 .find(|p| p.file_stem().is_some_and(|s| s == d.id.as_str()))?;
-            Some((d, file.clone()))
+            // The source's room annotation, when it has one (`<id>.rooms.png`).
+            let mask = files.iter().find(|p| {
+                p.file_name()
+                    .is_some_and(|s| *s == *format!("{}.rooms.png", d.id))
+            });
+            Some((d, file.clone(), mask.cloned()))
         })
         .collect();
     if present.is_empty() {
@@ -58,12 +63,17 @@ fn real(dir: &std::path::Path, ocr: &mut Ocr) -> Result<(), Box<dyn std::error::
         return Ok(());
     }
     println!(
-        "drawing                   read     scaled(expected) rooms  sized  dims  scale_err  seconds"
+        "drawing                   read  scaled(expected) rooms  sized  dims(used) scale_err  room_iou  seconds"
     );
     let (mut times, mut read, mut expected, mut counted, mut sized, mut sized_right) =
         (vec![], 0, 0, 0, 0, 0);
-    let (mut dimensioned, mut within) = (0, 0);
-    for (drawing, path) in &present {
+    let (mut dimensioned, mut within, mut found_dims) = (0, 0, 0);
+    let (mut ious, mut annotated, mut matched, mut unscaled_undimensioned) = (vec![], 0, 0, (0, 0));
+    for (drawing, path, mask_path) in &present {
+        let mask = match mask_path {
+            Some(p) => Some(RoomMask::from_annotation(&image::open(p)?.to_rgb8())),
+            None => None,
+        };
         let started = std::time::Instant::now();
         let result = raster::page(&std::fs::read(path)?)
             .map_err(|e| e.to_string())
@@ -77,13 +87,23 @@ fn real(dir: &std::path::Path, ocr: &mut Ocr) -> Result<(), Box<dyn std::error::
                 continue;
             }
         };
-        let s = real_score(drawing, &proposal);
+        let s = real_score(drawing, &proposal, mask.as_ref());
         read += 1;
+        found_dims += s.dimensions_found;
+        if let Some(iou) = s.room_iou {
+            ious.push(iou);
+            annotated += s.rooms_truth;
+            matched += s.rooms_matched;
+        }
+        if !drawing.dimensioned {
+            unscaled_undimensioned.0 += 1;
+            unscaled_undimensioned.1 += usize::from(!s.scaled && s.rooms_found > 0);
+        }
         expected += usize::from(s.scale_as_expected);
         counted += usize::from(s.room_count_right);
         sized += s.rooms_sized;
         sized_right += s.rooms_sized_right;
-        if drawing.dimensioned {
+        if drawing.dimensioned && s.scale_checked {
             dimensioned += 1;
             // Against the overall size when one is written, else against the room sizes.
             within += usize::from(match s.scale_error {
@@ -92,7 +112,7 @@ fn real(dir: &std::path::Path, ocr: &mut Ocr) -> Result<(), Box<dyn std::error::
             });
         }
         println!(
-            "{:<25} ok       {:<5} ({:<5})    {:>2}/{:<2}  {:>2}/{:<2}  {:>4}  {:>9}  {:>7.3}",
+            "{:<25} ok    {:<5} ({:<5})    {:>2}/{:<2}  {:>2}/{:<2}  {:>3}({:>2})  {:>9}  {:>8}  {:>7.3}",
             drawing.id,
             s.scaled,
             drawing.dimensioned,
@@ -100,9 +120,11 @@ fn real(dir: &std::path::Path, ocr: &mut Ocr) -> Result<(), Box<dyn std::error::
             s.rooms_truth,
             s.rooms_sized_right,
             s.rooms_sized,
+            s.dimensions_found,
             s.dimensions_used,
             s.scale_error
                 .map_or("-".to_string(), |e| format!("{:.2}%", e * 100.0)),
+            s.room_iou.map_or("-".to_string(), |v| format!("{v:.3}")),
             seconds
         );
     }
@@ -119,10 +141,22 @@ fn real(dir: &std::path::Path, ocr: &mut Ocr) -> Result<(), Box<dyn std::error::
         SIZE_TOLERANCE * 100.0
     );
     println!(
-        "dimensioned drawings scaled right {within} of {dimensioned} (overall size within {:.0}%, else half the written room sizes within {:.0}%); room IoU: not recorded (sizes only)",
+        "dimensioned drawings scaled within {:.0}%: {within} of {dimensioned} ({:.0}%; target 80%) (those whose truth checks the scale: against the scale the annotated rooms' written sizes give, else the overall size, else half the written room sizes within {:.0}%)",
         SCALE_TOLERANCE * 100.0,
+        100.0 * within as f64 / dimensioned.max(1) as f64,
         SIZE_TOLERANCE * 100.0
     );
+    println!(
+        "undimensioned drawings back unscaled with rooms {} of {}; dimension strings found {found_dims}",
+        unscaled_undimensioned.1, unscaled_undimensioned.0
+    );
+    if !ious.is_empty() {
+        println!(
+            "room IoU on {} annotated drawings: mean {:.3} (target 0.8); annotated rooms matched at IoU >= 0.5: {matched} of {annotated}",
+            ious.len(),
+            ious.iter().sum::<f64>() / ious.len() as f64
+        );
+    }
     println!(
         "seconds per page p50 {:.3} max {:.3}",
         percentile(&times, 0.5),
