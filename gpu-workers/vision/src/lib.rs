@@ -55,10 +55,22 @@ pub fn read_plan(page: &GrayImage, ocr: &mut Ocr) -> Result<Proposal, PlanError>
     lap("walls", &mut t);
     let openings = openings::find(&ink, &walls);
     lap("openings", &mut t);
-    let rooms = rooms::find(&walls, &openings);
-    lap("rooms", &mut t);
     let texts = ocr.read(page)?;
     lap("ocr", &mut t);
+    // Text is not a wall: it must not close the building's outline where it sits.
+    let mut drawn = ink.clone();
+    for line in &texts {
+        let [x0, y0, x1, y1] = line.bbox;
+        drawn.fill(
+            x0 as i64 - 1,
+            y0 as i64 - 1,
+            x1 as i64 + 2,
+            y1 as i64 + 2,
+            false,
+        );
+    }
+    let rooms = rooms::find(&drawn, &walls, &openings);
+    lap("rooms", &mut t);
     // Without a dimension the geometry still comes back, unscaled, for the user to scale
     // from one length they know.
     let scale = scale::estimate(&texts, &walls, &rooms).unwrap_or_else(scale::Scale::unknown);

@@ -1,12 +1,18 @@
 //! Rooms: the closed regions of floor between walls, once every door and window found is
 //! closed with the wall it sits in.
 
+use std::collections::VecDeque;
+
 use geo::{Area, Coord, LineString, Polygon, Simplify};
 use image::{GrayImage, Luma};
-use imageproc::contours::{self, BorderType};
+use imageproc::{
+    contours::{self, BorderType},
+    distance_transform::Norm,
+    morphology,
+};
 
 use crate::{
-    ink::Component,
+    ink::{Component, Mask},
     openings::Found,
     walls::{Axis, Walls},
 };
@@ -17,6 +23,14 @@ const OUTLINE_TOLERANCE_PX: f64 = 1.5;
 const GAP_SHARE: f64 = 0.12;
 /// Regions smaller than this share of the building's extent are wall debris, not rooms.
 const MIN_ROOM_SHARE: f64 = 0.003;
+
+/// The footprint closes wall gaps up to twice this share of the building's smaller side
+/// (windows drawn as thin lines, bays): the outside is what the page edge reaches past them.
+const FOOTPRINT_CLOSE_SHARE: f64 = 0.04;
+/// Rooms part at necks up to twice this share of the building's smaller side (doorways).
+const NECK_SHARE: f64 = 0.04;
+/// The walls' own gaps are trusted when their rooms cover at least this share of the floor.
+const WALL_ROOMS_COVER: f64 = 0.6;
 
 /// A room in page pixels.
 #[derive(Debug, Clone)]
@@ -37,6 +51,31 @@ pub struct Rooms {
 }
 
 impl Rooms {
+    /// A room's typical width and height, px: the median of its rows' and of its columns'
+    /// pixel counts, which a bay, a chamfered corner or a doorway recess does not move.
+    pub fn typical_extent(&self, index: usize) -> (f64, f64) {
+        let c = self.regions[index].component;
+        let label = index as u32 + 1;
+        let (mut rows, mut columns) = (
+            vec![0u32; c.height() as usize],
+            vec![0u32; c.width() as usize],
+        );
+        for y in c.y0..c.y1 {
+            for x in c.x0..c.x1 {
+                if self.labels[(y * self.width + x) as usize] == label {
+                    rows[(y - c.y0) as usize] += 1;
+                    columns[(x - c.x0) as usize] += 1;
+                }
+            }
+        }
+        let median = |mut v: Vec<u32>| {
+            v.retain(|&n| n > 0);
+            v.sort_unstable();
+            v.get(v.len() / 2).map_or(0.0, |&n| f64::from(n))
+        };
+        (median(rows), median(columns))
+    }
+
     /// The room a point of the page lies in.
     pub fn at(&self, x: f64, y: f64) -> Option<usize> {
         if x < 0.0 || y < 0.0 || x >= f64::from(self.width) {
@@ -50,8 +89,9 @@ impl Rooms {
     }
 }
 
-/// The rooms of a drawing whose walls and openings were found.
-pub fn find(walls: &Walls, openings: &[Found]) -> Rooms {
+/// The rooms of a drawing whose walls and openings were found (`ink`: the drawing's ink
+/// without its text).
+pub fn find(ink: &Mask, walls: &Walls, openings: &[Found]) -> Rooms {
     let mut closed = walls.mask.clone();
     for o in openings {
         let line = &walls.lines[o.line];
@@ -86,13 +126,31 @@ pub fn find(walls: &Walls, openings: &[Found]) -> Rooms {
     let mut free = closed.clone();
     free.bits.iter_mut().for_each(|b| *b = !*b);
     let (labels, components) = free.components();
-
     let building = f64::from(bx1 - bx0) * f64::from(by1 - by0);
+    let inside = |c: &Component| c.x0 > bx0 && c.y0 > by0 && c.x1 < bx1 && c.y1 < by1;
+    let is_room = |c: &Component| inside(c) && (c.area as f64) >= MIN_ROOM_SHARE * building;
+    let covered: usize = components
+        .iter()
+        .filter(|c| is_room(c))
+        .map(|c| c.area)
+        .sum();
+    // Drawings whose walls leave gaps no line explains (windows as thin lines, bays, walls
+    // that are not straight) leak every room into the outside: part the floor instead.
+    // (Parts of the footprint are inside the building by construction.)
+    let (labels, components, segmented) = match segment(ink, walls) {
+        Some((floor, seg_labels, seg_components))
+            if (covered as f64) < WALL_ROOMS_COVER * floor as f64 =>
+        {
+            (seg_labels, seg_components, true)
+        }
+        _ => (labels, components, false),
+    };
+
     let mut keep = vec![0u32; components.len() + 1];
     let mut regions = Vec::new();
     for (index, c) in components.iter().enumerate() {
-        let inside = c.x0 > bx0 && c.y0 > by0 && c.x1 < bx1 && c.y1 < by1;
-        if !inside || (c.area as f64) < MIN_ROOM_SHARE * building {
+        let big = (c.area as f64) >= MIN_ROOM_SHARE * building;
+        if !(if segmented { big } else { is_room(c) }) {
             continue;
         }
         let Some(outline) = outline(&labels, free.width, index as u32 + 1, c) else {
@@ -123,6 +181,85 @@ pub fn find(walls: &Walls, openings: &[Found]) -> Rooms {
         labels: labels.iter().map(|&l| keep[l as usize]).collect(),
         width: free.width,
     }
+}
+
+/// The floor of the building parted into rooms without trusting the walls' gaps: the
+/// footprint is what the page edge cannot reach once the drawing's ink (walls, and the thin
+/// lines of windows and doors) is closed over gaps up to window size;
+/// its floor (not wall) is eroded by half a doorway so rooms come apart at their doorways,
+/// and each part is grown back over the floor. Returns the floor's area, per-pixel labels
+/// (index + 1) and the parts.
+fn segment(ink: &Mask, walls: &Walls) -> Option<(usize, Vec<u32>, Vec<Component>)> {
+    let (bx0, by0, bx1, by1) = walls.bounds;
+    let side = f64::from((bx1 - bx0).min(by1 - by0));
+    let radius = |share: f64| (share * side).round().clamp(1.0, 255.0) as u8;
+    let (w, h) = (walls.mask.width, walls.mask.height);
+    let closed = Mask::from_gray(
+        &morphology::close(&ink.to_gray(), Norm::LInf, radius(FOOTPRINT_CLOSE_SHARE)),
+        |v| v > 0,
+    );
+    let mut open = closed.clone();
+    open.bits.iter_mut().for_each(|b| *b = !*b);
+    let (open_labels, open_parts) = open.components();
+    let outside: Vec<bool> = std::iter::once(false)
+        .chain(
+            open_parts
+                .iter()
+                .map(|c| c.x0 == 0 || c.y0 == 0 || c.x1 >= w || c.y1 >= h),
+        )
+        .collect();
+    let mut floor = Mask::new(w, h);
+    for (i, bit) in floor.bits.iter_mut().enumerate() {
+        *bit = !walls.mask.bits[i] && !outside[open_labels[i] as usize];
+    }
+    let floor_area = floor.bits.iter().filter(|b| **b).count();
+    if floor_area == 0 {
+        return None;
+    }
+    let cores = Mask::from_gray(
+        &morphology::erode(&floor.to_gray(), Norm::LInf, radius(NECK_SHARE)),
+        |v| v > 0,
+    );
+    let (core_labels, _) = cores.components();
+    // Grow every core back over the floor, nearest core first (breadth first).
+    let mut labels: Vec<u32> = core_labels;
+    let mut queue: VecDeque<usize> = (0..labels.len()).filter(|&i| labels[i] > 0).collect();
+    while let Some(i) = queue.pop_front() {
+        let (x, y) = ((i % w as usize) as u32, (i / w as usize) as u32);
+        let neighbours = [
+            (x > 0).then(|| i - 1),
+            (x + 1 < w).then(|| i + 1),
+            (y > 0).then(|| i - w as usize),
+            (y + 1 < h).then(|| i + w as usize),
+        ];
+        for j in neighbours.into_iter().flatten() {
+            if labels[j] == 0 && floor.bits[j] {
+                labels[j] = labels[i];
+                queue.push_back(j);
+            }
+        }
+    }
+    let count = labels.iter().copied().max().unwrap_or(0) as usize;
+    let mut parts = vec![
+        Component {
+            x0: u32::MAX,
+            y0: u32::MAX,
+            x1: 0,
+            y1: 0,
+            area: 0,
+        };
+        count
+    ];
+    for (i, &l) in labels.iter().enumerate().filter(|(_, l)| **l > 0) {
+        let (x, y) = ((i % w as usize) as u32, (i / w as usize) as u32);
+        let c = &mut parts[l as usize - 1];
+        c.x0 = c.x0.min(x);
+        c.y0 = c.y0.min(y);
+        c.x1 = c.x1.max(x + 1);
+        c.y1 = c.y1.max(y + 1);
+        c.area += 1;
+    }
+    Some((floor_area, labels, parts))
 }
 
 /// The outer border of one labelled component, simplified to its corners.
@@ -191,7 +328,7 @@ mod tests {
         let walls = walls::find(&ink).unwrap();
         let found = openings::find(&ink, &walls);
         assert_eq!(found.len(), 1, "{found:?}");
-        let rooms = find(&walls, &found);
+        let rooms = find(&ink, &walls, &found);
         assert_eq!(rooms.regions.len(), 2);
         let mut areas: Vec<f64> = rooms.regions.iter().map(|r| r.area_px).collect();
         areas.sort_by(f64::total_cmp);

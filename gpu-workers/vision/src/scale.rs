@@ -22,8 +22,9 @@ pub const OVERALL_M: std::ops::RangeInclusive<f64> = 3.0..=300.0;
 pub const ROOM_M: std::ops::RangeInclusive<f64> = 0.8..=40.0;
 /// How much a figure with an assumed unit counts against one whose unit was written.
 const ASSUMED_WEIGHT: f64 = 0.9;
-/// A room counts as a rectangle (so its size label can be measured) at this fill of its box.
-const RECTANGULAR: f64 = 0.97;
+/// A room counts as a rectangle (so its size label can be measured) when its main rectangle
+/// (typical width by typical height) holds at least this share of its area.
+const RECTANGULAR: f64 = 0.8;
 
 /// One dimension string and what it was matched to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,11 +112,19 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
                     let Some(room) = rooms.at(cx, cy) else {
                         continue;
                     };
-                    let c = rooms.regions[room].component;
-                    let (w, h) = (f64::from(c.width()), f64::from(c.height()));
-                    if rooms.regions[room].area_px >= RECTANGULAR * w * h {
-                        add("room_width", *width, w);
-                        add("room_depth", *depth, h);
+                    // The room's main rectangle, measured past bays and recesses.
+                    let (w, h) = rooms.typical_extent(room);
+                    if rooms.regions[room].area_px <= w * h / RECTANGULAR {
+                        // Written sizes come in either order: short side to short side.
+                        let (short_m, long_m) = (width.min(*depth), width.max(*depth));
+                        let (short_px, long_px) = (w.min(h), w.max(h));
+                        let (short, long) = if w <= h {
+                            ("room_width", "room_depth")
+                        } else {
+                            ("room_depth", "room_width")
+                        };
+                        add(short, short_m, short_px);
+                        add(long, long_m, long_px);
                     }
                 }
                 _ => {}
@@ -165,6 +174,11 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
     }
     let all_texts: std::collections::HashSet<usize> =
         sources.iter().map(|s| s.text_index).collect();
+    // One string against all the others is a guess: better to ask for a length than to
+    // scale a plan wrongly.
+    if agreeing_texts.len() < 2 && all_texts.len() >= 2 {
+        return None;
+    }
     Some(Scale {
         px_per_m: sum / used as f64,
         confidence: agreeing_texts.len() as f64 / all_texts.len() as f64,
