@@ -7,6 +7,9 @@ use imageproc::{contrast, distance_transform::Norm, morphology};
 const MIN_CONTRAST: u8 = 40;
 
 /// A binary image: `true` where something is drawn.
+/// How much darker than the paper faint ink is.
+const FAINT_MARGIN: u8 = 40;
+
 #[derive(Clone)]
 pub struct Mask {
     pub width: u32,
@@ -34,6 +37,15 @@ impl Mask {
         }
         let level = contrast::otsu_level(page);
         Self::from_gray(page, |v| v <= level)
+    }
+
+    /// Faint ink too: anything clearly darker than the paper (its most common shade), such as
+    /// windows drawn as light grey lines, which Otsu's threshold leaves out.
+    pub fn faint(page: &GrayImage) -> Self {
+        let mut counts = [0usize; 256];
+        page.pixels().for_each(|p| counts[p.0[0] as usize] += 1);
+        let paper = (0..256).max_by_key(|&v| counts[v]).unwrap_or(255) as u8;
+        Self::from_gray(page, |v| v.saturating_add(FAINT_MARGIN) < paper)
     }
 
     pub fn from_gray(image: &GrayImage, on: impl Fn(u8) -> bool) -> Self {

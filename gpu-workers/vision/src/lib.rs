@@ -58,18 +58,14 @@ pub fn read_plan(page: &GrayImage, ocr: &mut Ocr) -> Result<Proposal, PlanError>
     let texts = ocr.read(page)?;
     lap("ocr", &mut t);
     // Text is not a wall: it must not close the building's outline where it sits.
-    let mut drawn = ink.clone();
+    let (mut drawn, mut faint) = (ink.clone(), Mask::faint(page));
     for line in &texts {
         let [x0, y0, x1, y1] = line.bbox;
-        drawn.fill(
-            x0 as i64 - 1,
-            y0 as i64 - 1,
-            x1 as i64 + 2,
-            y1 as i64 + 2,
-            false,
-        );
+        let (x0, y0, x1, y1) = (x0 as i64 - 1, y0 as i64 - 1, x1 as i64 + 2, y1 as i64 + 2);
+        drawn.fill(x0, y0, x1, y1, false);
+        faint.fill(x0, y0, x1, y1, false);
     }
-    let rooms = rooms::find(&drawn, &walls, &openings);
+    let rooms = rooms::find(&drawn, &faint, &walls, &openings);
     lap("rooms", &mut t);
     // Without a dimension the geometry still comes back, unscaled, for the user to scale
     // from one length they know.

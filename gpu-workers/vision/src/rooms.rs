@@ -28,7 +28,10 @@ const MIN_ROOM_SHARE: f64 = 0.003;
 /// (windows drawn as thin lines, bays): the outside is what the page edge reaches past them.
 const FOOTPRINT_CLOSE_SHARE: f64 = 0.04;
 /// Rooms part at necks up to twice this share of the building's smaller side (doorways).
-const NECK_SHARE: f64 = 0.04;
+const NECK_SHARE: f64 = 0.06;
+/// Straight ink lines at least this share of the building's smaller side part rooms as walls
+/// do (interior walls drawn as thin lines).
+const LONG_LINE_SHARE: f64 = 0.05;
 /// The walls' own gaps are trusted when their rooms cover at least this share of the floor.
 const WALL_ROOMS_COVER: f64 = 0.6;
 
@@ -90,8 +93,8 @@ impl Rooms {
 }
 
 /// The rooms of a drawing whose walls and openings were found (`ink`: the drawing's ink
-/// without its text).
-pub fn find(ink: &Mask, walls: &Walls, openings: &[Found]) -> Rooms {
+/// without its text; `faint`: its faint ink too, see [`Mask::faint`]).
+pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Rooms {
     let mut closed = walls.mask.clone();
     for o in openings {
         let line = &walls.lines[o.line];
@@ -137,7 +140,7 @@ pub fn find(ink: &Mask, walls: &Walls, openings: &[Found]) -> Rooms {
     // Drawings whose walls leave gaps no line explains (windows as thin lines, bays, walls
     // that are not straight) leak every room into the outside: part the floor instead.
     // (Parts of the footprint are inside the building by construction.)
-    let (labels, components, segmented) = match segment(ink, walls) {
+    let (labels, components, segmented) = match segment(ink, faint, walls) {
         Some((floor, seg_labels, seg_components))
             if (covered as f64) < WALL_ROOMS_COVER * floor as f64 =>
         {
@@ -184,18 +187,24 @@ pub fn find(ink: &Mask, walls: &Walls, openings: &[Found]) -> Rooms {
 }
 
 /// The floor of the building parted into rooms without trusting the walls' gaps: the
-/// footprint is what the page edge cannot reach once the drawing's ink (walls, and the thin
-/// lines of windows and doors) is closed over gaps up to window size;
+/// footprint is what the page edge cannot reach once the drawing's ink, faint ink included
+/// (walls, and the thin or light lines of windows and doors), is closed over gaps up to
+/// window size;
 /// its floor (not wall) is eroded by half a doorway so rooms come apart at their doorways,
 /// and each part is grown back over the floor. Returns the floor's area, per-pixel labels
 /// (index + 1) and the parts.
-fn segment(ink: &Mask, walls: &Walls) -> Option<(usize, Vec<u32>, Vec<Component>)> {
+fn segment(ink: &Mask, faint: &Mask, walls: &Walls) -> Option<(usize, Vec<u32>, Vec<Component>)> {
     let (bx0, by0, bx1, by1) = walls.bounds;
     let side = f64::from((bx1 - bx0).min(by1 - by0));
     let radius = |share: f64| (share * side).round().clamp(1.0, 255.0) as u8;
     let (w, h) = (walls.mask.width, walls.mask.height);
+    // (Walls are never text: a label over a wall must not open it.)
+    let mut drawn = faint.clone();
+    for (i, bit) in drawn.bits.iter_mut().enumerate() {
+        *bit |= walls.mask.bits[i] || ink.bits[i];
+    }
     let closed = Mask::from_gray(
-        &morphology::close(&ink.to_gray(), Norm::LInf, radius(FOOTPRINT_CLOSE_SHARE)),
+        &morphology::close(&drawn.to_gray(), Norm::LInf, radius(FOOTPRINT_CLOSE_SHARE)),
         |v| v > 0,
     );
     let mut open = closed.clone();
@@ -208,9 +217,13 @@ fn segment(ink: &Mask, walls: &Walls) -> Option<(usize, Vec<u32>, Vec<Component>
                 .map(|c| c.x0 == 0 || c.y0 == 0 || c.x1 >= w || c.y1 >= h),
         )
         .collect();
+    // Walls drawn as thin lines bound rooms too: any straight ink run of a wall's length.
+    let long = (LONG_LINE_SHARE * side).round() as u32;
+    let (h_runs, v_runs) = (ink.horizontal_runs(), ink.vertical_runs());
     let mut floor = Mask::new(w, h);
     for (i, bit) in floor.bits.iter_mut().enumerate() {
-        *bit = !walls.mask.bits[i] && !outside[open_labels[i] as usize];
+        let barrier = walls.mask.bits[i] || h_runs[i] >= long || v_runs[i] >= long;
+        *bit = !barrier && !outside[open_labels[i] as usize];
     }
     let floor_area = floor.bits.iter().filter(|b| **b).count();
     if floor_area == 0 {
@@ -328,7 +341,7 @@ mod tests {
         let walls = walls::find(&ink).unwrap();
         let found = openings::find(&ink, &walls);
         assert_eq!(found.len(), 1, "{found:?}");
-        let rooms = find(&ink, &walls, &found);
+        let rooms = find(&ink, &ink, &walls, &found);
         assert_eq!(rooms.regions.len(), 2);
         let mut areas: Vec<f64> = rooms.regions.iter().map(|r| r.area_px).collect();
         areas.sort_by(f64::total_cmp);
@@ -336,5 +349,47 @@ mod tests {
         assert!(rooms.regions.iter().all(|r| r.outline.len() == 4));
         assert_eq!(rooms.at(100.0, 100.0), Some(0));
         assert_eq!(rooms.at(5.0, 5.0), None);
+    }
+
+    #[test]
+    fn rooms_are_found_past_light_windows_and_thin_partitions() {
+        // Outer walls with three window gaps (the windows only faint lines), and a partition
+        // drawn as a thin line with a doorway: the walls alone leave the floor open.
+        let mut ink = Mask::new(400, 300);
+        ink.fill(20, 20, 80, 32, true);
+        ink.fill(140, 20, 240, 32, true);
+        ink.fill(300, 20, 380, 32, true);
+        ink.fill(20, 268, 150, 280, true);
+        ink.fill(210, 268, 380, 280, true);
+        ink.fill(20, 20, 32, 280, true);
+        ink.fill(368, 20, 380, 280, true);
+        ink.fill(200, 32, 202, 135, true);
+        ink.fill(200, 165, 202, 268, true);
+        let mut faint = ink.clone();
+        for (x0, x1, y) in [(80, 140, 25), (240, 300, 25), (150, 210, 273)] {
+            faint.fill(x0, y, x1, y + 2, true);
+        }
+        let walls = walls::find(&ink).unwrap();
+        let found = openings::find(&ink, &walls);
+        let rooms = find(&ink, &faint, &walls, &found);
+        assert_eq!(rooms.regions.len(), 2, "{:?}", rooms.regions.len());
+        let (left, right) = (
+            rooms.at(100.0, 150.0).unwrap(),
+            rooms.at(300.0, 150.0).unwrap(),
+        );
+        assert_ne!(left, right);
+        // Each room is the floor between its walls (the doorway's few pixels aside).
+        let area = |r: usize| rooms.regions[r].area_px;
+        assert!(
+            (area(left) / (168.0 * 236.0) - 1.0).abs() < 0.03,
+            "{}",
+            area(left)
+        );
+        assert!(
+            (area(right) / (166.0 * 236.0) - 1.0).abs() < 0.03,
+            "{}",
+            area(right)
+        );
+        assert_eq!(rooms.at(100.0, 10.0), None);
     }
 }
