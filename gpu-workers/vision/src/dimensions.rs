@@ -115,8 +115,11 @@ fn normalise(text: &str) -> Option<String> {
         let (n, d): (f64, f64) = (c[2].parse().unwrap_or(0.0), c[3].parse().unwrap_or(1.0));
         format!("{}{}", &c[1], &format!("{:.4}", n / d.max(1.0))[1..])
     });
-    // A full stop or comma after the last figure (OCR or the drawing's own punctuation).
-    let s = s.trim_end_matches(['.', ',', ';', ':']).to_string();
+    // A full stop, comma or closing bracket after the last figure (OCR or the drawing's own
+    // punctuation: `(4.3m x 3.1m)`).
+    let s = s
+        .trim_end_matches(['.', ',', ';', ':', ')', '）', ']'])
+        .to_string();
     // A decimal comma between digits.
     let chars: Vec<char> = s.chars().collect();
     chars
@@ -282,6 +285,9 @@ mod tests {
         close("5600 mm", &[5.6]);
         close("380 cm", &[3.8]);
         close("12.40M", &[12.4]);
+        // Estate agents bracket the metric size under the imperial one.
+        close("(6.05mx4.88m)", &[6.05, 4.88]);
+        close("(4.3m×2.6m）", &[4.3, 2.6]);
     }
 
     #[test]

@@ -131,6 +131,16 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
             }
         }
     }
+    // A drawing that writes its units writes them everywhere: unitless figures beside them are
+    // something else (feet and inches whose primes the scan lost, reference numbers).
+    let units_written = texts.iter().any(|line| {
+        dimensions::readings(&line.text)
+            .iter()
+            .any(|r| r.assumed.is_none())
+    });
+    if units_written {
+        sources.retain(|s| s.assumed_unit.is_none());
+    }
     if sources.is_empty() {
         return None;
     }
