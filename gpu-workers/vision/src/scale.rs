@@ -141,6 +141,17 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
     if units_written {
         sources.retain(|s| s.assumed_unit.is_none());
     }
+    // Likewise figures with decimals (metres) on two or more strings outrank whole numbers
+    // taken for centimetres: estate agents stack `5.21x4.73` under `17'1 x 15'6`, and the
+    // primes are the first thing a scan loses.
+    let decimal_texts: std::collections::HashSet<usize> = sources
+        .iter()
+        .filter(|s| s.assumed_unit.as_deref() == Some("m"))
+        .map(|s| s.text_index)
+        .collect();
+    if decimal_texts.len() >= 2 {
+        sources.retain(|s| !matches!(s.assumed_unit.as_deref(), Some("cm" | "mm")));
+    }
     if sources.is_empty() {
         return None;
     }
