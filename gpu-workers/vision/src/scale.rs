@@ -207,3 +207,53 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
         unscaled: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ink::Mask, openings, rooms, walls};
+
+    fn line(text: &str, x: f64, y: f64) -> TextLine {
+        TextLine {
+            text: text.into(),
+            bbox: [x - 20.0, y - 6.0, x + 20.0, y + 6.0],
+            vertical: false,
+            confidence: 0.9,
+        }
+    }
+
+    #[test]
+    fn metres_under_imperial_sizes_that_lost_their_primes_set_the_scale() {
+        // Two rooms, 168 x 236 and 160 x 236 px, drawn at 40 px a metre.
+        let mut ink = Mask::new(400, 300);
+        ink.fill(20, 20, 380, 32, true);
+        ink.fill(20, 268, 380, 280, true);
+        ink.fill(20, 20, 32, 280, true);
+        ink.fill(368, 20, 380, 280, true);
+        ink.fill(200, 32, 208, 268, true);
+        let walls = walls::find(&ink).unwrap();
+        let found = openings::find(&ink, &walls);
+        let rooms = rooms::find(&ink, &ink, &walls, &found);
+        assert_eq!(rooms.regions.len(), 2);
+        // Each room's size twice: `19'4 x 13'8` read without its primes (which, taken for
+        // centimetres, agree with each other too), and in metres without a unit.
+        let texts = [
+            line("194x138", 110.0, 120.0),
+            line("5.90x4.20", 110.0, 140.0),
+            line("194x131", 290.0, 120.0),
+            line("5.90x4.00", 290.0, 140.0),
+        ];
+        let scale = estimate(&texts, &walls, &rooms).unwrap();
+        assert!(
+            (scale.px_per_m / 40.0 - 1.0).abs() < 0.01,
+            "{}",
+            scale.px_per_m
+        );
+        assert!(
+            scale
+                .sources
+                .iter()
+                .all(|s| s.assumed_unit.as_deref() == Some("m"))
+        );
+    }
+}
