@@ -27,8 +27,10 @@ const MIN_ROOM_SHARE: f64 = 0.003;
 /// The footprint closes wall gaps up to twice this share of the building's smaller side
 /// (windows drawn as thin lines, bays): the outside is what the page edge reaches past them.
 const FOOTPRINT_CLOSE_SHARE: f64 = 0.04;
-/// Rooms part at necks up to twice this share of the building's smaller side (doorways).
-const NECK_SHARE: f64 = 0.06;
+/// Floor parts narrower than twice this share of the building's smaller side are not rooms.
+const CORE_MIN_SHARE: f64 = 0.02;
+/// Parts still whole at this erosion (a share of the building's smaller side) are one room.
+const CORE_MAX_SHARE: f64 = 0.07;
 /// Straight ink lines at least this share of the building's smaller side part rooms as walls
 /// do (interior walls drawn as thin lines).
 const LONG_LINE_SHARE: f64 = 0.05;
@@ -140,13 +142,9 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     // Drawings whose walls leave gaps no line explains (windows as thin lines, bays, walls
     // that are not straight) leak every room into the outside: part the floor instead.
     // (Parts of the footprint are inside the building by construction.)
-    let (labels, components, segmented) = match segment(ink, faint, walls) {
-        Some((floor, seg_labels, seg_components))
-            if (covered as f64) < WALL_ROOMS_COVER * floor as f64 =>
-        {
-            (seg_labels, seg_components, true)
-        }
-        _ => (labels, components, false),
+    let (labels, components, segmented) = match segment(ink, faint, walls, covered) {
+        Some((seg_labels, seg_components)) => (seg_labels, seg_components, true),
+        None => (labels, components, false),
     };
 
     let mut keep = vec![0u32; components.len() + 1];
@@ -189,11 +187,16 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
 /// The floor of the building parted into rooms without trusting the walls' gaps: the
 /// footprint is what the page edge cannot reach once the drawing's ink, faint ink included
 /// (walls, and the thin or light lines of windows and doors), is closed over gaps up to
-/// window size;
-/// its floor (not wall) is eroded by half a doorway so rooms come apart at their doorways,
-/// and each part is grown back over the floor. Returns the floor's area, per-pixel labels
-/// (index + 1) and the parts.
-fn segment(ink: &Mask, faint: &Mask, walls: &Walls) -> Option<(usize, Vec<u32>, Vec<Component>)> {
+/// window size; its floor (not wall) is eroded step by step so rooms come apart at their
+/// necks ([`cores`]), and each core is grown back over the floor. Returns per-pixel labels
+/// (index + 1) and the parts; `None` when the walls' own rooms (`covered` pixels) already
+/// cover most of the floor.
+fn segment(
+    ink: &Mask,
+    faint: &Mask,
+    walls: &Walls,
+    covered: usize,
+) -> Option<(Vec<u32>, Vec<Component>)> {
     let (bx0, by0, bx1, by1) = walls.bounds;
     let side = f64::from((bx1 - bx0).min(by1 - by0));
     let radius = |share: f64| (share * side).round().clamp(1.0, 255.0) as u8;
@@ -226,14 +229,10 @@ fn segment(ink: &Mask, faint: &Mask, walls: &Walls) -> Option<(usize, Vec<u32>, 
         *bit = !barrier && !outside[open_labels[i] as usize];
     }
     let floor_area = floor.bits.iter().filter(|b| **b).count();
-    if floor_area == 0 {
+    if floor_area == 0 || covered as f64 >= WALL_ROOMS_COVER * floor_area as f64 {
         return None;
     }
-    let cores = Mask::from_gray(
-        &morphology::erode(&floor.to_gray(), Norm::LInf, radius(NECK_SHARE)),
-        |v| v > 0,
-    );
-    let (core_labels, _) = cores.components();
+    let core_labels = cores(&floor, radius(CORE_MIN_SHARE), radius(CORE_MAX_SHARE), side);
     // Grow every core back over the floor, nearest core first (breadth first).
     let mut labels: Vec<u32> = core_labels;
     let mut queue: VecDeque<usize> = (0..labels.len()).filter(|&i| labels[i] > 0).collect();
@@ -272,7 +271,7 @@ fn segment(ink: &Mask, faint: &Mask, walls: &Walls) -> Option<(usize, Vec<u32>, 
         c.y1 = c.y1.max(y + 1);
         c.area += 1;
     }
-    Some((floor_area, labels, parts))
+    Some((labels, parts))
 }
 
 /// The outer border of one labelled component, simplified to its corners.
@@ -315,6 +314,59 @@ fn outline(labels: &[u32], width: u32, label: u32, c: &Component) -> Option<Vec<
         points.pop();
     }
     (points.len() >= 3).then_some(points)
+}
+
+/// Room cores, by eroding the floor ever further (radius `step` by `step`, a step per 0.5% of
+/// the building's side): a part that vanishes is a room, its last shape its core, when it
+/// lasted to `r_min` (narrower ones are recesses and cupboards its neighbours take back);
+/// parts that split are followed separately (rooms meet at necks: doorways, openings); what
+/// is left at `r_max` are cores too.
+fn cores(floor: &Mask, r_min: u8, r_max: u8, side: f64) -> Vec<u32> {
+    let n = floor.bits.len();
+    let mut out = vec![0u32; n];
+    let mut next = 0u32;
+    let step = ((side / 200.0).round() as u8).max(1);
+    let gray = floor.to_gray();
+    let (mut prev_labels, mut prev_parts) = floor.components();
+    let mut r = 0u8;
+    loop {
+        let done = r >= r_max;
+        r = r.saturating_add(step).min(r_max);
+        let (labels, parts) = if done {
+            (vec![0u32; n], Vec::new())
+        } else {
+            Mask::from_gray(&morphology::erode(&gray, Norm::LInf, r), |v| v > 0).components()
+        };
+        // Which earlier parts still have a child.
+        let mut has_child = vec![false; prev_parts.len() + 1];
+        for i in 0..n {
+            if labels[i] > 0 {
+                has_child[prev_labels[i] as usize] = true;
+            }
+        }
+        let vanished: Vec<bool> = (0..=prev_parts.len())
+            .map(|p| p > 0 && !has_child[p])
+            .collect();
+        if r.saturating_sub(step) >= r_min || done {
+            let mut number = vec![0u32; prev_parts.len() + 1];
+            for i in 0..n {
+                let p = prev_labels[i] as usize;
+                if vanished[p] {
+                    if number[p] == 0 {
+                        next += 1;
+                        number[p] = next;
+                    }
+                    out[i] = number[p];
+                }
+            }
+        }
+        if done {
+            break;
+        }
+        prev_labels = labels;
+        prev_parts = parts;
+    }
+    out
 }
 
 #[cfg(test)]
