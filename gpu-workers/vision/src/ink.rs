@@ -269,6 +269,19 @@ impl Component {
 }
 
 #[cfg(test)]
+impl Mask {
+    /// A test drawing: a 400 x 300 page with a box of 12 px walls from (20, 20) to (380, 280).
+    pub fn walled_box() -> Mask {
+        let mut ink = Mask::new(400, 300);
+        ink.fill(20, 20, 380, 32, true);
+        ink.fill(20, 268, 380, 280, true);
+        ink.fill(20, 20, 32, 280, true);
+        ink.fill(368, 20, 380, 280, true);
+        ink
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -376,11 +376,7 @@ mod tests {
 
     #[test]
     fn two_rooms_split_by_a_wall_with_a_door() {
-        let mut ink = Mask::new(400, 300);
-        ink.fill(20, 20, 380, 32, true);
-        ink.fill(20, 268, 380, 280, true);
-        ink.fill(20, 20, 32, 280, true);
-        ink.fill(368, 20, 380, 280, true);
+        let mut ink = Mask::walled_box();
         // The dividing wall at x 200..208 with a door gap from y 100 to 160.
         ink.fill(200, 32, 208, 100, true);
         ink.fill(200, 160, 208, 268, true);

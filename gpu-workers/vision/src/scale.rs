@@ -225,11 +225,7 @@ mod tests {
     #[test]
     fn metres_under_imperial_sizes_that_lost_their_primes_set_the_scale() {
         // Two rooms, 168 x 236 and 160 x 236 px, drawn at 40 px a metre.
-        let mut ink = Mask::new(400, 300);
-        ink.fill(20, 20, 380, 32, true);
-        ink.fill(20, 268, 380, 280, true);
-        ink.fill(20, 20, 32, 280, true);
-        ink.fill(368, 20, 380, 280, true);
+        let mut ink = Mask::walled_box();
         ink.fill(200, 32, 208, 268, true);
         let walls = walls::find(&ink).unwrap();
         let found = openings::find(&ink, &walls);
