@@ -6,9 +6,10 @@
 //! its clear width and depth, face to face. Every match proposes a pixels-per-metre figure;
 //! a figure without a unit proposes one per unit it could be in (`322 x 347` in centimetres
 //! and millimetres), each only if what it would measure is plausible ([`OVERALL_M`],
-//! [`ROOM_M`]). The figure most dimension strings agree with (within [`AGREEMENT`]; a
-//! written unit counts a little more than an assumed one) wins; the others (a misread digit,
-//! a dimension of something else, the wrong unit) are listed, not used.
+//! [`ROOM_M`]). The figure most dimension strings agree with (within [`AGREEMENT`], room
+//! sizes within [`ROOM_AGREEMENT`]; a written unit counts a little more than an assumed one)
+//! wins, the median of those agreeing is the scale; the others (a misread digit, a dimension
+//! of something else, the wrong unit) are listed, not used.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,9 @@ use crate::{dimensions, ocr::TextLine, rooms::Rooms, walls::Walls};
 
 /// Figures within this share of the median agree with it.
 pub const AGREEMENT: f64 = 0.02;
+/// Room sizes agree more loosely: estate agents write a room's longest or its usable side, and
+/// a read outline takes in recesses.
+pub const ROOM_AGREEMENT: f64 = 0.05;
 /// What a building's overall width or depth may plausibly measure, in metres.
 pub const OVERALL_M: std::ops::RangeInclusive<f64> = 3.0..=300.0;
 /// What a room's clear width or depth may plausibly measure, in metres.
@@ -43,6 +47,17 @@ pub struct Source {
     /// Which dimension string (its index in the page's text) it came from.
     #[serde(skip)]
     text_index: usize,
+}
+
+impl Source {
+    /// How far from a figure this source may be and still agree with it.
+    fn tolerance(&self) -> f64 {
+        if self.measures.starts_with("room") {
+            ROOM_AGREEMENT
+        } else {
+            AGREEMENT
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,7 +175,7 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
     let support = |figure: f64| {
         let mut best: std::collections::HashMap<usize, f64> = Default::default();
         for s in &sources {
-            if (s.px_per_m / figure - 1.0).abs() <= AGREEMENT {
+            if (s.px_per_m / figure - 1.0).abs() <= s.tolerance() {
                 let weight = if s.assumed_unit.is_some() {
                     ASSUMED_WEIGHT
                 } else {
@@ -182,17 +197,23 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
         .max_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)))
         .map(|(_, _, f)| f)
         .unwrap_or(median);
-    let mut sum = 0.0;
-    let mut used = 0usize;
+    let mut agreeing = Vec::new();
     let mut agreeing_texts = std::collections::HashSet::new();
     for s in &mut sources {
-        s.used = (s.px_per_m / chosen - 1.0).abs() <= AGREEMENT;
+        s.used = (s.px_per_m / chosen - 1.0).abs() <= s.tolerance();
         if s.used {
-            sum += s.px_per_m;
-            used += 1;
+            agreeing.push(s.px_per_m);
             agreeing_texts.insert(s.text_index);
         }
     }
+    // Their median: one room whose written size is its longest side, or whose outline takes
+    // in a recess, does not move it.
+    agreeing.sort_by(f64::total_cmp);
+    let px_per_m = if agreeing.len() % 2 == 1 {
+        agreeing[agreeing.len() / 2]
+    } else {
+        (agreeing[agreeing.len() / 2 - 1] + agreeing[agreeing.len() / 2]) / 2.0
+    };
     let all_texts: std::collections::HashSet<usize> =
         sources.iter().map(|s| s.text_index).collect();
     // One string against all the others is a guess: better to ask for a length than to
@@ -201,7 +222,7 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
         return None;
     }
     Some(Scale {
-        px_per_m: sum / used as f64,
+        px_per_m,
         confidence: agreeing_texts.len() as f64 / all_texts.len() as f64,
         sources,
         unscaled: false,
@@ -237,7 +258,8 @@ mod tests {
             line("194x138", 110.0, 120.0),
             line("5.90x4.20", 110.0, 140.0),
             line("194x131", 290.0, 120.0),
-            line("5.90x4.00", 290.0, 140.0),
+            // Written 2.5% short of the room as drawn: room sizes agree more loosely.
+            line("5.90x3.90", 290.0, 140.0),
         ];
         let scale = estimate(&texts, &walls, &rooms).unwrap();
         assert!(
@@ -251,5 +273,6 @@ mod tests {
                 .iter()
                 .all(|s| s.assumed_unit.as_deref() == Some("m"))
         );
+        assert_eq!(scale.sources.iter().filter(|s| s.used).count(), 4);
     }
 }
