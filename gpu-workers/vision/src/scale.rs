@@ -98,9 +98,12 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
         f64::from(by1),
     );
     let mut sources = Vec::new();
+    // Whether any string writes its unit (read once, with the sources).
+    let mut units_written = false;
     for (index, line) in texts.iter().enumerate() {
         let (cx, cy) = line.centre();
         for reading in dimensions::readings(&line.text) {
+            units_written |= reading.assumed.is_none();
             let mut add = |measures: &str, value_m: f64, measured_px: f64| {
                 sources.push(Source {
                     text: line.text.clone(),
@@ -148,11 +151,6 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
     }
     // A drawing that writes its units writes them everywhere: unitless figures beside them are
     // something else (feet and inches whose primes the scan lost, reference numbers).
-    let units_written = texts.iter().any(|line| {
-        dimensions::readings(&line.text)
-            .iter()
-            .any(|r| r.assumed.is_none())
-    });
     if units_written {
         sources.retain(|s| s.assumed_unit.is_none());
     }
