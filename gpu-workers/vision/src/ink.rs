@@ -6,10 +6,11 @@ use imageproc::{contrast, distance_transform::Norm, morphology};
 /// Darkest and lightest pixel closer than this: a blank page, nothing drawn.
 const MIN_CONTRAST: u8 = 40;
 
-/// A binary image: `true` where something is drawn.
-/// How much darker than the paper faint ink is.
-const FAINT_MARGIN: u8 = 40;
+/// How much darker than the paper faint ink is, a share of the paper's shade (40 levels
+/// on white paper; proportionally fewer on tinted paper, whose contrast is lower).
+const FAINT_MARGIN: f64 = 40.0 / 255.0;
 
+/// A binary image: `true` where something is drawn.
 #[derive(Clone)]
 pub struct Mask {
     pub width: u32,
@@ -36,16 +37,31 @@ impl Mask {
             return Self::new(page.width(), page.height());
         }
         let level = contrast::otsu_level(page);
+        // A drawing on tinted paper inside a white margin: Otsu parts paper from margin,
+        // so the paper would be ink. Then the ink is what Otsu parts from the paper (the
+        // margin left out).
+        let paper = paper_shade(page);
+        if level >= paper {
+            let sheet: Vec<u8> = page
+                .pixels()
+                .map(|p| p.0[0])
+                .filter(|&v| v <= paper)
+                .collect();
+            let level = match GrayImage::from_raw(sheet.len() as u32, 1, sheet) {
+                Some(sheet) => contrast::otsu_level(&sheet),
+                None => 0,
+            };
+            return Self::from_gray(page, |v| v <= level && v < paper);
+        }
         Self::from_gray(page, |v| v <= level)
     }
 
     /// Faint ink too: anything clearly darker than the paper (its most common shade), such as
     /// windows drawn as light grey lines, which Otsu's threshold leaves out.
     pub fn faint(page: &GrayImage) -> Self {
-        let mut counts = [0usize; 256];
-        page.pixels().for_each(|p| counts[p.0[0] as usize] += 1);
-        let paper = (0..256).max_by_key(|&v| counts[v]).unwrap_or(255) as u8;
-        Self::from_gray(page, |v| v.saturating_add(FAINT_MARGIN) < paper)
+        let paper = paper_shade(page);
+        let below = f64::from(paper) * (1.0 - FAINT_MARGIN);
+        Self::from_gray(page, |v| f64::from(v) < below)
     }
 
     pub fn from_gray(image: &GrayImage, on: impl Fn(u8) -> bool) -> Self {
@@ -249,6 +265,13 @@ impl Mask {
     }
 }
 
+/// The paper's shade: the page's most common one.
+fn paper_shade(page: &GrayImage) -> u8 {
+    let mut counts = [0usize; 256];
+    page.pixels().for_each(|p| counts[p.0[0] as usize] += 1);
+    (0..256).max_by_key(|&v| counts[v]).unwrap_or(255) as u8
+}
+
 /// One connected component: its bounding box (ends exclusive) and pixel count.
 #[derive(Debug, Clone, Copy)]
 pub struct Component {
@@ -294,6 +317,21 @@ mod tests {
         assert!((open.coverage(5, 5, 55, 15) - 1.0).abs() < 1e-9);
         assert_eq!(open.coverage(5, 25, 55, 28), 0.0);
         assert_eq!(open.bounds(), Some((5, 5, 55, 15)));
+    }
+
+    #[test]
+    fn ink_on_tinted_paper_inside_a_white_margin_is_only_the_drawing() {
+        // A mid-grey sheet (paper 100) with a white margin band and a black wall on it.
+        let page = GrayImage::from_fn(100, 80, |x, y| {
+            Luma([match (x, y) {
+                (_, 0..=19) => 255,
+                (20..=79, 40..=45) => 10,
+                _ => 100,
+            }])
+        });
+        let ink = Mask::ink(&page);
+        assert_eq!(ink.bounds(), Some((20, 40, 80, 46)));
+        assert!((ink.coverage(20, 40, 80, 46) - 1.0).abs() < 1e-9);
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! Rooms: the closed regions of floor between walls, once every door and window found is
 //! closed with the wall it sits in.
 
-use std::collections::VecDeque;
+use std::{
+    cmp::{Ordering, Reverse},
+    collections::BinaryHeap,
+};
 
 use geo::{Area, Coord, LineString, Polygon, Simplify};
 use image::{GrayImage, Luma};
 use imageproc::{
     contours::{self, BorderType},
-    distance_transform::Norm,
+    distance_transform::{Norm, euclidean_squared_distance_transform},
     morphology,
 };
 
@@ -53,6 +56,8 @@ pub struct Rooms {
     /// Per pixel: the index + 1 of the room it is in, 0 outside every room.
     pub labels: Vec<u32>,
     pub width: u32,
+    /// Whether the floor was parted without the walls' own gaps ([`segment`]).
+    pub segmented: bool,
 }
 
 impl Rooms {
@@ -181,6 +186,7 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
         regions,
         labels: labels.iter().map(|&l| keep[l as usize]).collect(),
         width: free.width,
+        segmented,
     }
 }
 
@@ -233,10 +239,19 @@ fn segment(
         return None;
     }
     let core_labels = cores(&floor, radius(CORE_MIN_SHARE), radius(CORE_MAX_SHARE), side);
-    // Grow every core back over the floor, nearest core first (breadth first).
+    // Grow every core back over the floor, widest floor first (a watershed of the distance
+    // to the nearest barrier): cores meet at the necks between rooms (doorways, openings),
+    // not half-way between their centres.
+    let mut blocked = floor.clone();
+    blocked.bits.iter_mut().for_each(|b| *b = !*b);
+    let depth = euclidean_squared_distance_transform(&blocked.to_gray());
+    let depth: Vec<f64> = depth.pixels().map(|p| p.0[0]).collect();
     let mut labels: Vec<u32> = core_labels;
-    let mut queue: VecDeque<usize> = (0..labels.len()).filter(|&i| labels[i] > 0).collect();
-    while let Some(i) = queue.pop_front() {
+    let mut queue: BinaryHeap<(Depth, Reverse<usize>)> = (0..labels.len())
+        .filter(|&i| labels[i] > 0)
+        .map(|i| (Depth(depth[i]), Reverse(i)))
+        .collect();
+    while let Some((_, Reverse(i))) = queue.pop() {
         let (x, y) = ((i % w as usize) as u32, (i / w as usize) as u32);
         let neighbours = [
             (x > 0).then(|| i - 1),
@@ -247,7 +262,7 @@ fn segment(
         for j in neighbours.into_iter().flatten() {
             if labels[j] == 0 && floor.bits[j] {
                 labels[j] = labels[i];
-                queue.push_back(j);
+                queue.push((Depth(depth[j]), Reverse(j)));
             }
         }
     }
@@ -272,6 +287,24 @@ fn segment(
         c.area += 1;
     }
     Some((labels, parts))
+}
+
+/// A squared distance, ordered (distances are never NaN).
+#[derive(Clone, Copy, PartialEq)]
+struct Depth(f64);
+
+impl Eq for Depth {}
+
+impl PartialOrd for Depth {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Depth {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
 /// The outer border of one labelled component, simplified to its corners.
