@@ -29,7 +29,10 @@ const MIN_ROOM_SHARE: f64 = 0.003;
 
 /// The footprint closes wall gaps up to twice this share of the building's smaller side
 /// (windows drawn as thin lines, bays): the outside is what the page edge reaches past them.
-const FOOTPRINT_CLOSE_SHARE: f64 = 0.04;
+const FOOTPRINT_CLOSE_SHARE: f64 = 0.07;
+/// The footprint closes gaps in a wall line up to this share of the building's smaller side
+/// (windows, glazed doors: the outside does not pass through a wall line).
+const WINDOW_SHARE: f64 = 0.3;
 /// Floor parts narrower than twice this share of the building's smaller side are not rooms.
 const CORE_MIN_SHARE: f64 = 0.02;
 /// Parts still whole at this erosion (a share of the building's smaller side) are one room.
@@ -37,6 +40,8 @@ const CORE_MAX_SHARE: f64 = 0.07;
 /// Straight ink lines at least this share of the building's smaller side part rooms as walls
 /// do (interior walls drawn as thin lines).
 const LONG_LINE_SHARE: f64 = 0.05;
+/// Faint lines at most this thick (px) are drawn lines, thicker faint runs are fills.
+const THIN_LINE_PX: u32 = 3;
 /// The walls' own gaps are trusted when their rooms cover at least this share of the floor.
 const WALL_ROOMS_COVER: f64 = 0.6;
 
@@ -116,23 +121,8 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     // Gaps no door or window was found in (a door drawn another way, a passage) are closed
     // too when they are door-sized: at most this share of the building's smaller side.
     let (bx0, by0, bx1, by1) = walls.bounds;
-    let max_gap = GAP_SHARE * f64::from((bx1 - bx0).min(by1 - by0));
-    for line in &walls.lines {
-        for pair in line.pieces.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
-            if b.along0 - a.along1 > max_gap {
-                continue;
-            }
-            let half = a.thickness.min(b.thickness) / 2.0;
-            let c = (a.centre + b.centre) / 2.0;
-            let (a0, a1) = (a.along1.floor() as i64, b.along0.ceil() as i64);
-            let (c0, c1) = ((c - half).floor() as i64, (c + half).ceil() as i64);
-            match line.axis {
-                Axis::Horizontal => closed.fill(a0, c0, a1, c1, true),
-                Axis::Vertical => closed.fill(c0, a0, c1, a1, true),
-            }
-        }
-    }
+    let side = f64::from((bx1 - bx0).min(by1 - by0));
+    close_gaps(&mut closed, walls, GAP_SHARE * side);
     let mut free = closed.clone();
     free.bits.iter_mut().for_each(|b| *b = !*b);
     let (labels, components) = free.components();
@@ -147,7 +137,7 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     // Drawings whose walls leave gaps no line explains (windows as thin lines, bays, walls
     // that are not straight) leak every room into the outside: part the floor instead.
     // (Parts of the footprint are inside the building by construction.)
-    let (labels, components, segmented) = match segment(ink, faint, walls, covered) {
+    let (labels, components, segmented) = match segment(ink, faint, walls, &closed, covered) {
         Some((seg_labels, seg_components)) => (seg_labels, seg_components, true),
         None => (labels, components, false),
     };
@@ -190,6 +180,27 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     }
 }
 
+/// Closes the gaps up to `max_gap` px between consecutive pieces of every wall line with
+/// wall of the thinner piece's thickness.
+fn close_gaps(mask: &mut Mask, walls: &Walls, max_gap: f64) {
+    for line in &walls.lines {
+        for pair in line.pieces.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if b.along0 - a.along1 > max_gap {
+                continue;
+            }
+            let half = a.thickness.min(b.thickness) / 2.0;
+            let c = (a.centre + b.centre) / 2.0;
+            let (a0, a1) = (a.along1.floor() as i64, b.along0.ceil() as i64);
+            let (c0, c1) = ((c - half).floor() as i64, (c + half).ceil() as i64);
+            match line.axis {
+                Axis::Horizontal => mask.fill(a0, c0, a1, c1, true),
+                Axis::Vertical => mask.fill(c0, a0, c1, a1, true),
+            }
+        }
+    }
+}
+
 /// The floor of the building parted into rooms without trusting the walls' gaps: the
 /// footprint is what the page edge cannot reach once the drawing's ink, faint ink included
 /// (walls, and the thin or light lines of windows and doors), is closed over gaps up to
@@ -201,16 +212,20 @@ fn segment(
     ink: &Mask,
     faint: &Mask,
     walls: &Walls,
+    closed: &Mask,
     covered: usize,
 ) -> Option<(Vec<u32>, Vec<Component>)> {
     let (bx0, by0, bx1, by1) = walls.bounds;
     let side = f64::from((bx1 - bx0).min(by1 - by0));
     let radius = |share: f64| (share * side).round().clamp(1.0, 255.0) as u8;
     let (w, h) = (walls.mask.width, walls.mask.height);
-    // (Walls are never text: a label over a wall must not open it.)
+    // (Walls are never text: a label over a wall must not open it.) The outside does not
+    // pass through a wall line: its gaps up to window size are closed for the footprint.
+    let mut sealed = closed.clone();
+    close_gaps(&mut sealed, walls, WINDOW_SHARE * side);
     let mut drawn = faint.clone();
     for (i, bit) in drawn.bits.iter_mut().enumerate() {
-        *bit |= walls.mask.bits[i] || ink.bits[i];
+        *bit |= sealed.bits[i] || ink.bits[i];
     }
     let closed = Mask::from_gray(
         &morphology::close(&drawn.to_gray(), Norm::LInf, radius(FOOTPRINT_CLOSE_SHARE)),
@@ -229,9 +244,26 @@ fn segment(
     // Walls drawn as thin lines bound rooms too: any straight ink run of a wall's length.
     let long = (LONG_LINE_SHARE * side).round() as u32;
     let (h_runs, v_runs) = (ink.horizontal_runs(), ink.vertical_runs());
+    // Glazing drawn in light grey parts rooms from balconies as walls do: thin faint lines
+    // (not faint fills, such as a hatched terrace's) in a wall's line (not furniture).
+    let (fh, fv) = (faint.horizontal_runs(), faint.vertical_runs());
+    let mut in_wall_line = Mask::new(w, h);
+    for line in &walls.lines {
+        let (c, half) = (line.centre(), line.thickness() / 2.0 + 1.0);
+        let (a0, a1) = (line.along0() as i64, line.along1().ceil() as i64);
+        let (c0, c1) = ((c - half).floor() as i64, (c + half).ceil() as i64);
+        match line.axis {
+            Axis::Horizontal => in_wall_line.fill(a0, c0, a1, c1, true),
+            Axis::Vertical => in_wall_line.fill(c0, a0, c1, a1, true),
+        }
+    }
+    let glazing = |i: usize| {
+        let thin = |along: u32, across: u32| along >= long && across <= THIN_LINE_PX;
+        in_wall_line.bits[i] && (thin(fh[i], fv[i]) || thin(fv[i], fh[i]))
+    };
     let mut floor = Mask::new(w, h);
     for (i, bit) in floor.bits.iter_mut().enumerate() {
-        let barrier = walls.mask.bits[i] || h_runs[i] >= long || v_runs[i] >= long;
+        let barrier = walls.mask.bits[i] || h_runs[i] >= long || v_runs[i] >= long || glazing(i);
         *bit = !barrier && !outside[open_labels[i] as usize];
     }
     let floor_area = floor.bits.iter().filter(|b| **b).count();
@@ -472,5 +504,39 @@ mod tests {
             area(right)
         );
         assert_eq!(rooms.at(100.0, 10.0), None);
+    }
+
+    #[test]
+    fn glazing_in_a_wall_line_parts_a_balcony_and_faint_furniture_does_not() {
+        // A flat (y 120..280) and a balcony (y 20..120) under one roof line: the wall between
+        // them is two stubs with a glazed screen between, drawn as one faint thin line. The
+        // outer walls have faint windows, so the walls alone leave the floor open. A bed drawn
+        // in faint lines stands in the flat.
+        let mut ink = Mask::new(400, 300);
+        ink.fill(20, 20, 380, 32, true);
+        ink.fill(20, 268, 150, 280, true);
+        ink.fill(210, 268, 380, 280, true);
+        ink.fill(20, 20, 32, 280, true);
+        ink.fill(368, 20, 380, 280, true);
+        ink.fill(32, 114, 160, 126, true);
+        ink.fill(240, 114, 368, 126, true);
+        let mut faint = ink.clone();
+        faint.fill(150, 273, 210, 275, true);
+        faint.fill(160, 119, 240, 121, true);
+        for (x0, y0, x1, y1) in [(200, 160, 202, 240), (280, 160, 282, 240)] {
+            faint.fill(x0, y0, x1, y1, true);
+        }
+        faint.fill(200, 160, 282, 162, true);
+        faint.fill(200, 238, 282, 240, true);
+        let walls = walls::find(&ink).unwrap();
+        let found = openings::find(&ink, &walls);
+        let rooms = find(&ink, &faint, &walls, &found);
+        let (balcony, flat) = (
+            rooms.at(200.0, 70.0).expect("balcony"),
+            rooms.at(100.0, 200.0).expect("flat"),
+        );
+        assert_ne!(balcony, flat);
+        assert_eq!(rooms.at(240.0, 200.0), Some(flat), "the bed is in the flat");
+        assert_eq!(rooms.regions.len(), 2);
     }
 }
