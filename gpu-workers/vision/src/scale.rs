@@ -47,6 +47,10 @@ pub struct Source {
     /// Which dimension string (its index in the page's text) it came from.
     #[serde(skip)]
     text_index: usize,
+    /// What it is evidence of: every string written in one room measures that one outline
+    /// (`texts + room`), an overall dimension its own line (its text index).
+    #[serde(skip)]
+    voter: usize,
 }
 
 impl Source {
@@ -104,7 +108,7 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
         let (cx, cy) = line.centre();
         for reading in dimensions::readings(&line.text) {
             units_written |= reading.assumed.is_none();
-            let mut add = |measures: &str, value_m: f64, measured_px: f64| {
+            let mut add = |measures: &str, value_m: f64, measured_px: f64, voter: usize| {
                 sources.push(Source {
                     text: line.text.clone(),
                     measures: measures.to_string(),
@@ -114,6 +118,7 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
                     used: false,
                     assumed_unit: reading.assumed.map(str::to_string),
                     text_index: index,
+                    voter,
                 });
             };
             match reading.values.as_slice() {
@@ -121,9 +126,9 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
                     let beside_x = cx > bx0 && cx < bx1;
                     let beside_y = cy > by0 && cy < by1;
                     if beside_x && (cy < by0 || cy > by1) && !line.vertical {
-                        add("overall_width", *value, bx1 - bx0);
+                        add("overall_width", *value, bx1 - bx0, index);
                     } else if beside_y && (cx < bx0 || cx > bx1) {
-                        add("overall_depth", *value, by1 - by0);
+                        add("overall_depth", *value, by1 - by0, index);
                     }
                 }
                 [width, depth] if ROOM_M.contains(width) && ROOM_M.contains(depth) => {
@@ -141,8 +146,8 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
                         } else {
                             ("room_depth", "room_width")
                         };
-                        add(short, short_m, short_px);
-                        add(long, long_m, long_px);
+                        add(short, short_m, short_px, texts.len() + room);
+                        add(long, long_m, long_px, texts.len() + room);
                     }
                 }
                 _ => {}
@@ -169,7 +174,8 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
         return None;
     }
     // The figure the most dimension strings agree with (each string counted once, by its
-    // best-agreeing reading).
+    // best-agreeing reading; the strings written in one room once: an estate agent's
+    // `13'2 x 11'5` over `(4.0m x 3.5m)` is one room's evidence, not two).
     let support = |figure: f64| {
         let mut best: std::collections::HashMap<usize, f64> = Default::default();
         for s in &sources {
@@ -179,7 +185,7 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
                 } else {
                     1.0
                 };
-                let entry = best.entry(s.text_index).or_default();
+                let entry = best.entry(s.voter).or_default();
                 *entry = entry.max(weight);
             }
         }
@@ -272,5 +278,38 @@ mod tests {
                 .all(|s| s.assumed_unit.as_deref() == Some("m"))
         );
         assert_eq!(scale.sources.iter().filter(|s| s.used).count(), 4);
+    }
+
+    #[test]
+    fn the_strings_written_in_one_room_are_one_room_s_evidence() {
+        // Two rooms, 168 x 236 and 160 x 236 px, drawn at 40 px a metre. The left room's
+        // size is written twice, imperial over metric, both too small (as if at 45 px a
+        // metre: its outline takes in a cupboard); the right room's size and the overall
+        // width agree with 40.
+        let mut ink = Mask::walled_box();
+        ink.fill(200, 32, 208, 268, true);
+        let walls = walls::find(&ink).unwrap();
+        let found = openings::find(&ink, &walls);
+        let rooms = rooms::find(&ink, &ink, &walls, &found);
+        assert_eq!(rooms.regions.len(), 2);
+        let texts = [
+            line("12'3\" x 17'2\"", 110.0, 120.0),
+            line("3.73m x 5.24m", 110.0, 140.0),
+            line("4.00m x 5.90m", 290.0, 130.0),
+            line("9.00m", 200.0, 10.0),
+        ];
+        let scale = estimate(&texts, &walls, &rooms).unwrap();
+        assert!(
+            (scale.px_per_m / 40.0 - 1.0).abs() < 0.01,
+            "{}",
+            scale.px_per_m
+        );
+        let used: Vec<&str> = scale
+            .sources
+            .iter()
+            .filter(|s| s.used)
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(used, ["4.00m x 5.90m", "4.00m x 5.90m", "9.00m"]);
     }
 }
