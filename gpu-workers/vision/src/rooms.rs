@@ -464,27 +464,43 @@ mod tests {
         assert_eq!(rooms.at(5.0, 5.0), None);
     }
 
-    #[test]
-    fn rooms_are_found_past_light_windows_and_thin_partitions() {
-        // Outer walls with three window gaps (the windows only faint lines), and a partition
-        // drawn as a thin line with a doorway: the walls alone leave the floor open.
+    /// A 400 x 300 page with side walls and a bottom wall whose window (x 150..210) is
+    /// drawn only in faint lines: `(ink, faint)`, the top left to each test.
+    fn open_box() -> (Mask, Mask) {
         let mut ink = Mask::new(400, 300);
-        ink.fill(20, 20, 80, 32, true);
-        ink.fill(140, 20, 240, 32, true);
-        ink.fill(300, 20, 380, 32, true);
         ink.fill(20, 268, 150, 280, true);
         ink.fill(210, 268, 380, 280, true);
         ink.fill(20, 20, 32, 280, true);
         ink.fill(368, 20, 380, 280, true);
-        ink.fill(200, 32, 202, 135, true);
-        ink.fill(200, 165, 202, 268, true);
         let mut faint = ink.clone();
-        for (x0, x1, y) in [(80, 140, 25), (240, 300, 25), (150, 210, 273)] {
-            faint.fill(x0, y, x1, y + 2, true);
+        faint.fill(150, 273, 210, 275, true);
+        (ink, faint)
+    }
+
+    /// The rooms of a drawing, as the reader finds them.
+    fn read(ink: &Mask, faint: &Mask) -> Rooms {
+        let walls = walls::find(ink).unwrap();
+        let found = openings::find(ink, &walls);
+        find(ink, faint, &walls, &found)
+    }
+
+    #[test]
+    fn rooms_are_found_past_light_windows_and_thin_partitions() {
+        // Outer walls with three window gaps (the windows only faint lines), and a partition
+        // drawn as a thin line with a doorway: the walls alone leave the floor open.
+        let (mut ink, mut faint) = open_box();
+        for (x0, x1) in [(20, 80), (140, 240), (300, 380)] {
+            ink.fill(x0, 20, x1, 32, true);
+            faint.fill(x0, 20, x1, 32, true);
         }
-        let walls = walls::find(&ink).unwrap();
-        let found = openings::find(&ink, &walls);
-        let rooms = find(&ink, &faint, &walls, &found);
+        for (y0, y1) in [(32, 135), (165, 268)] {
+            ink.fill(200, y0, 202, y1, true);
+            faint.fill(200, y0, 202, y1, true);
+        }
+        for x0 in [80, 240] {
+            faint.fill(x0, 25, x0 + 60, 27, true);
+        }
+        let rooms = read(&ink, &faint);
         assert_eq!(rooms.regions.len(), 2, "{:?}", rooms.regions.len());
         let (left, right) = (
             rooms.at(100.0, 150.0).unwrap(),
@@ -512,25 +528,18 @@ mod tests {
         // them is two stubs with a glazed screen between, drawn as one faint thin line. The
         // outer walls have faint windows, so the walls alone leave the floor open. A bed drawn
         // in faint lines stands in the flat.
-        let mut ink = Mask::new(400, 300);
-        ink.fill(20, 20, 380, 32, true);
-        ink.fill(20, 268, 150, 280, true);
-        ink.fill(210, 268, 380, 280, true);
-        ink.fill(20, 20, 32, 280, true);
-        ink.fill(368, 20, 380, 280, true);
-        ink.fill(32, 114, 160, 126, true);
-        ink.fill(240, 114, 368, 126, true);
-        let mut faint = ink.clone();
-        faint.fill(150, 273, 210, 275, true);
+        let (mut ink, mut faint) = open_box();
+        for (x0, y0, x1, y1) in [(20, 20, 380, 32), (32, 114, 160, 126), (240, 114, 368, 126)] {
+            ink.fill(x0, y0, x1, y1, true);
+            faint.fill(x0, y0, x1, y1, true);
+        }
         faint.fill(160, 119, 240, 121, true);
         for (x0, y0, x1, y1) in [(200, 160, 202, 240), (280, 160, 282, 240)] {
             faint.fill(x0, y0, x1, y1, true);
         }
         faint.fill(200, 160, 282, 162, true);
         faint.fill(200, 238, 282, 240, true);
-        let walls = walls::find(&ink).unwrap();
-        let found = openings::find(&ink, &walls);
-        let rooms = find(&ink, &faint, &walls, &found);
+        let rooms = read(&ink, &faint);
         let (balcony, flat) = (
             rooms.at(200.0, 70.0).expect("balcony"),
             rooms.at(100.0, 200.0).expect("flat"),

@@ -247,15 +247,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn metres_under_imperial_sizes_that_lost_their_primes_set_the_scale() {
-        // Two rooms, 168 x 236 and 160 x 236 px, drawn at 40 px a metre.
+    /// Two rooms side by side, 168 x 236 and 160 x 236 px.
+    fn two_rooms() -> (Walls, Rooms) {
         let mut ink = Mask::walled_box();
         ink.fill(200, 32, 208, 268, true);
         let walls = walls::find(&ink).unwrap();
         let found = openings::find(&ink, &walls);
         let rooms = rooms::find(&ink, &ink, &walls, &found);
         assert_eq!(rooms.regions.len(), 2);
+        (walls, rooms)
+    }
+
+    #[test]
+    fn metres_under_imperial_sizes_that_lost_their_primes_set_the_scale() {
+        // Two rooms, 168 x 236 and 160 x 236 px, drawn at 40 px a metre.
+        let (walls, rooms) = two_rooms();
         // Each room's size twice: `19'4 x 13'8` read without its primes (which, taken for
         // centimetres, agree with each other too), and in metres without a unit.
         let texts = [
@@ -286,12 +292,7 @@ mod tests {
         // size is written twice, imperial over metric, both too small (as if at 45 px a
         // metre: its outline takes in a cupboard); the right room's size and the overall
         // width agree with 40.
-        let mut ink = Mask::walled_box();
-        ink.fill(200, 32, 208, 268, true);
-        let walls = walls::find(&ink).unwrap();
-        let found = openings::find(&ink, &walls);
-        let rooms = rooms::find(&ink, &ink, &walls, &found);
-        assert_eq!(rooms.regions.len(), 2);
+        let (walls, rooms) = two_rooms();
         let texts = [
             line("12'3\" x 17'2\"", 110.0, 120.0),
             line("3.73m x 5.24m", 110.0, 140.0),
