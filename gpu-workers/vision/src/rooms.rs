@@ -61,8 +61,6 @@ pub struct Rooms {
     /// Per pixel: the index + 1 of the room it is in, 0 outside every room.
     pub labels: Vec<u32>,
     pub width: u32,
-    /// Whether the floor was parted without the walls' own gaps ([`segment`]).
-    pub segmented: bool,
 }
 
 impl Rooms {
@@ -110,13 +108,8 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     let mut closed = walls.mask.clone();
     for o in openings {
         let line = &walls.lines[o.line];
-        let (c, half) = (line.centre(), line.thickness() / 2.0);
-        let (a0, a1) = (o.from.floor() as i64, o.to.ceil() as i64);
-        let (c0, c1) = ((c - half).floor() as i64, (c + half).ceil() as i64);
-        match line.axis {
-            Axis::Horizontal => closed.fill(a0, c0, a1, c1, true),
-            Axis::Vertical => closed.fill(c0, a0, c1, a1, true),
-        }
+        let half = line.thickness() / 2.0;
+        fill_band(&mut closed, line.axis, (o.from, o.to), line.centre(), half);
     }
     // Gaps no door or window was found in (a door drawn another way, a passage) are closed
     // too when they are door-sized: at most this share of the building's smaller side.
@@ -176,7 +169,6 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
         regions,
         labels: labels.iter().map(|&l| keep[l as usize]).collect(),
         width: free.width,
-        segmented,
     }
 }
 
@@ -190,14 +182,23 @@ fn close_gaps(mask: &mut Mask, walls: &Walls, max_gap: f64) {
                 continue;
             }
             let half = a.thickness.min(b.thickness) / 2.0;
-            let c = (a.centre + b.centre) / 2.0;
-            let (a0, a1) = (a.along1.floor() as i64, b.along0.ceil() as i64);
-            let (c0, c1) = ((c - half).floor() as i64, (c + half).ceil() as i64);
-            match line.axis {
-                Axis::Horizontal => mask.fill(a0, c0, a1, c1, true),
-                Axis::Vertical => mask.fill(c0, a0, c1, a1, true),
-            }
+            let centre = (a.centre + b.centre) / 2.0;
+            fill_band(mask, line.axis, (a.along1, b.along0), centre, half);
         }
+    }
+}
+
+/// Sets a band of a wall line's axis: `along` it from one end to the other, `half` either
+/// side of `centre` across it (page px, rounded outwards).
+fn fill_band(mask: &mut Mask, axis: Axis, along: (f64, f64), centre: f64, half: f64) {
+    let (a0, a1) = (along.0.floor() as i64, along.1.ceil() as i64);
+    let (c0, c1) = (
+        (centre - half).floor() as i64,
+        (centre + half).ceil() as i64,
+    );
+    match axis {
+        Axis::Horizontal => mask.fill(a0, c0, a1, c1, true),
+        Axis::Vertical => mask.fill(c0, a0, c1, a1, true),
     }
 }
 
@@ -227,12 +228,11 @@ fn segment(
     for (i, bit) in drawn.bits.iter_mut().enumerate() {
         *bit |= sealed.bits[i] || ink.bits[i];
     }
-    let closed = Mask::from_gray(
+    // What the drawing, closed over those gaps, leaves open.
+    let open = Mask::from_gray(
         &morphology::close(&drawn.to_gray(), Norm::LInf, radius(FOOTPRINT_CLOSE_SHARE)),
-        |v| v > 0,
+        |v| v == 0,
     );
-    let mut open = closed.clone();
-    open.bits.iter_mut().for_each(|b| *b = !*b);
     let (open_labels, open_parts) = open.components();
     let outside: Vec<bool> = std::iter::once(false)
         .chain(
@@ -249,13 +249,9 @@ fn segment(
     let (fh, fv) = (faint.horizontal_runs(), faint.vertical_runs());
     let mut in_wall_line = Mask::new(w, h);
     for line in &walls.lines {
-        let (c, half) = (line.centre(), line.thickness() / 2.0 + 1.0);
-        let (a0, a1) = (line.along0() as i64, line.along1().ceil() as i64);
-        let (c0, c1) = ((c - half).floor() as i64, (c + half).ceil() as i64);
-        match line.axis {
-            Axis::Horizontal => in_wall_line.fill(a0, c0, a1, c1, true),
-            Axis::Vertical => in_wall_line.fill(c0, a0, c1, a1, true),
-        }
+        let along = (line.along0(), line.along1());
+        let half = line.thickness() / 2.0 + 1.0;
+        fill_band(&mut in_wall_line, line.axis, along, line.centre(), half);
     }
     let glazing = |i: usize| {
         let thin = |along: u32, across: u32| along >= long && across <= THIN_LINE_PX;
