@@ -182,7 +182,10 @@ pub fn build(
                 .join(" ")
         });
         let labelled = name.is_some();
-        let name = name.unwrap_or_else(|| format!("Room {}", index + 1));
+        let name = name.unwrap_or_else(|| match region.within {
+            Some(_) => format!("Cupboard {}", index + 1),
+            None => format!("Room {}", index + 1),
+        });
         confidence.rooms.insert(
             id.clone(),
             round_mm(region.fit * if labelled { 1.0 } else { 0.85 }),
@@ -223,6 +226,7 @@ mod tests {
         assert_eq!(floorplan::kind_of("Meeting 2"), "meeting");
         assert_eq!(floorplan::kind_of("Open Plan"), "open_plan");
         assert_eq!(floorplan::kind_of("Print"), "storage");
+        assert_eq!(floorplan::kind_of("Cupboard 7"), "storage");
         assert_eq!(floorplan::kind_of("Focus"), "office");
         assert_eq!(floorplan::kind_of("Room 3"), "other");
     }

@@ -16,7 +16,7 @@ use imageproc::{
 
 use crate::{
     ink::{Component, Mask},
-    openings::Found,
+    openings::{Found, Kind},
     walls::{Axis, Walls},
 };
 
@@ -42,6 +42,15 @@ const CORE_MAX_SHARE: f64 = 0.07;
 const LONG_LINE_SHARE: f64 = 0.05;
 /// Faint lines at most this thick (px) are drawn lines, thicker faint runs are fills.
 const THIN_LINE_PX: u32 = 3;
+/// A cupboard's sides are at least / at most these shares of the building's smaller side.
+const CUPBOARD_MIN_SHARE: f64 = 0.045;
+const CUPBOARD_MAX_SHARE: f64 = 0.25;
+/// A cupboard is at most this share of the room it is carved from.
+const CUPBOARD_ROOM_SHARE: f64 = 0.2;
+/// A rectangle whose sides differ by less than this factor has no long side.
+const SQUARE: f64 = 1.3;
+/// An empty rectangle fills at least this share of its bounding box.
+const CUPBOARD_FILL: f64 = 0.95;
 /// The walls' own gaps are trusted when their rooms cover at least this share of the floor.
 const WALL_ROOMS_COVER: f64 = 0.6;
 
@@ -54,6 +63,8 @@ pub struct Region {
     /// How well the simplified outline matches the region (1: exactly).
     pub fit: f64,
     pub component: Component,
+    /// For a cupboard carved out of a room: that room (its index).
+    pub within: Option<usize>,
 }
 
 pub struct Rooms {
@@ -65,17 +76,26 @@ pub struct Rooms {
 
 impl Rooms {
     /// A room's typical width and height, px: the median of its rows' and of its columns'
-    /// pixel counts, which a bay, a chamfered corner or a doorway recess does not move.
-    pub fn typical_extent(&self, index: usize) -> (f64, f64) {
+    /// pixel counts, which a bay, a chamfered corner or a doorway recess does not move; and
+    /// its area. Built-in cupboards count as the room's (a written size spans them).
+    pub fn typical_extent(&self, index: usize) -> (f64, f64, f64) {
         let c = self.regions[index].component;
-        let label = index as u32 + 1;
+        let mut ours = vec![false; self.regions.len() + 1];
+        ours[index + 1] = true;
+        let mut area = self.regions[index].area_px;
+        for (k, r) in self.regions.iter().enumerate() {
+            if r.within == Some(index) {
+                ours[k + 1] = true;
+                area += r.area_px;
+            }
+        }
         let (mut rows, mut columns) = (
             vec![0u32; c.height() as usize],
             vec![0u32; c.width() as usize],
         );
         for y in c.y0..c.y1 {
             for x in c.x0..c.x1 {
-                if self.labels[(y * self.width + x) as usize] == label {
+                if ours[self.labels[(y * self.width + x) as usize] as usize] {
                     rows[(y - c.y0) as usize] += 1;
                     columns[(x - c.x0) as usize] += 1;
                 }
@@ -86,7 +106,7 @@ impl Rooms {
             v.sort_unstable();
             v.get(v.len() / 2).map_or(0.0, |&n| f64::from(n))
         };
-        (median(rows), median(columns))
+        (median(rows), median(columns), area)
     }
 
     /// The room a point of the page lies in.
@@ -130,16 +150,28 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     // Drawings whose walls leave gaps no line explains (windows as thin lines, bays, walls
     // that are not straight) leak every room into the outside: part the floor instead.
     // (Parts of the footprint are inside the building by construction.)
-    let (labels, components, segmented) = match segment(ink, faint, walls, &closed, covered) {
+    let (mut labels, mut components, segmented) = match segment(ink, faint, walls, &closed, covered)
+    {
         Some((seg_labels, seg_components)) => (seg_labels, seg_components, true),
         None => (labels, components, false),
     };
+    let rooms_before = components.len();
+    let within = cupboards(
+        ink,
+        faint,
+        walls,
+        openings,
+        side,
+        &mut labels,
+        &mut components,
+    );
 
     let mut keep = vec![0u32; components.len() + 1];
     let mut regions = Vec::new();
     for (index, c) in components.iter().enumerate() {
         let big = (c.area as f64) >= MIN_ROOM_SHARE * building;
-        if !(if segmented { big } else { is_room(c) }) {
+        let cupboard = index >= rooms_before;
+        if !cupboard && !(if segmented { big } else { is_room(c) }) {
             continue;
         }
         let Some(outline) = outline(&labels, free.width, index as u32 + 1, c) else {
@@ -157,11 +189,19 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
         // The outline runs through boundary pixel centres: half a pixel inside the region.
         let area = polygon.unsigned_area();
         let fit = (area.min(c.area as f64) / area.max(c.area as f64)).clamp(0.0, 1.0);
+        // (Rooms come before the cupboards carved out of them.)
+        let within = index
+            .checked_sub(rooms_before)
+            .and_then(|k| match keep[within[k] as usize] {
+                0 => None,
+                n => Some(n as usize - 1),
+            });
         regions.push(Region {
             outline,
             area_px: c.area as f64,
             fit,
             component: *c,
+            within,
         });
         keep[index + 1] = regions.len() as u32;
     }
@@ -315,6 +355,111 @@ fn segment(
         c.area += 1;
     }
     Some((labels, parts))
+}
+
+/// Cupboards and wardrobes: empty rectangles drawn in thin lines inside a room against its
+/// wall (estate agents draw built-in storage so), carved out of the room as rooms of their own.
+/// Returns the label of the room each cupboard (appended to `components`) was carved from.
+fn cupboards(
+    ink: &Mask,
+    faint: &Mask,
+    walls: &Walls,
+    openings: &[Found],
+    side: f64,
+    labels: &mut [u32],
+    components: &mut Vec<Component>,
+) -> Vec<u32> {
+    let (w, h) = (walls.mask.width, walls.mask.height);
+    // Where doors swing (a leaf's length either side of the wall): the floor between two
+    // open leaves is no cupboard.
+    let mut swing = Mask::new(w, h);
+    for o in openings.iter().filter(|o| o.kind == Kind::Door) {
+        let line = &walls.lines[o.line];
+        fill_band(
+            &mut swing,
+            line.axis,
+            (o.from, o.to),
+            line.centre(),
+            o.to - o.from,
+        );
+    }
+    let mut open = Mask::new(w, h);
+    for (i, bit) in open.bits.iter_mut().enumerate() {
+        *bit = !(ink.bits[i] || faint.bits[i] || walls.mask.bits[i]);
+    }
+    let (parts_labels, parts) = open.components();
+    let (min_side, max_side) = (
+        (CUPBOARD_MIN_SHARE * side) as u32,
+        (CUPBOARD_MAX_SHARE * side) as u32,
+    );
+    // How far past its sides a wall is looked for (the thickest wall, and a line's width).
+    let reach = 4 + walls
+        .lines
+        .iter()
+        .map(|l| l.thickness())
+        .fold(0.0, f64::max) as i64;
+    let walled = |x0: i64, y0: i64, x1: i64, y1: i64| walls.mask.coverage(x0, y0, x1, y1) > 0.15;
+    let mut carve = vec![0u32; parts.len() + 1];
+    let mut parents = Vec::new();
+    for (k, c) in parts.iter().enumerate() {
+        let (cw, ch) = (c.width(), c.height());
+        let (x0, y0, x1, y1) = (
+            i64::from(c.x0),
+            i64::from(c.y0),
+            i64::from(c.x1),
+            i64::from(c.y1),
+        );
+        if cw.min(ch) < min_side
+            || cw.max(ch) > max_side
+            || (c.area as f64) < CUPBOARD_FILL * f64::from(cw * ch)
+            || swing.coverage(x0, y0, x1, y1) > 0.3
+        {
+            continue;
+        }
+        // Most of it in one room (the room of its first pixel), and a small part of that
+        // room (a shower tray fills much of a bathroom; a wardrobe, little of a bedroom).
+        let (mut room, mut inside) = (0u32, 0usize);
+        for y in c.y0..c.y1 {
+            for x in c.x0..c.x1 {
+                let i = (y * w + x) as usize;
+                if parts_labels[i] == k as u32 + 1 && labels[i] > 0 {
+                    if room == 0 {
+                        room = labels[i];
+                    }
+                    inside += usize::from(labels[i] == room);
+                }
+            }
+        }
+        if room == 0
+            || (inside as f64) < 0.9 * c.area as f64
+            || c.area as f64 > CUPBOARD_ROOM_SHARE * components[room as usize - 1].area as f64
+        {
+            continue;
+        }
+        // A wardrobe stands with its back (a long side) to a wall; a stair's treads touch
+        // the walls with their ends.
+        let along_x = walled(x0, y0 - reach, x1, y0) || walled(x0, y1, x1, y1 + reach);
+        let along_y = walled(x0 - reach, y0, x0, y1) || walled(x1, y0, x1 + reach, y1);
+        let backed = if f64::from(cw) >= SQUARE * f64::from(ch) {
+            along_x
+        } else if f64::from(ch) >= SQUARE * f64::from(cw) {
+            along_y
+        } else {
+            along_x || along_y
+        };
+        if backed {
+            components.push(*c);
+            carve[k + 1] = components.len() as u32;
+            parents.push(room);
+        }
+    }
+    for (i, l) in labels.iter_mut().enumerate() {
+        let n = carve[parts_labels[i] as usize];
+        if n > 0 {
+            *l = n;
+        }
+    }
+    parents
 }
 
 /// A squared distance, ordered (distances are never NaN).
@@ -543,5 +688,32 @@ mod tests {
         assert_ne!(balcony, flat);
         assert_eq!(rooms.at(240.0, 200.0), Some(flat), "the bed is in the flat");
         assert_eq!(rooms.regions.len(), 2);
+    }
+
+    #[test]
+    fn a_wardrobe_against_the_wall_is_a_cupboard_and_a_bed_is_not() {
+        // A room with a wardrobe drawn in thin lines, its back to the top wall, and a bed
+        // whose head (a short side) is against the bottom wall.
+        let mut ink = Mask::walled_box();
+        ink.fill(100, 32, 102, 62, true);
+        ink.fill(158, 32, 160, 62, true);
+        ink.fill(100, 60, 160, 62, true);
+        ink.fill(250, 208, 252, 268, true);
+        ink.fill(288, 208, 290, 268, true);
+        ink.fill(250, 208, 290, 210, true);
+        let rooms = read(&ink, &ink);
+        assert_eq!(rooms.regions.len(), 2, "{:?}", rooms.regions.len());
+        let (room, wardrobe) = (
+            rooms.at(200.0, 150.0).unwrap(),
+            rooms.at(130.0, 45.0).unwrap(),
+        );
+        assert_ne!(room, wardrobe);
+        assert_eq!(rooms.regions[wardrobe].area_px, 56.0 * 28.0);
+        assert_eq!(rooms.regions[wardrobe].within, Some(room));
+        assert_eq!(rooms.regions[room].within, None);
+        assert_eq!(rooms.at(270.0, 240.0), Some(room), "the bed is in the room");
+        // A written size measures the room with its cupboard: the full width between walls.
+        let (width, height, _) = rooms.typical_extent(room);
+        assert_eq!((width, height), (336.0, 236.0));
     }
 }

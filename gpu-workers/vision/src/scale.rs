@@ -136,8 +136,8 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
                         continue;
                     };
                     // The room's main rectangle, measured past bays and recesses.
-                    let (w, h) = rooms.typical_extent(room);
-                    if rooms.regions[room].area_px <= w * h / RECTANGULAR {
+                    let (w, h, area) = rooms.typical_extent(room);
+                    if area <= w * h / RECTANGULAR {
                         // Written sizes come in either order: short side to short side.
                         let (short_m, long_m) = (width.min(*depth), width.max(*depth));
                         let (short_px, long_px) = (w.min(h), w.max(h));

@@ -78,8 +78,9 @@ pub struct Opening {
     pub sill_m: f64,
 }
 
-/// Room kinds by words of their label, first match wins.
-const KIND_WORDS: [(&str, &[&str]); 7] = [
+/// Room kinds by words of their label, first match wins (a cupboard is no board room).
+const KIND_WORDS: [(&str, &[&str]); 8] = [
+    ("storage", &["cupboard", "wardrobe", "closet"]),
     ("meeting", &["meeting", "conference", "board", "huddle"]),
     (
         "open_plan",
