@@ -29,6 +29,9 @@ const ASSUMED_WEIGHT: f64 = 0.9;
 /// A room counts as a rectangle (so its size label can be measured) when its main rectangle
 /// (typical width by typical height) holds at least this share of its area.
 const RECTANGULAR: f64 = 0.8;
+/// ... and its floor fills at least this share of its bounding box (an L-shaped room, a wedge
+/// or a room round a curved bay has no one width and depth to write).
+const BOXED: f64 = 0.7;
 
 /// One dimension string and what it was matched to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,7 +140,9 @@ pub fn estimate(texts: &[TextLine], walls: &Walls, rooms: &Rooms) -> Option<Scal
                     };
                     // The room's main rectangle, measured past bays and recesses.
                     let (w, h, area) = rooms.typical_extent(room);
-                    if area <= w * h / RECTANGULAR {
+                    let c = rooms.regions[room].component;
+                    let boxed = f64::from(c.width()) * f64::from(c.height());
+                    if area <= w * h / RECTANGULAR && area >= BOXED * boxed {
                         // Written sizes come in either order: short side to short side.
                         let (short_m, long_m) = (width.min(*depth), width.max(*depth));
                         let (short_px, long_px) = (w.min(h), w.max(h));
@@ -312,5 +317,36 @@ mod tests {
             .map(|s| s.text.as_str())
             .collect();
         assert_eq!(used, ["4.00m x 5.90m", "4.00m x 5.90m", "9.00m"]);
+    }
+
+    #[test]
+    fn a_room_outline_that_leaks_along_its_neighbour_measures_nothing() {
+        // Two rooms drawn at 40 px a metre; the left one's outline runs on under the
+        // partition as a 10 px strip along the right room's bottom wall (its box is twice
+        // its floor): a broken outline, whatever its median rows and columns say.
+        let (walls, mut rooms) = two_rooms();
+        let left = rooms.at(100.0, 150.0).unwrap();
+        let right = rooms.at(300.0, 150.0).unwrap();
+        for y in 258..268u32 {
+            for x in 200..368u32 {
+                rooms.labels[(y * rooms.width + x) as usize] = left as u32 + 1;
+            }
+        }
+        rooms.regions[left].component.x1 = 368;
+        rooms.regions[left].area_px += 168.0 * 10.0;
+        rooms.regions[right].area_px -= 160.0 * 10.0;
+        let texts = [
+            line("4.20m x 5.90m", 110.0, 130.0),
+            line("4.00m x 5.90m", 290.0, 130.0),
+            line("9.00m", 200.0, 10.0),
+        ];
+        let scale = estimate(&texts, &walls, &rooms).unwrap();
+        let measured: Vec<&str> = scale.sources.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(measured, ["4.00m x 5.90m", "4.00m x 5.90m", "9.00m"]);
+        assert!(
+            (scale.px_per_m / 40.0 - 1.0).abs() < 0.01,
+            "{}",
+            scale.px_per_m
+        );
     }
 }
