@@ -242,11 +242,12 @@ fn fill_band(mask: &mut Mask, axis: Axis, along: (f64, f64), centre: f64, half: 
     }
 }
 
-/// The floor of the building parted into rooms without trusting the walls' gaps: the
-/// footprint is what the page edge cannot reach once the drawing's ink, faint ink included
-/// (walls, and the thin or light lines of windows and doors), is closed over gaps up to
-/// window size; its floor (not wall) is eroded step by step so rooms come apart at their
-/// necks ([`cores`]), and each core is grown back over the floor. Returns per-pixel labels
+/// The floor of the building parted into rooms when the walls' gaps leave it open to the
+/// outside: the footprint is what the page edge cannot reach once the drawing's ink, faint ink
+/// included (walls, and the thin or light lines of windows and doors), is closed over gaps up
+/// to window size; its floor (not wall, door, window or door-sized gap: `closed`) is eroded
+/// step by step so rooms come apart at their necks ([`cores`]), and each core is grown back
+/// over the floor. Returns per-pixel labels
 /// (index + 1) and the parts; `None` when the walls' own rooms (`covered` pixels) already
 /// cover most of the floor.
 fn segment(
@@ -299,7 +300,8 @@ fn segment(
     };
     let mut floor = Mask::new(w, h);
     for (i, bit) in floor.bits.iter_mut().enumerate() {
-        let barrier = walls.mask.bits[i] || h_runs[i] >= long || v_runs[i] >= long || glazing(i);
+        // Doors and windows found, and door-sized gaps, part rooms here as in the walls' own.
+        let barrier = closed.bits[i] || h_runs[i] >= long || v_runs[i] >= long || glazing(i);
         *bit = !barrier && !outside[open_labels[i] as usize];
     }
     let floor_area = floor.bits.iter().filter(|b| **b).count();
@@ -715,5 +717,45 @@ mod tests {
         // A written size measures the room with its cupboard: the full width between walls.
         let (width, height, _) = rooms.typical_extent(room);
         assert_eq!((width, height), (336.0, 236.0));
+    }
+
+    #[test]
+    fn a_door_found_parts_the_floor_when_the_walls_leave_it_open() {
+        // Outer walls with a window drawn only in faint lines (top, x 150..210, as the bottom
+        // one): the walls' own rooms leak, so the floor is parted. A partition wall (x 200..208)
+        // has a door 60 px wide, its leaf and swing drawn: too wide a neck to come apart at.
+        let (mut ink, mut faint) = open_box();
+        for (x0, x1) in [(20, 150), (210, 380)] {
+            ink.fill(x0, 20, x1, 32, true);
+            faint.fill(x0, 20, x1, 32, true);
+        }
+        faint.fill(150, 25, 210, 27, true);
+        ink.fill(200, 32, 208, 100, true);
+        ink.fill(200, 160, 208, 268, true);
+        ink.fill(208, 100, 268, 102, true);
+        for i in 0..=200 {
+            let phi = f64::from(i) / 200.0 * std::f64::consts::FRAC_PI_2;
+            let (x, y) = (208.0 + 60.0 * phi.cos(), 100.0 + 60.0 * phi.sin());
+            ink.fill(x as i64, y as i64, x as i64 + 1, y as i64 + 1, true);
+        }
+        for (i, bit) in faint.bits.iter_mut().enumerate() {
+            *bit |= ink.bits[i];
+        }
+        let walls = walls::find(&ink).unwrap();
+        let found = openings::find(&ink, &walls);
+        assert_eq!(
+            found.iter().filter(|o| o.kind == Kind::Door).count(),
+            1,
+            "{found:?}"
+        );
+        let rooms = find(&ink, &faint, &walls, &found);
+        let (left, right) = (
+            rooms.at(100.0, 150.0).unwrap(),
+            rooms.at(300.0, 200.0).unwrap(),
+        );
+        assert_ne!(left, right);
+        // The rooms meet in the door's wall line.
+        assert_eq!(rooms.at(199.0, 130.0), Some(left));
+        assert_eq!(rooms.at(209.0, 130.0), Some(right));
     }
 }
