@@ -582,18 +582,23 @@ mod tests {
     use super::*;
     use crate::{ink::Mask, openings, walls};
 
-    #[test]
-    fn two_rooms_split_by_a_wall_with_a_door() {
-        let mut ink = Mask::walled_box();
-        // The dividing wall at x 200..208 with a door gap from y 100 to 160.
+    /// A partition wall at x 200..208 (y 32..268) with a door from y 100 to 160: its leaf
+    /// open from the upper jamb and its swing.
+    fn partition_with_door(ink: &mut Mask) {
         ink.fill(200, 32, 208, 100, true);
         ink.fill(200, 160, 208, 268, true);
-        ink.fill(208, 100, 268, 102, true); // leaf from the upper jamb
+        ink.fill(208, 100, 268, 102, true);
         for i in 0..=200 {
             let phi = f64::from(i) / 200.0 * std::f64::consts::FRAC_PI_2;
             let (x, y) = (208.0 + 60.0 * phi.cos(), 100.0 + 60.0 * phi.sin());
             ink.fill(x as i64, y as i64, x as i64 + 1, y as i64 + 1, true);
         }
+    }
+
+    #[test]
+    fn two_rooms_split_by_a_wall_with_a_door() {
+        let mut ink = Mask::walled_box();
+        partition_with_door(&mut ink);
         let walls = walls::find(&ink).unwrap();
         let found = openings::find(&ink, &walls);
         assert_eq!(found.len(), 1, "{found:?}");
@@ -730,14 +735,7 @@ mod tests {
             faint.fill(x0, 20, x1, 32, true);
         }
         faint.fill(150, 25, 210, 27, true);
-        ink.fill(200, 32, 208, 100, true);
-        ink.fill(200, 160, 208, 268, true);
-        ink.fill(208, 100, 268, 102, true);
-        for i in 0..=200 {
-            let phi = f64::from(i) / 200.0 * std::f64::consts::FRAC_PI_2;
-            let (x, y) = (208.0 + 60.0 * phi.cos(), 100.0 + 60.0 * phi.sin());
-            ink.fill(x as i64, y as i64, x as i64 + 1, y as i64 + 1, true);
-        }
+        partition_with_door(&mut ink);
         for (i, bit) in faint.bits.iter_mut().enumerate() {
             *bit |= ink.bits[i];
         }
