@@ -169,9 +169,18 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     let mut keep = vec![0u32; components.len() + 1];
     let mut regions = Vec::new();
     for (index, c) in components.iter().enumerate() {
+        // (Rooms come before the cupboards carved out of them; a cupboard is kept with its
+        // room, not in the outside or in wall debris.)
+        let within = index
+            .checked_sub(rooms_before)
+            .map(|k| keep[within[k] as usize] as usize);
         let big = (c.area as f64) >= MIN_ROOM_SHARE * building;
-        let cupboard = index >= rooms_before;
-        if !cupboard && !(if segmented { big } else { is_room(c) }) {
+        let kept = match within {
+            Some(room) => room > 0,
+            None if segmented => big,
+            None => is_room(c),
+        };
+        if !kept {
             continue;
         }
         let Some(outline) = outline(&labels, free.width, index as u32 + 1, c) else {
@@ -189,19 +198,12 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
         // The outline runs through boundary pixel centres: half a pixel inside the region.
         let area = polygon.unsigned_area();
         let fit = (area.min(c.area as f64) / area.max(c.area as f64)).clamp(0.0, 1.0);
-        // (Rooms come before the cupboards carved out of them.)
-        let within = index
-            .checked_sub(rooms_before)
-            .and_then(|k| match keep[within[k] as usize] {
-                0 => None,
-                n => Some(n as usize - 1),
-            });
         regions.push(Region {
             outline,
             area_px: c.area as f64,
             fit,
             component: *c,
-            within,
+            within: within.map(|room| room - 1),
         });
         keep[index + 1] = regions.len() as u32;
     }
@@ -247,9 +249,8 @@ fn fill_band(mask: &mut Mask, axis: Axis, along: (f64, f64), centre: f64, half: 
 /// included (walls, and the thin or light lines of windows and doors), is closed over gaps up
 /// to window size; its floor (not wall, door, window or door-sized gap: `closed`) is eroded
 /// step by step so rooms come apart at their necks ([`cores`]), and each core is grown back
-/// over the floor. Returns per-pixel labels
-/// (index + 1) and the parts; `None` when the walls' own rooms (`covered` pixels) already
-/// cover most of the floor.
+/// over the floor. Returns per-pixel labels (index + 1) and the parts; `None` when the walls'
+/// own rooms (`covered` pixels) already cover most of the floor.
 fn segment(
     ink: &Mask,
     faint: &Mask,

@@ -29,8 +29,8 @@ const ASSUMED_WEIGHT: f64 = 0.9;
 /// A room counts as a rectangle (so its size label can be measured) when its main rectangle
 /// (typical width by typical height) holds at least this share of its area.
 const RECTANGULAR: f64 = 0.8;
-/// ... and its floor fills at least this share of its bounding box (an L-shaped room, a wedge
-/// or a room round a curved bay has no one width and depth to write).
+/// ... and its floor fills at least this share of its bounding box (an outline that leaks
+/// along a neighbour or takes in two rooms: its median rows and columns may be either's).
 const BOXED: f64 = 0.7;
 
 /// One dimension string and what it was matched to.
