@@ -51,6 +51,8 @@ const CUPBOARD_ROOM_SHARE: f64 = 0.2;
 const SQUARE: f64 = 1.3;
 /// An empty rectangle fills at least this share of its bounding box.
 const CUPBOARD_FILL: f64 = 0.95;
+/// A cupboard's mouth is at most this many times its depth, and its depth its mouth.
+const POCKET_SHAPE: f64 = 4.0;
 /// The walls' own gaps are trusted when their rooms cover at least this share of the floor.
 const WALL_ROOMS_COVER: f64 = 0.6;
 
@@ -136,27 +138,55 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     let (bx0, by0, bx1, by1) = walls.bounds;
     let side = f64::from((bx1 - bx0).min(by1 - by0));
     close_gaps(&mut closed, walls, GAP_SHARE * side);
-    let mut free = closed.clone();
-    free.bits.iter_mut().for_each(|b| *b = !*b);
-    let (labels, components) = free.components();
+    let before_pockets = closed.clone();
+    let mut pockets = close_pockets(ink, faint, walls, side, &mut closed);
     let building = f64::from(bx1 - bx0) * f64::from(by1 - by0);
     let inside = |c: &Component| c.x0 > bx0 && c.y0 > by0 && c.x1 < bx1 && c.y1 < by1;
     let is_room = |c: &Component| inside(c) && (c.area as f64) >= MIN_ROOM_SHARE * building;
-    let covered: usize = components
-        .iter()
-        .filter(|c| is_room(c))
-        .map(|c| c.area)
-        .sum();
-    // Drawings whose walls leave gaps no line explains (windows as thin lines, bays, walls
-    // that are not straight) leak every room into the outside: part the floor instead.
-    // (Parts of the footprint are inside the building by construction.)
-    let (mut labels, mut components, segmented) = match segment(ink, faint, walls, &closed, covered)
-    {
-        Some((seg_labels, seg_components)) => (seg_labels, seg_components, true),
-        None => (labels, components, false),
-    };
-    let rooms_before = components.len();
-    let within = cupboards(
+    let mut floor = part_floor(ink, faint, walls, &closed, is_room);
+    // A pocket whose floor does not come out as a part of its own, opening into a room,
+    // was no cupboard: the floor is parted again without its mouth.
+    let parts: Vec<Option<(u32, u32)>> = pockets.iter().map(|p| p.parts(&floor)).collect();
+    if parts.iter().any(Option::is_none) {
+        closed = before_pockets.clone();
+        let mut found = parts.iter();
+        pockets.retain(|_| found.next().is_some_and(Option::is_some));
+        for p in &pockets {
+            p.close(&mut closed);
+        }
+        floor = part_floor(ink, faint, walls, &closed, is_room);
+    }
+    // Per part: the room (label) a cupboard was carved from or opens into, 0 for a room.
+    let mut parent = vec![0u32; floor.components.len()];
+    for pocket in &pockets {
+        let Some((inside, room)) = pocket.parts(&floor) else {
+            continue;
+        };
+        parent[inside as usize - 1] = room;
+        // The line across its mouth is the cupboard's (its doors), not the room's.
+        let (x0, y0, x1, y1) = pocket.mouth;
+        let c = &mut floor.components[inside as usize - 1];
+        for y in y0.max(0)..y1.min(i64::from(closed.height)) {
+            for x in x0.max(0)..x1.min(i64::from(closed.width)) {
+                let i = (y * i64::from(closed.width) + x) as usize;
+                if floor.labels[i] == 0 && !before_pockets.bits[i] {
+                    floor.labels[i] = inside;
+                    c.area += 1;
+                    c.x0 = c.x0.min(x as u32);
+                    c.y0 = c.y0.min(y as u32);
+                    c.x1 = c.x1.max(x as u32 + 1);
+                    c.y1 = c.y1.max(y as u32 + 1);
+                }
+            }
+        }
+    }
+    let Floor {
+        width,
+        mut labels,
+        mut components,
+        segmented,
+    } = floor;
+    let carved = cupboards(
         ink,
         faint,
         walls,
@@ -165,25 +195,30 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
         &mut labels,
         &mut components,
     );
+    parent.extend(carved);
 
+    // Rooms first, then the cupboards, kept with their room (not in the outside or in
+    // wall debris).
+    let mut kept = vec![false; components.len() + 1];
+    for (index, c) in components.iter().enumerate() {
+        let big = (c.area as f64) >= MIN_ROOM_SHARE * building;
+        kept[index + 1] = parent[index] == 0 && if segmented { big } else { is_room(c) };
+    }
+    for index in 0..components.len() {
+        let room = parent[index] as usize;
+        // (A parent is a room itself: cupboards are carved from rooms, not cupboards.)
+        kept[index + 1] = room > 0 && kept[room] && parent[room - 1] == 0 || kept[index + 1];
+    }
     let mut keep = vec![0u32; components.len() + 1];
     let mut regions = Vec::new();
-    for (index, c) in components.iter().enumerate() {
-        // (Rooms come before the cupboards carved out of them; a cupboard is kept with its
-        // room, not in the outside or in wall debris.)
-        let within = index
-            .checked_sub(rooms_before)
-            .map(|k| keep[within[k] as usize] as usize);
-        let big = (c.area as f64) >= MIN_ROOM_SHARE * building;
-        let kept = match within {
-            Some(room) => room > 0,
-            None if segmented => big,
-            None => is_room(c),
-        };
-        if !kept {
+    let mut order: Vec<usize> = (0..components.len()).collect();
+    order.sort_by_key(|&i| parent[i] > 0);
+    for index in order {
+        let c = &components[index];
+        if !kept[index + 1] {
             continue;
         }
-        let Some(outline) = outline(&labels, free.width, index as u32 + 1, c) else {
+        let Some(outline) = outline(&labels, width, index as u32 + 1, c) else {
             continue;
         };
         let polygon = Polygon::new(
@@ -198,19 +233,26 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
         // The outline runs through boundary pixel centres: half a pixel inside the region.
         let area = polygon.unsigned_area();
         let fit = (area.min(c.area as f64) / area.max(c.area as f64)).clamp(0.0, 1.0);
+        let within = match parent[index] as usize {
+            0 => None,
+            room => match keep[room] {
+                0 => continue,
+                k => Some(k as usize - 1),
+            },
+        };
         regions.push(Region {
             outline,
             area_px: c.area as f64,
             fit,
             component: *c,
-            within: within.map(|room| room - 1),
+            within,
         });
         keep[index + 1] = regions.len() as u32;
     }
     Rooms {
         regions,
         labels: labels.iter().map(|&l| keep[l as usize]).collect(),
-        width: free.width,
+        width,
     }
 }
 
@@ -228,6 +270,286 @@ fn close_gaps(mask: &mut Mask, walls: &Walls, max_gap: f64) {
             fill_band(mask, line.axis, (a.along1, b.along0), centre, half);
         }
     }
+}
+
+/// The floor parted into rooms: per pixel the part's index + 1 (0: not floor) and the parts.
+struct Floor {
+    width: u32,
+    labels: Vec<u32>,
+    components: Vec<Component>,
+    /// Parted by erosion (the walls' own gaps left it open), see [`segment`].
+    segmented: bool,
+}
+
+/// The rooms of the floor that `closed` (walls, openings and closed gaps) leaves: the walls'
+/// own when they enclose most of it, else the floor parted by [`segment`].
+fn part_floor(
+    ink: &Mask,
+    faint: &Mask,
+    walls: &Walls,
+    closed: &Mask,
+    is_room: impl Fn(&Component) -> bool,
+) -> Floor {
+    let mut free = closed.clone();
+    free.bits.iter_mut().for_each(|b| *b = !*b);
+    let (labels, components) = free.components();
+    let covered: usize = components
+        .iter()
+        .filter(|c| is_room(c))
+        .map(|c| c.area)
+        .sum();
+    // Drawings whose walls leave gaps no line explains (windows as thin lines, bays, walls
+    // that are not straight) leak every room into the outside: part the floor instead.
+    // (Parts of the footprint are inside the building by construction.)
+    match segment(ink, faint, walls, closed, covered) {
+        Some((labels, components)) => Floor {
+            width: closed.width,
+            labels,
+            components,
+            segmented: true,
+        },
+        None => Floor {
+            width: closed.width,
+            labels,
+            components,
+            segmented: false,
+        },
+    }
+}
+
+/// A cupboard found as a pocket: points inside it, points outside its mouth (in the room it
+/// opens into, nearest first) and the mouth's rectangle (x0, y0, x1, y1; ends exclusive).
+struct Pocket {
+    inside: Vec<(f64, f64)>,
+    outside: Vec<(f64, f64)>,
+    mouth: (i64, i64, i64, i64),
+    /// The pocket with its mouth (x0, y0, x1, y1; ends exclusive).
+    area: (i64, i64, i64, i64),
+}
+
+impl Pocket {
+    fn close(&self, closed: &mut Mask) {
+        let (x0, y0, x1, y1) = self.mouth;
+        closed.fill(x0, y0, x1, y1, true);
+    }
+}
+
+impl Pocket {
+    /// The part the pocket's floor is and the part it opens into, when it is a part of its
+    /// own (within the pocket, not leaking past it) opening into another.
+    fn parts(&self, floor: &Floor) -> Option<(u32, u32)> {
+        let label = |&(x, y): &(f64, f64)| {
+            let inside = x >= 0.0 && y >= 0.0 && x < f64::from(floor.width);
+            let i = y as usize * floor.width as usize + x as usize;
+            floor.labels.get(i).copied().filter(|_| inside).unwrap_or(0)
+        };
+        // The room: the part most of the points outside the mouth are in.
+        let mut counts: Vec<(u32, usize)> = Vec::new();
+        for l in self.outside.iter().map(label).filter(|&l| l > 0) {
+            match counts.iter_mut().find(|c| c.0 == l) {
+                Some(c) => c.1 += 1,
+                None => counts.push((l, 1)),
+            }
+        }
+        let room = counts.iter().max_by_key(|c| c.1)?.0;
+        // (Furniture drawn in the cupboard may part its floor: its first part.)
+        let inside = self
+            .inside
+            .iter()
+            .map(label)
+            .find(|&l| l > 0 && l != room)?;
+        let c = floor.components[inside as usize - 1];
+        let (x0, y0, x1, y1) = self.area;
+        let slack = 3;
+        let within = i64::from(c.x0) >= x0 - slack
+            && i64::from(c.y0) >= y0 - slack
+            && i64::from(c.x1) <= x1 + slack
+            && i64::from(c.y1) <= y1 + slack;
+        within.then_some((inside, room))
+    }
+}
+
+/// Closes the mouths of built-in cupboards and wardrobes drawn as pockets (in walls or thin
+/// lines): a straight side of a cupboard's depth ending free in the floor, a side across from
+/// it a cupboard's width away that runs the pocket's depth, a back across, nothing drawn
+/// inside, and doors (thin ink: leaves, bifold zig-zags, sliding panels) across most of its
+/// mouth. Returns the pockets whose mouths were closed.
+fn close_pockets(
+    ink: &Mask,
+    faint: &Mask,
+    walls: &Walls,
+    side: f64,
+    closed: &mut Mask,
+) -> Vec<Pocket> {
+    let mut pockets = Vec::new();
+    let mut thin_ink = Mask::new(ink.width, ink.height);
+    for (i, bit) in thin_ink.bits.iter_mut().enumerate() {
+        *bit = (ink.bits[i] || faint.bits[i]) && !walls.mask.bits[i];
+    }
+    let (min_w, max_w) = (CUPBOARD_MIN_SHARE * side, CUPBOARD_MAX_SHARE * side);
+    // The walls' typical thickness (of most of their length: not a column's or a chimney's).
+    let mut pieces: Vec<(f64, f64)> = walls
+        .lines
+        .iter()
+        .flat_map(|l| l.pieces.iter().map(|p| (p.thickness, p.along1 - p.along0)))
+        .collect();
+    pieces.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = pieces.iter().map(|p| p.1).sum();
+    let mut run = 0.0;
+    let thickness = pieces
+        .iter()
+        .find(|p| {
+            run += p.1;
+            run >= total / 2.0
+        })
+        .map_or(walls.max_thickness, |p| p.0);
+    let reach = 4.0 + thickness;
+    // A hollow wall (two lines) is no cupboard: a cupboard is deeper than a wall is thick.
+    let min_depth = min_w.max(1.5 * thickness);
+    for axis in [Axis::Horizontal, Axis::Vertical] {
+        // (along, across) -> (x, y): sides run along the axis.
+        let xy = |along: f64, across: f64| match axis {
+            Axis::Horizontal => (along.round() as i64, across.round() as i64),
+            Axis::Vertical => (across.round() as i64, along.round() as i64),
+        };
+        let solid = |along: f64, across: f64| {
+            let (x, y) = xy(along, across);
+            ink.get(x, y)
+        };
+        let thin = |along: f64, across: f64| {
+            let (x, y) = xy(along, across);
+            thin_ink.get(x, y)
+        };
+        let (n_along, n_across) = match axis {
+            Axis::Horizontal => (ink.width, ink.height),
+            Axis::Vertical => (ink.height, ink.width),
+        };
+        let steps = |from: f64, to: f64| {
+            let n = (to - from).abs().round() as i64;
+            (0..n).map(move |i| from + (to - from).signum() * i as f64)
+        };
+        let share = |hits: usize, n: usize| hits as f64 / n.max(1) as f64;
+        for c in 0..n_across {
+            let c = f64::from(c);
+            let mut a = 0u32;
+            while a < n_along {
+                if !solid(f64::from(a), c) {
+                    a += 1;
+                    continue;
+                }
+                let start_a = a;
+                while a < n_along && solid(f64::from(a), c) {
+                    a += 1;
+                }
+                let (along0, along1) = (f64::from(start_a), f64::from(a) - 1.0);
+                let depth = along1 - along0;
+                if depth < min_depth || depth > max_w {
+                    continue;
+                }
+                for (free, back) in [(along0, along1), (along1, along0)] {
+                    let inward = (back - free).signum();
+                    // Across at half depth: clear of the doors at the mouth.
+                    let at = free + inward * (depth / 2.0).max(3.0);
+                    for s in [-1.0, 1.0] {
+                        // Off the side's own ink, then across to the first ink.
+                        let Some(off) = (1..12).map(f64::from).find(|&d| !solid(at, c + s * d))
+                        else {
+                            continue;
+                        };
+                        let start = c + s * off;
+                        let Some(width) = (0..=max_w as i64)
+                            .map(|d| d as f64)
+                            .find(|&d| solid(at, start + s * d))
+                        else {
+                            continue;
+                        };
+                        if width < min_depth
+                            || width > POCKET_SHAPE * depth
+                            || depth > POCKET_SHAPE * width
+                        {
+                            continue;
+                        }
+                        let far = start + s * width;
+                        let inner = || steps(free + inward * 3.0, back - inward * reach);
+                        // The far side runs from the mouth to the back.
+                        let far_side = inner()
+                            .filter(|&a| (0..3).any(|d| solid(a, far + s * f64::from(d))))
+                            .count();
+                        // A back across.
+                        let back_side = steps(start, far)
+                            .filter(|&c| {
+                                (0..reach as i64).any(|d| solid(back - inward * d as f64, c))
+                            })
+                            .count();
+                        // Nothing drawn inside.
+                        let inside = inner()
+                            .flat_map(|a| steps(start + s, far - s).map(move |c| (a, c)))
+                            .filter(|&(a, c)| solid(a, c) || thin(a, c))
+                            .count();
+                        // Doors across the mouth.
+                        let band = 0.5 * width.min(depth);
+                        let doors = steps(start, far)
+                            .filter(|&c| {
+                                steps(free - inward * band, free + inward * band)
+                                    .any(|a| thin(a, c))
+                            })
+                            .count();
+                        let n = width as usize;
+                        // A straight line along the mouth closes it already: a drawn box
+                        // (a hollow wall, a worktop), not doors.
+                        let lined = steps(free - inward * band, free + inward * band).any(|a| {
+                            share(steps(start, far).filter(|&c| thin(a, c)).count(), n) >= 0.8
+                        });
+                        // Both sides end at the mouth (a recess of a room goes on).
+                        let beyond = free - inward * (band + 2.0);
+                        let ends = !(0..3).any(|d| solid(beyond, far + s * f64::from(d)))
+                            && !solid(beyond, c);
+                        // (Each column of a side finds its pocket again.)
+                        let (mx, my) = xy(free, start + s * width / 2.0);
+                        let known = pockets.iter().any(|p: &Pocket| {
+                            let (x0, y0, x1, y1) = p.area;
+                            (x0..x1).contains(&mx) && (y0..y1).contains(&my)
+                        });
+                        if !known
+                            && share(far_side, inner().count()) >= 0.8
+                            && share(back_side, n) >= 0.8
+                            && share(inside, inner().count() * n) < 0.08
+                            && share(doors, n) >= 0.5
+                            && ends
+                            && !lined
+                        {
+                            let (x0, y0) = xy(free, start.min(far));
+                            let (x1, y1) = xy(free, start.max(far));
+                            let mouth = (x0 - 1, y0 - 1, x1 + 1, y1 + 1);
+                            closed.fill(mouth.0, mouth.1, mouth.2, mouth.3, true);
+                            let mid = start + s * width / 2.0;
+                            let point = |a: f64| {
+                                let (x, y) = xy(a, mid);
+                                (x as f64, y as f64)
+                            };
+                            let outside = (3..(band + reach) as i64)
+                                .map(|d| point(free - inward * d as f64))
+                                .collect();
+                            let (ax, ay) = xy(back, far);
+                            let area = (
+                                mouth.0.min(ax),
+                                mouth.1.min(ay),
+                                mouth.2.max(ax + 1),
+                                mouth.3.max(ay + 1),
+                            );
+                            pockets.push(Pocket {
+                                inside: inner().map(point).collect(),
+                                outside,
+                                mouth,
+                                area,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    pockets
 }
 
 /// Sets a band of a wall line's axis: `along` it from one end to the other, `half` either
@@ -723,6 +1045,47 @@ mod tests {
         // A written size measures the room with its cupboard: the full width between walls.
         let (width, height, _) = rooms.typical_extent(room);
         assert_eq!((width, height), (336.0, 236.0));
+    }
+
+    /// A wardrobe drawn as a pocket off the top wall: wall stubs at x 94..102 and 158..166
+    /// down to y 72, open at the bottom, with (if `doors`) bifold doors zig-zagging across it.
+    fn pocket(doors: bool) -> Mask {
+        let mut ink = Mask::walled_box();
+        ink.fill(94, 32, 102, 72, true);
+        ink.fill(158, 32, 166, 72, true);
+        if doors {
+            for i in 0..56 {
+                let t = i % 28;
+                let y = 72 + t.min(28 - t) / 2;
+                ink.fill(102 + i, y, 103 + i, y + 2, true);
+            }
+        }
+        ink
+    }
+
+    #[test]
+    fn a_wardrobe_behind_its_doors_is_a_cupboard_and_an_open_niche_is_not() {
+        let ink = pocket(true);
+        let rooms = read(&ink, &ink);
+        assert_eq!(rooms.regions.len(), 2, "{:?}", rooms.regions.len());
+        let (room, wardrobe) = (
+            rooms.at(200.0, 150.0).unwrap(),
+            rooms.at(130.0, 50.0).unwrap(),
+        );
+        assert_ne!(room, wardrobe);
+        assert_eq!(rooms.regions[wardrobe].within, Some(room));
+        // The floor between its sides down to its mouth, the line across the mouth included.
+        let area = rooms.regions[wardrobe].area_px;
+        assert!((56.0 * 38.0..=58.0 * 40.0).contains(&area), "{area}");
+        assert_eq!(rooms.at(130.0, 95.0), Some(room), "in front of the doors");
+        // A written size measures the room with its wardrobe.
+        let (width, height, _) = rooms.typical_extent(room);
+        assert_eq!((width, height), (336.0, 236.0));
+
+        // The same niche without doors is part of the room.
+        let rooms = read(&pocket(false), &pocket(false));
+        assert_eq!(rooms.regions.len(), 1);
+        assert_eq!(rooms.at(130.0, 50.0), rooms.at(200.0, 150.0));
     }
 
     #[test]
