@@ -146,7 +146,7 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     let mut floor = part_floor(ink, faint, walls, &closed, is_room);
     // A pocket whose floor does not come out as a part of its own, opening into a room,
     // was no cupboard: the floor is parted again without its mouth.
-    let parts: Vec<Option<(u32, u32)>> = pockets.iter().map(|p| p.parts(&floor)).collect();
+    let mut parts: Vec<Option<(u32, u32)>> = pockets.iter().map(|p| p.parts(&floor)).collect();
     if parts.iter().any(Option::is_none) {
         closed = before_pockets.clone();
         let mut found = parts.iter();
@@ -155,11 +155,12 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
             p.close(&mut closed);
         }
         floor = part_floor(ink, faint, walls, &closed, is_room);
+        parts = pockets.iter().map(|p| p.parts(&floor)).collect();
     }
     // Per part: the room (label) a cupboard was carved from or opens into, 0 for a room.
     let mut parent = vec![0u32; floor.components.len()];
-    for pocket in &pockets {
-        let Some((inside, room)) = pocket.parts(&floor) else {
+    for (pocket, found) in pockets.iter().zip(parts) {
+        let Some((inside, room)) = found else {
             continue;
         };
         parent[inside as usize - 1] = room;
@@ -332,9 +333,7 @@ impl Pocket {
         let (x0, y0, x1, y1) = self.mouth;
         closed.fill(x0, y0, x1, y1, true);
     }
-}
 
-impl Pocket {
     /// The part the pocket's floor is and the part it opens into, when it is a part of its
     /// own (within the pocket, not leaking past it) opening into another.
     fn parts(&self, floor: &Floor) -> Option<(u32, u32)> {
@@ -471,57 +470,71 @@ fn close_pockets(
                         }
                         let far = start + s * width;
                         let inner = || steps(free + inward * 3.0, back - inward * reach);
-                        // The far side runs from the mouth to the back.
-                        let far_side = inner()
-                            .filter(|&a| (0..3).any(|d| solid(a, far + s * f64::from(d))))
-                            .count();
-                        // A back across.
-                        let back_side = steps(start, far)
-                            .filter(|&c| {
-                                (0..reach as i64).any(|d| solid(back - inward * d as f64, c))
-                            })
-                            .count();
-                        // Nothing drawn inside.
-                        let inside = inner()
-                            .flat_map(|a| steps(start + s, far - s).map(move |c| (a, c)))
-                            .filter(|&(a, c)| solid(a, c) || thin(a, c))
-                            .count();
-                        // Doors across the mouth.
-                        let band = 0.5 * width.min(depth);
-                        let doors = steps(start, far)
-                            .filter(|&c| {
-                                steps(free - inward * band, free + inward * band)
-                                    .any(|a| thin(a, c))
-                            })
-                            .count();
                         let n = width as usize;
-                        // A straight line along the mouth closes it already: a drawn box
-                        // (a hollow wall, a worktop), not doors.
-                        let lined = steps(free - inward * band, free + inward * band).any(|a| {
-                            share(steps(start, far).filter(|&c| thin(a, c)).count(), n) >= 0.8
-                        });
-                        // Both sides end at the mouth (a recess of a room goes on).
-                        let beyond = free - inward * (band + 2.0);
-                        let ends = !(0..3).any(|d| solid(beyond, far + s * f64::from(d)))
-                            && !solid(beyond, c);
+                        let band = 0.5 * width.min(depth);
+                        let mouth_band = || steps(free - inward * band, free + inward * band);
                         // (Each column of a side finds its pocket again.)
                         let (mx, my) = xy(free, start + s * width / 2.0);
                         let known = pockets.iter().any(|p: &Pocket| {
                             let (x0, y0, x1, y1) = p.area;
                             (x0..x1).contains(&mx) && (y0..y1).contains(&my)
                         });
+                        // Both sides end at the mouth (a recess of a room goes on).
+                        let ends = || {
+                            let beyond = free - inward * (band + 2.0);
+                            !(0..3).any(|d| solid(beyond, far + s * f64::from(d)))
+                                && !solid(beyond, c)
+                        };
+                        // The far side runs from the mouth to the back.
+                        let far_side = || {
+                            let hits = inner()
+                                .filter(|&a| (0..3).any(|d| solid(a, far + s * f64::from(d))))
+                                .count();
+                            share(hits, inner().count()) >= 0.8
+                        };
+                        // A back across.
+                        let back_side = || {
+                            let hits = steps(start, far)
+                                .filter(|&c| {
+                                    (0..reach as i64).any(|d| solid(back - inward * d as f64, c))
+                                })
+                                .count();
+                            share(hits, n) >= 0.8
+                        };
+                        // Doors across the mouth.
+                        let doors = || {
+                            let hits = steps(start, far)
+                                .filter(|&c| mouth_band().any(|a| thin(a, c)))
+                                .count();
+                            share(hits, n) >= 0.5
+                        };
+                        // A straight line along the mouth closes it already: a drawn box
+                        // (a hollow wall, a worktop), not doors.
+                        let lined = || {
+                            mouth_band().any(|a| {
+                                share(steps(start, far).filter(|&c| thin(a, c)).count(), n) >= 0.8
+                            })
+                        };
+                        // Nothing drawn inside.
+                        let empty = || {
+                            let hits = inner()
+                                .flat_map(|a| steps(start + s, far - s).map(move |c| (a, c)))
+                                .filter(|&(a, c)| solid(a, c) || thin(a, c))
+                                .count();
+                            share(hits, inner().count() * n) < 0.08
+                        };
+                        // (Cheapest first.)
                         if !known
-                            && share(far_side, inner().count()) >= 0.8
-                            && share(back_side, n) >= 0.8
-                            && share(inside, inner().count() * n) < 0.08
-                            && share(doors, n) >= 0.5
-                            && ends
-                            && !lined
+                            && ends()
+                            && far_side()
+                            && back_side()
+                            && doors()
+                            && !lined()
+                            && empty()
                         {
                             let (x0, y0) = xy(free, start.min(far));
                             let (x1, y1) = xy(free, start.max(far));
                             let mouth = (x0 - 1, y0 - 1, x1 + 1, y1 + 1);
-                            closed.fill(mouth.0, mouth.1, mouth.2, mouth.3, true);
                             let mid = start + s * width / 2.0;
                             let point = |a: f64| {
                                 let (x, y) = xy(a, mid);
@@ -537,12 +550,14 @@ fn close_pockets(
                                 mouth.2.max(ax + 1),
                                 mouth.3.max(ay + 1),
                             );
-                            pockets.push(Pocket {
+                            let pocket = Pocket {
                                 inside: inner().map(point).collect(),
                                 outside,
                                 mouth,
                                 area,
-                            });
+                            };
+                            pocket.close(closed);
+                            pockets.push(pocket);
                         }
                     }
                 }
