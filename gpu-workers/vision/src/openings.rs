@@ -30,7 +30,7 @@ pub struct Found {
 }
 
 /// Lowest score that counts as a door or a window.
-const MIN_SCORE: f64 = 0.6;
+pub(crate) const MIN_SCORE: f64 = 0.6;
 /// Ink searched for within this many pixels of where a line is expected.
 const REACH: i64 = 2;
 
@@ -140,7 +140,14 @@ fn window_score(ink: &Mask, axis: Axis, centre: f64, thickness: f64, from: f64, 
 }
 
 /// The best of the four leaf-and-swing placements.
-fn door_score(ink: &Mask, axis: Axis, centre: f64, thickness: f64, from: f64, to: f64) -> f64 {
+pub(crate) fn door_score(
+    ink: &Mask,
+    axis: Axis,
+    centre: f64,
+    thickness: f64,
+    from: f64,
+    to: f64,
+) -> f64 {
     let radius = to - from;
     let mut best: f64 = 0.0;
     for (hinge, other) in [(from, to), (to, from)] {

@@ -16,7 +16,7 @@ use imageproc::{
 
 use crate::{
     ink::{Component, Mask},
-    openings::{Found, Kind},
+    openings::{self, Found, Kind},
     walls::{Axis, Walls},
 };
 
@@ -138,6 +138,7 @@ pub fn find(ink: &Mask, faint: &Mask, walls: &Walls, openings: &[Found]) -> Room
     let (bx0, by0, bx1, by1) = walls.bounds;
     let side = f64::from((bx1 - bx0).min(by1 - by0));
     close_gaps(&mut closed, walls, GAP_SHARE * side);
+    close_corners(&mut closed, ink, walls, GAP_SHARE * side);
     let before_pockets = closed.clone();
     let mut pockets = close_pockets(ink, faint, walls, side, &mut closed);
     let building = f64::from(bx1 - bx0) * f64::from(by1 - by0);
@@ -269,6 +270,59 @@ fn close_gaps(mask: &mut Mask, walls: &Walls, max_gap: f64) {
             let half = a.thickness.min(b.thickness) / 2.0;
             let centre = (a.centre + b.centre) / 2.0;
             fill_band(mask, line.axis, (a.along1, b.along0), centre, half);
+        }
+    }
+}
+
+/// Closes doorways between a wall's free end and the wall it points at, up to `max_gap` px
+/// (a door in a room's corner: the wall across is perpendicular, so no line's pieces meet
+/// there) when a door is drawn in it (leaf and swing, as [`openings`] scores them): a bare gap
+/// of that size is as often a passage or a corridor's width.
+fn close_corners(mask: &mut Mask, ink: &Mask, walls: &Walls, max_gap: f64) {
+    let closed = mask.clone();
+    for line in &walls.lines {
+        let n = line.pieces.len();
+        for (k, piece) in line.pieces.iter().enumerate() {
+            // Free ends: the line's own and those at gaps too wide for `close_gaps`.
+            let before = k == 0 || piece.along0 - line.pieces[k - 1].along1 > max_gap;
+            let after = k + 1 == n || line.pieces[k + 1].along0 - piece.along1 > max_gap;
+            for (end, dir, free) in [(piece.along0, -1.0, before), (piece.along1, 1.0, after)] {
+                if !free {
+                    continue;
+                }
+                let half = piece.thickness / 2.0;
+                let at = |along: f64, across: f64| {
+                    let (a, c) = (along.round() as i64, across.round() as i64);
+                    match line.axis {
+                        Axis::Horizontal => closed.get(a, c),
+                        Axis::Vertical => closed.get(c, a),
+                    }
+                };
+                // Straight on to the first wall, on the centre line and near both faces: a
+                // wall across meets all three at one distance.
+                let reach =
+                    |across: f64| (2..=max_gap as i64).find(|&d| at(end + dir * d as f64, across));
+                let hits = [
+                    reach(piece.centre),
+                    reach(piece.centre - half * 0.6),
+                    reach(piece.centre + half * 0.6),
+                ];
+                let Some(d) = hits[0] else { continue };
+                // (A few pixels: the piece ends where it meets that wall already.)
+                if d <= 3 || hits.iter().any(|h| h.is_none_or(|h| h.abs_diff(d) > 2)) {
+                    continue;
+                }
+                let gap = if dir < 0.0 {
+                    (end - d as f64, end)
+                } else {
+                    (end, end + d as f64)
+                };
+                let door =
+                    openings::door_score(ink, line.axis, piece.centre, 2.0 * half, gap.0, gap.1);
+                if door >= openings::MIN_SCORE {
+                    fill_band(mask, line.axis, gap, piece.centre, half);
+                }
+            }
         }
     }
 }
@@ -479,11 +533,11 @@ fn close_pockets(
                             let (x0, y0, x1, y1) = p.area;
                             (x0..x1).contains(&mx) && (y0..y1).contains(&my)
                         });
-                        // Both sides end at the mouth (a recess of a room goes on).
+                        // The side ends at the mouth (a recess of a room goes on); the far
+                        // side may go on as the room's wall (a wardrobe in a corner).
                         let ends = || {
                             let beyond = free - inward * (band + 2.0);
-                            !(0..3).any(|d| solid(beyond, far + s * f64::from(d)))
-                                && !solid(beyond, c)
+                            !solid(beyond, c)
                         };
                         // The far side runs from the mouth to the back.
                         let far_side = || {
@@ -1069,11 +1123,7 @@ mod tests {
         ink.fill(94, 32, 102, 72, true);
         ink.fill(158, 32, 166, 72, true);
         if doors {
-            for i in 0..56 {
-                let t = i % 28;
-                let y = 72 + t.min(28 - t) / 2;
-                ink.fill(102 + i, y, 103 + i, y + 2, true);
-            }
+            bifold(&mut ink, 102, 158);
         }
         ink
     }
@@ -1101,6 +1151,69 @@ mod tests {
         let rooms = read(&pocket(false), &pocket(false));
         assert_eq!(rooms.regions.len(), 1);
         assert_eq!(rooms.at(130.0, 50.0), rooms.at(200.0, 150.0));
+    }
+
+    /// Bifold doors (a zig-zag) across `x0..x1` at y 72, below the box's top wall.
+    fn bifold(ink: &mut Mask, x0: u32, x1: u32) {
+        for i in 0..x1 - x0 {
+            let t = i % 28;
+            let y = 72 + t.min(28 - t) / 2;
+            ink.fill(
+                i64::from(x0 + i),
+                i64::from(y),
+                i64::from(x0 + i) + 1,
+                i64::from(y) + 2,
+                true,
+            );
+        }
+    }
+
+    #[test]
+    fn a_wardrobe_in_the_corner_of_a_room_opens_beside_the_wall_that_goes_on() {
+        // The partition with its door is the wardrobe's far side; its near side a wall stub.
+        let mut ink = Mask::walled_box();
+        partition_with_door(&mut ink);
+        ink.fill(142, 32, 150, 72, true);
+        bifold(&mut ink, 150, 200);
+        let rooms = read(&ink, &ink);
+        assert_eq!(rooms.regions.len(), 3, "{:?}", rooms.regions.len());
+        let (room, wardrobe) = (
+            rooms.at(100.0, 150.0).unwrap(),
+            rooms.at(175.0, 50.0).unwrap(),
+        );
+        assert_ne!(room, wardrobe);
+        assert_eq!(rooms.regions[wardrobe].within, Some(room));
+        assert_eq!(rooms.at(175.0, 95.0), Some(room), "in front of the doors");
+        assert_ne!(
+            rooms.at(300.0, 150.0),
+            Some(room),
+            "the room beyond the partition"
+        );
+    }
+
+    #[test]
+    fn a_door_in_the_corner_of_a_room_parts_it_and_a_bare_gap_does_not() {
+        // A partition from the top wall ending 28 px short of the bottom one.
+        let drawing = |door: bool| {
+            let mut ink = Mask::walled_box();
+            ink.fill(200, 32, 208, 240, true);
+            if door {
+                // Hinged at the partition's end: its leaf open and its swing to the wall.
+                ink.fill(208, 240, 236, 242, true);
+                for i in 0..=100 {
+                    let phi = f64::from(i) / 100.0 * std::f64::consts::FRAC_PI_2;
+                    let (x, y) = (208.0 + 28.0 * phi.cos(), 240.0 + 28.0 * phi.sin());
+                    ink.fill(x as i64, y as i64, x as i64 + 1, y as i64 + 1, true);
+                }
+            }
+            ink
+        };
+        let rooms = read(&drawing(true), &drawing(true));
+        assert_eq!(rooms.regions.len(), 2);
+        assert_ne!(rooms.at(100.0, 150.0), rooms.at(300.0, 150.0));
+        let rooms = read(&drawing(false), &drawing(false));
+        assert_eq!(rooms.regions.len(), 1);
+        assert_eq!(rooms.at(100.0, 150.0), rooms.at(300.0, 150.0));
     }
 
     #[test]
