@@ -728,6 +728,11 @@ fn segment(
             }
         }
     }
+    // Pieces of the outside that the footprint's closing took in (between a round wall and
+    // the square it was closed with, beside a bay) are open to the outside on at least half
+    // their boundary; a room only at its windows.
+    let open_outside = |j: usize| !drawn.bits[j] && outside[open_labels[j] as usize];
+    drop_parts_outside(&mut labels, w as usize, open_outside);
     let count = labels.iter().copied().max().unwrap_or(0) as usize;
     let mut parts = vec![
         Component {
@@ -749,6 +754,52 @@ fn segment(
         c.area += 1;
     }
     Some((labels, parts))
+}
+
+/// Drops the parts (labels, index + 1 per pixel) that lie open to the outside (`outside(j)`:
+/// pixel `j` is the open outside; past the page edge counts too) on at least half their
+/// boundary, and numbers the rest densely again.
+fn drop_parts_outside(labels: &mut [u32], width: usize, outside: impl Fn(usize) -> bool) {
+    let count = labels.iter().copied().max().unwrap_or(0) as usize;
+    let height = labels.len() / width;
+    let (mut edge, mut open) = (vec![0usize; count + 1], vec![0usize; count + 1]);
+    for i in 0..labels.len() {
+        let part = labels[i] as usize;
+        if part == 0 {
+            continue;
+        }
+        let (x, y) = (i % width, i / width);
+        let neighbours = [
+            (x > 0).then(|| i - 1),
+            (x + 1 < width).then(|| i + 1),
+            (y > 0).then(|| i - width),
+            (y + 1 < height).then(|| i + width),
+        ];
+        for j in neighbours {
+            match j {
+                Some(j) if labels[j] as usize == part => {}
+                Some(j) => {
+                    edge[part] += 1;
+                    open[part] += usize::from(labels[j] == 0 && outside(j));
+                }
+                None => {
+                    edge[part] += 1;
+                    open[part] += 1;
+                }
+            }
+        }
+    }
+    let mut number = vec![0u32; count + 1];
+    let mut next = 0;
+    for part in 1..=count {
+        if 2 * open[part] < edge[part] {
+            next += 1;
+            number[part] = next;
+        }
+    }
+    for label in labels.iter_mut() {
+        *label = number[*label as usize];
+    }
 }
 
 /// Cupboards and wardrobes: empty rectangles drawn in thin lines inside a room against its
@@ -1214,6 +1265,28 @@ mod tests {
         let rooms = read(&drawing(false), &drawing(false));
         assert_eq!(rooms.regions.len(), 1);
         assert_eq!(rooms.at(100.0, 150.0), rooms.at(300.0, 150.0));
+    }
+
+    #[test]
+    fn a_part_open_to_the_outside_on_half_its_boundary_is_dropped() {
+        // 12 x 6 labels: a room walled in (1), a room with a window to the outside on its
+        // left side (2, 4 of its 12 boundary pixels) and a piece of the outside that the
+        // footprint took in (3: the page edge above, below and right).
+        #[rustfmt::skip]
+        let mut labels: Vec<u32> = [
+            [0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3],
+            [0, 1, 1, 0, 0, 2, 2, 0, 3, 3, 3, 3],
+            [0, 1, 1, 0, 0, 2, 2, 0, 3, 3, 3, 3],
+            [0, 1, 1, 0, 0, 2, 2, 0, 3, 3, 3, 3],
+            [0, 0, 0, 0, 0, 2, 2, 0, 3, 3, 3, 3],
+            [0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3],
+        ]
+        .concat();
+        let outside = |j: usize| j % 12 == 4;
+        drop_parts_outside(&mut labels, 12, outside);
+        assert_eq!(labels[12 + 1], 1, "walled in");
+        assert_eq!(labels[12 + 5], 2, "a window on a third of its boundary");
+        assert!(labels.iter().all(|&l| l <= 2), "{labels:?}");
     }
 
     #[test]
