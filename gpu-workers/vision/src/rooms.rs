@@ -1286,6 +1286,10 @@ mod tests {
         drop_parts_outside(&mut labels, 12, outside);
         assert_eq!(labels[12 + 1], 1, "walled in");
         assert_eq!(labels[12 + 5], 2, "a window on a third of its boundary");
+        assert!(
+            labels.iter().skip(8).step_by(12).all(|&l| l == 0),
+            "{labels:?}"
+        );
         assert!(labels.iter().all(|&l| l <= 2), "{labels:?}");
     }
 
