@@ -714,14 +714,7 @@ fn segment(
         .map(|i| (Depth(depth[i]), Reverse(i)))
         .collect();
     while let Some((_, Reverse(i))) = queue.pop() {
-        let (x, y) = ((i % w as usize) as u32, (i / w as usize) as u32);
-        let neighbours = [
-            (x > 0).then(|| i - 1),
-            (x + 1 < w).then(|| i + 1),
-            (y > 0).then(|| i - w as usize),
-            (y + 1 < h).then(|| i + w as usize),
-        ];
-        for j in neighbours.into_iter().flatten() {
+        for j in neighbours(i, w as usize, h as usize).into_iter().flatten() {
             if labels[j] == 0 && floor.bits[j] {
                 labels[j] = labels[i];
                 queue.push((Depth(depth[j]), Reverse(j)));
@@ -756,6 +749,18 @@ fn segment(
     Some((labels, parts))
 }
 
+/// The 4-neighbours of pixel `i` on a `width` x `height` page (`None` past its edge): left,
+/// right, above, below.
+fn neighbours(i: usize, width: usize, height: usize) -> [Option<usize>; 4] {
+    let (x, y) = (i % width, i / width);
+    [
+        (x > 0).then(|| i - 1),
+        (x + 1 < width).then(|| i + 1),
+        (y > 0).then(|| i - width),
+        (y + 1 < height).then(|| i + width),
+    ]
+}
+
 /// Drops the parts (labels, index + 1 per pixel) that lie open to the outside (`outside(j)`:
 /// pixel `j` is the open outside; past the page edge counts too) on at least half their
 /// boundary, and numbers the rest densely again.
@@ -768,14 +773,7 @@ fn drop_parts_outside(labels: &mut [u32], width: usize, outside: impl Fn(usize) 
         if part == 0 {
             continue;
         }
-        let (x, y) = (i % width, i / width);
-        let neighbours = [
-            (x > 0).then(|| i - 1),
-            (x + 1 < width).then(|| i + 1),
-            (y > 0).then(|| i - width),
-            (y + 1 < height).then(|| i + width),
-        ];
-        for j in neighbours {
+        for j in neighbours(i, width, height) {
             match j {
                 Some(j) if labels[j] as usize == part => {}
                 Some(j) => {
