@@ -9,10 +9,11 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help dev test lint unit openapi build lambda-sizes bench bench-recs bench-vision bench-layout clean
+.PHONY: help dev dev-reset test lint unit openapi build lambda-sizes bench bench-recs bench-vision bench-layout clean
 
 help:
 	@echo "make dev        run the whole platform locally on http://127.0.0.1:3000 (PORT overrides)"
+	@echo "make dev-reset  forget what make dev kept (.local: its data, demo password, signing keys)"
 	@echo "make test       install what tests need, then fmt, clippy, cfn-lint, sam validate, all tests"
 	@echo "make openapi    write the merged OpenAPI document to openapi.json"
 	@echo "make build      sam build (cargo-lambda, arm64)"
@@ -39,6 +40,10 @@ $(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt share
 dev: $(VENV_STAMP)
 	cargo build -p roomwright-render --bin render-worker -p roomwright-recommend-train --bin recommend-train -p roomwright-vision --bin vision -p roomwright-local --bin roomwright-local
 	target/debug/roomwright-local dev
+
+# `make dev` keeps its tables and buckets in .local/state when stopped and restores them.
+dev-reset:
+	rm -rf .local
 
 test: $(VENV_STAMP) lint unit
 

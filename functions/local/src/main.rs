@@ -18,7 +18,7 @@ use roomwright_catalog_api::{
     },
 };
 use roomwright_chat::ChatContext;
-use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root};
+use roomwright_devstack::{MotoServer, TestStack, embedding_model_dir, repo_root, snapshot};
 use roomwright_jobs_api::settings::BatchSettings;
 use roomwright_local::local_batch::LocalBatch;
 use roomwright_local::{Functions, seed, workers};
@@ -66,6 +66,26 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
     let address = listener.local_addr()?;
     let mut stack =
         TestStack::provision(endpoint, STACK_NAME, "local", &format!("http://{address}")).await?;
+    // Signing keys, the generated demo password and the stack's data live under the local data
+    // directory and survive restarts (`make dev-reset` removes it).
+    let data_dir = std::env::var("LOCAL_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join(".local"));
+    let kept = data_dir.join("state");
+    let restored = if snapshot::exists(&kept) {
+        let counts = snapshot::load(&stack.state.aws, &stack.provisioned, &kept)
+            .await
+            .map_err(|e| format!("restoring {}: {e}", kept.display()))?;
+        format!(
+            "restored {} items and {} files ({:.1} MiB) from {}",
+            counts.items,
+            counts.objects,
+            counts.bytes as f64 / 1048576.0,
+            kept.display()
+        )
+    } else {
+        format!("a fresh stack; kept in {} when stopped", kept.display())
+    };
     // Completion webhooks to receivers on this machine (`host:port,...`); none by default.
     if let Ok(hosts) = std::env::var("WEBHOOK_ALLOW_HOSTS") {
         let mut config = roomwright_core::config::Config::clone(&stack.state.config);
@@ -76,15 +96,11 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
             .collect();
         stack.state.config = std::sync::Arc::new(config);
     }
-    // Signing keys live under the local data directory and survive restarts.
-    let data_dir = std::env::var("LOCAL_DATA_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join(".local"));
     let auth = AuthContext::new(
         KeySource::File(data_dir.join("jwt-keys.json")),
         roomwright_core::auth::Role::Designer,
     );
-    let seeded = seed::demo(&stack.state)
+    let seeded = seed::demo(&stack.state, &data_dir)
         .await
         .map_err(|e| format!("seeding demo data: {e}"))?;
     let catalog = catalog_context(&stack);
@@ -113,12 +129,13 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         "$DEMO_PASSWORD".to_string()
     };
     eprintln!(
-        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  renders: {render_note}\n  chat: the offline assistant (rules, no Bedrock locally); POST /v1/conversations\n  recommendations: POST /v1/events, then POST /v1/jobs/training (admin) trains a model\n  local AWS (moto): {endpoint}  (data lives only while this runs)\n  Ctrl-C stops everything.\n",
+        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  renders: {render_note}\n  chat: the offline assistant (rules, no Bedrock locally); POST /v1/conversations\n  recommendations: POST /v1/events, then POST /v1/jobs/training (admin) trains a model\n  local AWS (moto): {endpoint}  (data: {restored}; `make dev-reset` forgets it)\n  Ctrl-C stops everything and keeps the data.\n",
         admin = seed::DEMO_ADMIN,
         designer = seed::DEMO_DESIGNER,
         project = seeded.demo_project.as_deref().unwrap_or("-"),
         products = seeded.products,
     );
+    let (aws, provisioned) = (stack.state.aws.clone(), stack.provisioned.clone());
     let app = roomwright_local::app(
         stack.state,
         Functions {
@@ -134,6 +151,16 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    eprintln!("roomwright-local: keeping the data in {}", kept.display());
+    let counts = snapshot::save(&aws, &provisioned, &kept)
+        .await
+        .map_err(|e| format!("keeping the data in {}: {e}", kept.display()))?;
+    eprintln!(
+        "roomwright-local: kept {} items and {} files ({:.1} MiB)",
+        counts.items,
+        counts.objects,
+        counts.bytes as f64 / 1048576.0
+    );
     Ok(())
 }
 

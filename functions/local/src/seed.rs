@@ -30,11 +30,12 @@ pub struct Seeded {
     pub products: usize,
 }
 
-/// Creates the demo admin and designer with `$DEMO_PASSWORD`, or a generated password.
-pub async fn demo(state: &AppState) -> Result<Seeded, ApiError> {
+/// Creates the demo admin and designer with `$DEMO_PASSWORD`, or a generated password kept in
+/// `data_dir` (so it goes on working across restarts, as the users do).
+pub async fn demo(state: &AppState, data_dir: &std::path::Path) -> Result<Seeded, ApiError> {
     let (password, password_generated) = match std::env::var("DEMO_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
-        _ => (format!("rw-{}", uuid::Uuid::new_v4().simple()), true),
+        _ => (generated_password(data_dir)?, true),
     };
     let table = state.table();
     let mut created = Vec::new();
@@ -81,6 +82,21 @@ pub async fn demo(state: &AppState) -> Result<Seeded, ApiError> {
         demo_project,
         products,
     })
+}
+
+/// The generated demo password: the one kept in `data_dir`, else a new one written there.
+fn generated_password(data_dir: &std::path::Path) -> Result<String, ApiError> {
+    let path = data_dir.join("demo-password");
+    if let Ok(kept) = std::fs::read_to_string(&path)
+        && !kept.trim().is_empty()
+    {
+        return Ok(kept.trim().to_string());
+    }
+    let password = format!("rw-{}", uuid::Uuid::new_v4().simple());
+    std::fs::create_dir_all(data_dir)
+        .and_then(|()| std::fs::write(&path, &password))
+        .map_err(|e| ApiError::internal(format!("keeping the demo password: {e}")))?;
+    Ok(password)
 }
 
 /// The products the demo project places, beside the generated demo catalog.

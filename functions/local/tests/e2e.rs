@@ -129,65 +129,172 @@ fn every_route_goes_through_the_documented_router() {
     assert!(offenders.is_empty(), "undocumented routes: {offenders:?}");
 }
 
-/// `roomwright-local` starts moto and the API, and Ctrl-C leaves no process behind.
+/// `roomwright-local` starts moto and the API, and Ctrl-C leaves no process behind but keeps
+/// the data: started again, the project created before, the demo password and the search
+/// index are there.
 #[test]
-fn dev_runner_serves_and_ctrl_c_stops_everything() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roomwright-local"))
-        .env("PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
+fn dev_runner_keeps_its_data_across_ctrl_c_and_leaves_no_process_behind() {
+    let data = std::env::temp_dir().join(format!("rw-local-{}", uuid::Uuid::new_v4().simple()));
+    let first = Runner::start(&data);
+    assert!(first.banner.contains("a fresh stack"), "{}", first.banner);
+    let client = reqwest::blocking::Client::new();
+    let token = first.sign_in(&client);
+    let created = client
+        .post(first.url("/v1/projects"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "Kept across restarts", "client": "Acme"}))
+        .send()
         .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            let _ = sender.send(line);
-        }
-    });
-    let mut moto_endpoint = None;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while moto_endpoint.is_none() && Instant::now() < deadline {
-        if let Ok(line) = receiver.recv_timeout(Duration::from_millis(200))
-            && let Some(rest) = line.split("local AWS (moto): ").nth(1)
-        {
-            moto_endpoint = rest.split_whitespace().next().map(str::to_owned);
-        }
-    }
-    let moto_endpoint = moto_endpoint.expect("runner printed its moto endpoint");
-    let moto_port = moto_endpoint.rsplit(':').next().unwrap().to_string();
+    assert_eq!(created.status(), 201);
+    let project: Value = created.json().unwrap();
+    let password = first.password.clone();
+    first.stop();
+    assert!(data.join("state/tables").is_dir());
+    assert!(!data.join("state.saving").exists());
 
-    // The runner seeds the demo catalog through moto as it starts; on a loaded machine
-    // health's 3 s dependency checks can time out meanwhile (503): it must serve soon after.
-    let mut health = reqwest::blocking::get(format!("http://127.0.0.1:{port}/v1/health")).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while health.status() != 200 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(500));
-        health = reqwest::blocking::get(format!("http://127.0.0.1:{port}/v1/health")).unwrap();
-    }
-    assert_eq!(health.status(), 200);
-    let body: Value = health.json().unwrap();
-    assert_eq!(body["stage"], "local");
-    assert!(
-        moto_processes(&moto_port) > 0,
-        "moto runs while the runner does"
+    let second = Runner::start(&data);
+    assert!(second.banner.contains("restored"), "{}", second.banner);
+    assert_eq!(
+        second.password, password,
+        "the generated demo password is kept"
     );
+    let token = second.sign_in(&client);
+    let got = client
+        .get(second.url(&format!("/v1/projects/{}", project["id"].as_str().unwrap())))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    let got: Value = got.json().unwrap();
+    assert_eq!(got["name"], "Kept across restarts");
+    assert_eq!(got["client"], "Acme");
+    // The demo catalog was not seeded again and is searchable (the index kept in the bucket).
+    let found: Value = client
+        .get(second.url("/v1/products/search?q=chair"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        found["total"].as_u64().unwrap_or(0) > 0,
+        "search after restart: {found}"
+    );
+    second.stop();
+    std::fs::remove_dir_all(&data).unwrap();
+}
 
-    // SAFETY: signalling the child we spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let status =
-        wait_with_timeout(&mut child, Duration::from_secs(20)).expect("runner exits on Ctrl-C");
-    assert!(status.success(), "{status:?}");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while moto_processes(&moto_port) > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
+/// A `roomwright-local` process on a free port with its data under a directory of the test's.
+struct Runner {
+    child: std::process::Child,
+    port: u16,
+    moto_port: String,
+    banner: String,
+    password: String,
+}
+
+impl Runner {
+    fn start(data: &std::path::Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roomwright-local"))
+            .env("PORT", port.to_string())
+            .env("LOCAL_DATA_DIR", data)
+            .env_remove("DEMO_PASSWORD")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        // The banner, up to its last line.
+        let mut banner = String::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !banner.contains("Ctrl-C stops") && Instant::now() < deadline {
+            if let Ok(line) = receiver.recv_timeout(Duration::from_millis(200)) {
+                banner.push_str(&line);
+                banner.push('\n');
+            }
+        }
+        let field = |label: &str| {
+            banner
+                .lines()
+                .find_map(|l| l.split(label).nth(1))
+                .and_then(|rest| rest.split_whitespace().next())
+                .unwrap_or_else(|| panic!("no {label} in the banner: {banner}"))
+                .to_string()
+        };
+        let moto_port = field("local AWS (moto): ")
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_string();
+        let password = field("password:   ");
+        // Keep draining, so the runner never blocks on a full pipe.
+        std::thread::spawn(move || while receiver.recv().is_ok() {});
+        let runner = Self {
+            child,
+            port,
+            moto_port,
+            banner,
+            password,
+        };
+        // On a loaded machine health's 3 s dependency checks can time out while the runner
+        // builds the search index (503): it must serve soon after.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut status = 0;
+        while status != 200 && Instant::now() < deadline {
+            status =
+                reqwest::blocking::get(runner.url("/v1/health")).map_or(0, |r| r.status().as_u16());
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        assert_eq!(status, 200);
+        assert!(
+            moto_processes(&runner.moto_port) > 0,
+            "moto runs while the runner does"
+        );
+        runner
     }
-    assert_eq!(moto_processes(&moto_port), 0, "moto is left behind");
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn sign_in(&self, client: &reqwest::blocking::Client) -> String {
+        let login: Value = client
+            .post(self.url("/v1/auth/login"))
+            .json(&serde_json::json!({"email": "designer@example.com", "password": self.password}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        login["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("signed in: {login}"))
+            .to_string()
+    }
+
+    /// Ctrl-C: the runner keeps its data, exits 0 and takes moto with it.
+    fn stop(mut self) {
+        // SAFETY: signalling the child we spawned.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let status = wait_with_timeout(&mut self.child, Duration::from_secs(60))
+            .expect("runner exits on Ctrl-C");
+        assert!(status.success(), "{status:?}");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while moto_processes(&self.moto_port) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(moto_processes(&self.moto_port), 0, "moto is left behind");
+    }
 }
 
 fn wait_with_timeout(

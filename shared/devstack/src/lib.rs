@@ -8,6 +8,7 @@ mod batch;
 pub mod demo;
 pub mod moto;
 pub mod provision;
+pub mod snapshot;
 pub mod stack;
 pub mod template;
 
