@@ -53,7 +53,13 @@ lint: $(VENV_STAMP)
 	cfn-lint template.yaml
 	sam validate --lint
 
-unit: $(VENV_STAMP)
+# Web pages are tested in a real headless browser: Debian's chromium.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+
+unit: $(VENV_STAMP) /usr/bin/chromium
 	# Binaries have no unit tests (`test = false`): no test harness is linked for them.
 	cargo test --workspace --lib --tests --benches --no-fail-fast
 

@@ -19,6 +19,82 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
         .routes(routes!(openapi_document))
+        .routes(routes!(api_docs))
+        .routes(routes!(api_docs_asset))
+}
+
+/// Redoc's standalone script, bundled from the npm registry at build time (see `build.rs`).
+const REDOC_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/redoc.standalone.js"));
+/// Its name under `/docs/`: versioned, so browsers may keep it for good.
+const REDOC_ASSET: &str = concat!("redoc-", env!("REDOC_VERSION"), ".standalone.js");
+
+/// The reference page: Redoc over the served document. Relative addresses, so the page works
+/// wherever the API is mounted.
+fn docs_page() -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Roomwright API reference</title>\n<style>body {{ margin: 0; }}</style>\n</head>\n\
+         <body>\n<redoc spec-url=\"v1/openapi.json\" native-scrollbars></redoc>\n\
+         <script src=\"docs/{REDOC_ASSET}\"></script>\n</body>\n</html>\n"
+    )
+}
+
+/// What the docs page may load: itself and its script, the styles Redoc injects, the web
+/// worker it starts for search; nothing from elsewhere.
+const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The API reference: every operation, its parameters, bodies, responses and examples (Redoc,
+/// served from this function; no sign-in).
+#[utoipa::path(
+    get,
+    path = "/docs",
+    tag = "meta",
+    responses((status = 200, description = "The API reference page", content_type = "text/html"))
+)]
+async fn api_docs() -> impl axum::response::IntoResponse {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, DOCS_POLICY),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        docs_page(),
+    )
+}
+
+/// The reference page's script.
+#[utoipa::path(
+    get,
+    path = "/docs/{asset}",
+    tag = "meta",
+    params(("asset" = String, Path, description = "The script's versioned file name, as the page names it")),
+    responses(
+        (status = 200, description = "The script", content_type = "text/javascript"),
+        (status = 404, description = "No such asset", body = roomwright_core::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn api_docs_asset(
+    axum::extract::Path(asset): axum::extract::Path<String>,
+) -> Result<axum::response::Response, roomwright_core::ApiError> {
+    use axum::{http::header, response::IntoResponse};
+    if asset != REDOC_ASSET {
+        return Err(roomwright_core::ApiError::not_found(
+            "asset_not_found",
+            format!("No docs asset {asset}"),
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        REDOC_JS,
+    )
+        .into_response())
 }
 
 /// The whole API's OpenAPI document as `make openapi` wrote it (a test in `functions/local`

@@ -21,7 +21,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(products::create_product))
         .routes(routes!(products::get_product, products::replace_product))
         .routes(routes!(products::retire_product))
-        .routes(routes!(products::create_upload))
+        .routes(routes!(products::create_product_upload))
         .routes(routes!(search::similar_products))
         .routes(routes!(imports::import_products))
         .routes(routes!(imports::create_import_upload))

@@ -248,7 +248,7 @@ const MAX_MODEL_BYTES: u64 = 50 * 1024 * 1024;
     params(("id" = String, Path)), security(("bearer" = ["products:write"])),
     responses((status = 201, body = UploadTicket), (status = 404), (status = 422))
 )]
-pub async fn create_upload(
+pub async fn create_product_upload(
     State(state): State<AppState>,
     Require(_caller, _): Require<perm::ProductsWrite>,
     Path(id): Path<String>,

@@ -22,7 +22,7 @@ pub fn all() -> OpenApiRouter<AppState> {
             conversations::delete_conversation
         ))
         .routes(routes!(messages::post_message))
-        .routes(routes!(uploads::create_upload))
+        .routes(routes!(uploads::create_chat_upload))
         .routes(routes!(images::generate_image))
         .routes(routes!(images::edit_image))
         .routes(routes!(usage::get_usage))

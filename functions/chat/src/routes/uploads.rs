@@ -45,7 +45,7 @@ pub struct ImageTicket {
     security(("bearer" = ["products:read"])),
     responses((status = 201, body = ImageTicket), (status = 422))
 )]
-pub async fn create_upload(
+pub async fn create_chat_upload(
     State(state): State<AppState>,
     Extension(chat): Extension<ChatContext>,
     Require(caller, _): Require<perm::ProductsRead>,
