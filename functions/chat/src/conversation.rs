@@ -67,6 +67,7 @@ pub struct ImageRef {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = MessageRole)]
 pub enum Role {
     User,
     Assistant,

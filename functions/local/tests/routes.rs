@@ -239,3 +239,75 @@ fn lambda_routers_route_every_documented_operation() {
             .is_none_or(|c| c["schemas"].as_object().is_none_or(|s| s.is_empty()))
     );
 }
+
+/// A schema name means one schema in the whole API: two functions' documents that both define
+/// a component of the same name define the same one (merging keeps only the first, so a
+/// second, different `Status` would be documented as the first).
+#[test]
+fn a_component_name_means_the_same_schema_in_every_function() {
+    let mut seen: std::collections::BTreeMap<String, (&str, Value)> = Default::default();
+    let mut clashes = Vec::new();
+    for (function, api) in roomwright_local::documents() {
+        let api = serde_json::to_value(&api).unwrap();
+        let Some(schemas) = api
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        for (name, schema) in schemas {
+            match seen.get(name) {
+                Some((first, earlier)) if earlier != schema => {
+                    clashes.push(format!("{name}: {first} and {function}"))
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(name.clone(), (function, schema.clone()));
+                }
+            }
+        }
+    }
+    assert!(clashes.is_empty(), "one name, two schemas: {clashes:?}");
+}
+
+/// Every error response the document lists is problem+json, and every operation lists the
+/// errors the shared layers give: throttling and failures everywhere, a refused token where a
+/// token is needed, an unknown id where the path has one.
+#[test]
+fn every_error_response_is_documented_as_a_problem() {
+    let api = serde_json::to_value(roomwright_local::openapi()).unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty() && s.iter().all(|r| r != &serde_json::json!({})));
+            let mut needed = vec!["429", "500"];
+            if secured {
+                needed.extend(["401", "403"]);
+            }
+            if path.contains('{') {
+                needed.push("404");
+            }
+            for status in needed {
+                if !responses.contains_key(status) {
+                    missing.push(format!("{method} {path}: {status}"));
+                }
+            }
+            for (status, response) in responses {
+                // (Health answers 503 with its own report: which dependency is down.)
+                let report = path == "/v1/health" && status == "503";
+                if (status.starts_with('4') || status.starts_with('5')) && !report {
+                    let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                    if schema != "#/components/schemas/Problem" {
+                        missing.push(format!("{method} {path}: {status} is not a problem"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+    assert!(api.pointer("/components/schemas/Problem").is_some());
+    assert!(api.pointer("/components/schemas/FieldError").is_some());
+}

@@ -5,7 +5,15 @@ use utoipa::openapi::{
     security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::build_info;
+use utoipa::{
+    PartialSchema, ToSchema,
+    openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, path::ParameterIn},
+};
+
+use crate::{
+    build_info,
+    problem::{FieldError, Problem},
+};
 
 /// The document every function's paths are merged into.
 pub fn base() -> OpenApi {
@@ -32,6 +40,12 @@ pub fn base() -> OpenApi {
                 .build(),
         ),
     );
+    for (name, schema) in [
+        (Problem::name(), Problem::schema()),
+        (FieldError::name(), FieldError::schema()),
+    ] {
+        components.schemas.insert(name.into_owned(), schema);
+    }
     api
 }
 
@@ -40,6 +54,122 @@ pub fn merged(parts: impl IntoIterator<Item = OpenApi>) -> OpenApi {
     let mut api = base();
     for part in parts {
         api.merge(part);
+    }
+    with_problems(api)
+}
+
+/// The error responses every operation can give, as problem+json: those an operation
+/// documents itself get the problem body, and those the shared layers give (a malformed body
+/// or parameter, a missing or refused token, an unknown id, a body too large or of the wrong
+/// type, a refused value, throttling, an unexpected failure) are added where they apply.
+fn with_problems(mut api: OpenApi) -> OpenApi {
+    let problem = || {
+        RefOr::T(
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(Problem::name())))
+                .build(),
+        )
+    };
+    for (path, item) in api.paths.paths.iter_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let parameters_in = |place: ParameterIn| {
+                operation.parameters.iter().flatten().any(|p| match p {
+                    RefOr::T(p) => p.parameter_in == place,
+                    RefOr::Ref(_) => false,
+                })
+            };
+            let queried = parameters_in(ParameterIn::Query);
+            let body = operation.request_body.is_some();
+            // (An empty requirement in the list makes the token optional.)
+            let secured = operation.security.as_ref().is_some_and(|all| {
+                !all.is_empty()
+                    && all.iter().all(|r| {
+                        serde_json::to_value(r)
+                            .is_ok_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+                    })
+            });
+            let identified = path.contains('{');
+            let applies = [
+                (
+                    "400",
+                    body || queried || identified,
+                    "The request is malformed: a body that is not JSON, or a parameter of the wrong form.",
+                ),
+                (
+                    "401",
+                    secured,
+                    "No valid access token: missing, expired or revoked.",
+                ),
+                (
+                    "403",
+                    secured,
+                    "The caller's role or project membership does not allow this.",
+                ),
+                (
+                    "404",
+                    identified,
+                    "Nothing with that id that the caller may see.",
+                ),
+                ("413", body, "The body is larger than this operation takes."),
+                (
+                    "415",
+                    body,
+                    "The body is not of a type this operation takes.",
+                ),
+                (
+                    "422",
+                    body || queried,
+                    "A value is refused; `errors` names each offending field.",
+                ),
+                (
+                    "429",
+                    true,
+                    "Too many requests, or a budget is spent; `Retry-After` says when to try again.",
+                ),
+                (
+                    "500",
+                    true,
+                    "An unexpected failure; the response's request id finds it in the logs.",
+                ),
+            ];
+            let responses = &mut operation.responses.responses;
+            for (status, applies, description) in applies {
+                if applies && !responses.contains_key(status) {
+                    responses.insert(
+                        status.into(),
+                        RefOr::T(ResponseBuilder::new().description(description).build()),
+                    );
+                }
+            }
+            for (status, response) in responses.iter_mut() {
+                let error = status.starts_with('4') || status.starts_with('5');
+                if let RefOr::T(response) = response
+                    && error
+                    && response.content.is_empty()
+                {
+                    response
+                        .content
+                        .insert("application/problem+json".into(), problem());
+                    if response.description.is_empty() {
+                        response.description = match status.as_str() {
+                            "409" => "Conflicts with the resource's current state.",
+                            "412" => "The resource changed since it was read (`If-Match`).",
+                            "428" => "`If-Match` is required: read the resource first.",
+                            "503" => "A dependency is not available; try again later.",
+                            _ => "A problem (see `code`).",
+                        }
+                        .into();
+                    }
+                }
+            }
+        }
     }
     api
 }

@@ -92,6 +92,7 @@ impl Default for Settings {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[schema(as = SpaceRole)]
 pub enum Role {
     Desk,
     TaskChair,

@@ -7,6 +7,7 @@ use crate::{floorplan::FloorPlan, scenarios::Scenario};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ProjectStatus)]
 pub enum Status {
     Draft,
     InReview,

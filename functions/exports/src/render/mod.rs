@@ -16,6 +16,7 @@ use roomwright_projects::{model::Project, scenarios::Quote};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ExportFormat)]
 pub enum Format {
     Pdf,
     Xlsx,

@@ -37,6 +37,7 @@ impl Quality {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RenderFormat)]
 pub enum Format {
     #[default]
     Png,
