@@ -36,9 +36,13 @@ $(VENV_STAMP): shared/devstack/requirements.txt shared/devstack/models.txt share
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r shared/devstack/render.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-# The local Batch runs render-worker from beside the local runner's binary.
+# The local Batch runs render-worker from beside the local runner's binary. The build selects
+# what `make test` builds (every library, test and bench: the same features, unified the same
+# way) plus the four binaries, so right after `make test` it compiles nothing; building only the
+# binaries resolved features differently and recompiled dozens of crates for minutes.
+DEV_BINS := --bin render-worker --bin recommend-train --bin vision --bin roomwright-local
 dev: $(VENV_STAMP)
-	cargo build -p roomwright-render --bin render-worker -p roomwright-recommend-train --bin recommend-train -p roomwright-vision --bin vision -p roomwright-local --bin roomwright-local
+	cargo build --workspace --lib --tests --benches $(DEV_BINS)
 	target/debug/roomwright-local dev
 
 # `make dev` keeps its tables and buckets in .local/state when stopped and restores them.
