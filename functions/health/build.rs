@@ -1,4 +1,6 @@
-//! Bundles the API reference page's one asset, Redoc's standalone script, from the npm
+//! Lambda binaries are linked position-dependent: see "Cold start" in the README.
+//!
+//! Also bundles the API reference page's one asset, Redoc's standalone script, from the npm
 //! registry (the `redoc` package at a pinned version, checked against its published sha512),
 //! so the health function serves it itself: no CDN. The package tarball is kept under
 //! `target/npm/` and fetched once with `npm pack`.
@@ -18,6 +20,7 @@ const INTEGRITY: &str = "sha512-M6jWhG1qoBnH6TFmzJnstyCZ87HmOY/UzDm78mHiYihEdlV/
 const FILE: &str = "package/bundles/redoc.standalone.js";
 
 fn main() {
+    println!("cargo::rustc-link-arg-bins=-no-pie");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rustc-env=REDOC_VERSION={VERSION}");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("redoc.standalone.js");
