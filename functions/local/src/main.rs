@@ -76,13 +76,7 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         let counts = snapshot::load(&stack.state.aws, &stack.provisioned, &kept)
             .await
             .map_err(|e| format!("restoring {}: {e}", kept.display()))?;
-        format!(
-            "restored {} items and {} files ({:.1} MiB) from {}",
-            counts.items,
-            counts.objects,
-            counts.bytes as f64 / 1048576.0,
-            kept.display()
-        )
+        format!("restored {counts} from {}", kept.display())
     } else {
         format!("a fresh stack; kept in {} when stopped", kept.display())
     };
@@ -155,12 +149,7 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
     let counts = snapshot::save(&aws, &provisioned, &kept)
         .await
         .map_err(|e| format!("keeping the data in {}: {e}", kept.display()))?;
-    eprintln!(
-        "roomwright-local: kept {} items and {} files ({:.1} MiB)",
-        counts.items,
-        counts.objects,
-        counts.bytes as f64 / 1048576.0
-    );
+    eprintln!("roomwright-local: kept {counts}");
     Ok(())
 }
 

@@ -45,6 +45,18 @@ pub struct Counts {
     pub bytes: u64,
 }
 
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} items and {} files ({:.1} MiB)",
+            self.items,
+            self.objects,
+            self.bytes as f64 / 1048576.0
+        )
+    }
+}
+
 const CONTENT_TYPES: &str = "content-types.json";
 
 /// Writes every table's items and every bucket's objects of `stack` under `dir`.
