@@ -12,6 +12,9 @@ use serde_json::{Value, json};
 const PUBLIC: &[&str] = &[
     "GET /v1/health",
     "GET /v1/openapi.json",
+    // The API reference page and its script.
+    "GET /docs",
+    "GET /docs/{asset}",
     "GET /.well-known/openid-configuration",
     "GET /.well-known/jwks.json",
     "POST /v1/auth/signup",
