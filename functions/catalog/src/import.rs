@@ -210,6 +210,25 @@ pub fn to_csv(products: &[Product]) -> Result<String, csv::Error> {
     Ok(String::from_utf8(bytes).expect("CSV of UTF-8 strings"))
 }
 
+/// The columns a CSV import must have (the others may be left out).
+const REQUIRED_COLUMNS: [&str; 15] = [
+    "sku",
+    "name",
+    "category",
+    "width_mm",
+    "depth_mm",
+    "height_mm",
+    "weight_kg",
+    "currency",
+    "list_price_minor",
+    "dealer_price_minor",
+    "embodied_carbon_kg",
+    "recycled_content_pct",
+    "on_hand",
+    "available",
+    "lead_time_days",
+];
+
 /// The rows of a file: each either a product input or why it could not be read.
 pub fn parse(
     format: Format,
@@ -237,6 +256,21 @@ pub fn parse(
                     ApiError::bad_request("unreadable_csv", format!("No header row: {e}"))
                 })?
                 .clone();
+            let missing: Vec<&str> = REQUIRED_COLUMNS
+                .into_iter()
+                .filter(|column| !headers.iter().any(|h| h == *column))
+                .collect();
+            if !missing.is_empty() {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "file",
+                    "missing_columns",
+                    format!(
+                        "The header row lacks {}; the first row names the columns (the \
+                         catalog's CSV export has all of them).",
+                        missing.join(", ")
+                    ),
+                )]));
+            }
             reader
                 .deserialize::<CsvRow>()
                 .map(|record| match record {

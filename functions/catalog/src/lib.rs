@@ -41,7 +41,7 @@ impl CatalogContext {
             search: Arc::new(
                 SearchService::from_env().with_image_model(images.as_ref().map(|e| e.model())),
             ),
-            erp: Arc::new(erp::ErpSettings::from_env()),
+            erp: Arc::new(erp::ErpSettings::from_env(&state.aws)),
             images,
         }
     }

@@ -168,12 +168,7 @@ async fn photos_find_the_products_that_look_like_them_ranked_and_filtered() {
     // Before any vector exists, the search says so rather than returning nothing.
     app.reindex(&admin).await;
     let reply = visual(&app, &admin, "", photo_of([190, 40, 40])).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "{}",
-        reply.body
-    );
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     assert_eq!(reply.body["code"], "image_index_empty");
 
     for p in [&chair, &sofa, &lamp] {
@@ -221,7 +216,7 @@ async fn visual_search_refuses_clearly_and_without_calling_the_model() {
     let bare = common::app().await;
     let admin = bare.admin().await;
     let reply = visual(&bare, &admin, "", photo_of([1, 2, 3])).await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.status, StatusCode::CONFLICT);
     assert_eq!(reply.body["code"], "image_model_not_configured");
     assert!(
         reply.body["detail"]

@@ -93,7 +93,15 @@ impl Agent<'_> {
         let mut usage = MessageUsage::default();
         let mut calls = Vec::new();
         let mut text = String::new();
+        let started = std::time::Instant::now();
+        let budget = std::time::Duration::from_secs(self.settings.answer_seconds);
+        let mut stop = "tool_rounds_exhausted";
         for round in 0..self.settings.max_tool_rounds {
+            // A new step only while half the answer's time is left: one model call fits.
+            if round > 0 && started.elapsed() * 2 >= budget {
+                stop = "time_limit";
+                break;
+            }
             ledger::check_budget(
                 &self.state.table(),
                 self.settings,
@@ -107,7 +115,20 @@ impl Agent<'_> {
                 tools: &specs,
                 sampling: &self.settings.sampling,
             };
-            let reply = self.call_model(&request, events).await?;
+            let remaining = budget.saturating_sub(started.elapsed());
+            let reply = tokio::time::timeout(remaining, self.call_model(&request, events))
+                .await
+                .map_err(|_| {
+                    ApiError::new(
+                        http::StatusCode::GATEWAY_TIMEOUT,
+                        "model_timeout",
+                        "The model did not answer in time",
+                    )
+                    .with_detail(
+                        "The assistant's model took longer than this endpoint allows; send the \
+                         message again, or use the streaming endpoint for long answers.",
+                    )
+                })??;
             self.record(round, &reply.usage, &mut usage).await?;
             text.push_str(&reply.text());
             let uses: Vec<(String, String, Value)> = reply
@@ -184,10 +205,15 @@ impl Agent<'_> {
                 text.push('\n');
             }
         }
-        let note = format!(
-            "I stopped after {} steps without finishing; ask me to continue.",
-            self.settings.max_tool_rounds
-        );
+        let note = match stop {
+            "time_limit" => {
+                "I stopped to answer in time without finishing; ask me to continue.".to_string()
+            }
+            _ => format!(
+                "I stopped after {} steps without finishing; ask me to continue.",
+                self.settings.max_tool_rounds
+            ),
+        };
         if let Some(sink) = events {
             let _ = sink.send(Event::Text(note.clone())).await;
         }
@@ -195,7 +221,7 @@ impl Agent<'_> {
         Ok(Answer {
             text,
             tool_calls: calls,
-            stop: "tool_rounds_exhausted".into(),
+            stop: stop.into(),
             guardrail_intervened: false,
             usage,
         })

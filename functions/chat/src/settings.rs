@@ -39,6 +39,10 @@ pub struct ChatSettings {
     pub guardrail: Option<Guardrail>,
     /// Model calls one message may make before the answer is cut short.
     pub max_tool_rounds: usize,
+    /// Seconds one answer may take: no new model call starts past half of it, and a call
+    /// still running at its end is given up (the buffered API function answers within the
+    /// gateway's 29 s; the streaming function URL allows longer work).
+    pub answer_seconds: u64,
     /// Estimated tokens of history sent to the model; older turns are summarised.
     pub context_tokens: usize,
     /// Messages larger than this (serialised bytes) keep their body in S3.
@@ -164,6 +168,7 @@ impl ChatSettings {
             },
             guardrail,
             max_tool_rounds: parse("CHAT_MAX_TOOL_ROUNDS", get("CHAT_MAX_TOOL_ROUNDS"), 6)?,
+            answer_seconds: parse("CHAT_ANSWER_SECONDS", get("CHAT_ANSWER_SECONDS"), 240)?,
             context_tokens: parse("CHAT_CONTEXT_TOKENS", get("CHAT_CONTEXT_TOKENS"), 24_000)?,
             spill_bytes: parse("CHAT_SPILL_BYTES", get("CHAT_SPILL_BYTES"), 32 * 1024)?,
             messages_per_minute: parse("CHAT_RATE_PER_MINUTE", get("CHAT_RATE_PER_MINUTE"), 20)?,

@@ -63,8 +63,7 @@ async fn dispatch(
         );
         return Ok(());
     }
-    let (Some(queue), Some(definition)) =
-        (settings.job_queue.as_deref(), settings.definition(job.kind))
+    let (Some(queue), Some(definition)) = (settings.queue(job.kind), settings.definition(job.kind))
     else {
         // The stack has no worker for this kind: the job can never run.
         let failure = JobFailure {

@@ -70,8 +70,8 @@ pub fn decide(
 /// The local Batch.
 pub struct LocalBatch {
     pub state: AppState,
-    /// The job queue the dispatcher submits to.
-    pub queue: String,
+    /// The job queues the dispatcher submits to (GPU and CPU).
+    pub queues: Vec<String>,
     /// The program each job definition command runs, by the command's first word (in the
     /// container, `render-worker` is on the PATH; locally it is a path in `target/`).
     pub programs: BTreeMap<String, Vec<String>>,
@@ -110,7 +110,7 @@ impl LocalBatch {
     /// A local Batch whose compute environment has `max_vcpus`.
     pub fn new(
         state: AppState,
-        queue: String,
+        queues: Vec<String>,
         programs: BTreeMap<String, Vec<String>>,
         env: Vec<(String, String)>,
         max_vcpus: u32,
@@ -118,7 +118,7 @@ impl LocalBatch {
         let max_vcpus = max_vcpus.max(1);
         Self {
             state,
-            queue,
+            queues,
             programs,
             env,
             vcpus: Arc::new(Semaphore::new(max_vcpus as usize)),
@@ -130,16 +130,22 @@ impl LocalBatch {
     /// Starts every job submitted since the last call; returns their tasks.
     pub async fn poll(&mut self) -> Result<Vec<tokio::task::JoinHandle<()>>, String> {
         let batch = self.state.aws.batch().await;
-        let listed = batch
-            .list_jobs()
-            .job_queue(&self.queue)
-            // moto records a submitted job as SUCCEEDED at once without running it.
-            .job_status(aws_sdk_batch::types::JobStatus::Succeeded)
-            .send()
-            .await
-            .map_err(|e| format!("ListJobs: {}", aws_sdk_batch::error::DisplayErrorContext(e)))?;
+        let mut summaries = Vec::new();
+        for queue in &self.queues {
+            let listed = batch
+                .list_jobs()
+                .job_queue(queue)
+                // moto records a submitted job as SUCCEEDED at once without running it.
+                .job_status(aws_sdk_batch::types::JobStatus::Succeeded)
+                .send()
+                .await
+                .map_err(|e| {
+                    format!("ListJobs: {}", aws_sdk_batch::error::DisplayErrorContext(e))
+                })?;
+            summaries.extend(listed.job_summary_list.unwrap_or_default());
+        }
         let mut started = Vec::new();
-        for summary in listed.job_summary_list() {
+        for summary in &summaries {
             let id = summary.job_id().unwrap_or_default().to_string();
             if !self.seen.insert(id.clone()) {
                 continue;

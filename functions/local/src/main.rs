@@ -113,7 +113,10 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         }
         false => "text only (no embedding model found; run `make dev` to install it)",
     };
-    let webhook_secret = catalog.erp.webhook_secret.clone().unwrap_or_default();
+    let webhook_secret = match &catalog.erp.webhook_secret {
+        Some(secret) => secret.value().await?,
+        None => String::new(),
+    };
     let password_note = if seeded.password_generated {
         format!(
             "{}   (generated; set DEMO_PASSWORD to choose one)",
@@ -159,9 +162,10 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
 fn start_jobs(stack: &TestStack) -> String {
     let env = &stack.provisioned.environment;
     let settings = BatchSettings::from_lookup(|name| env.get(name).cloned());
-    let (Some(jobs_queue), Some(batch_queue)) = (
+    let batch_queues = settings.queues();
+    let (Some(jobs_queue), false) = (
         stack.state.config.jobs_queue_url.clone(),
-        settings.job_queue.clone(),
+        batch_queues.is_empty(),
     ) else {
         return "off (the template has no jobs queue or Batch queue)".into();
     };
@@ -209,7 +213,7 @@ fn start_jobs(stack: &TestStack) -> String {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     LocalBatch::new(
         stack.state.clone(),
-        batch_queue,
+        batch_queues,
         programs,
         aws_env,
         cores.max(4),
@@ -235,7 +239,8 @@ fn catalog_context(stack: &TestStack) -> CatalogContext {
         erp: Arc::new(ErpSettings {
             webhook_secret: Some(
                 var("ERP_WEBHOOK_SECRET")
-                    .unwrap_or_else(|| format!("whsec-{}", uuid::Uuid::new_v4().simple())),
+                    .unwrap_or_else(|| format!("whsec-{}", uuid::Uuid::new_v4().simple()))
+                    .into(),
             ),
             events_queue_url: stack
                 .provisioned

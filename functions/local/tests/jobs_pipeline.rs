@@ -478,7 +478,7 @@ fn local_batch(app: &App, program: Vec<String>) -> LocalBatch {
 fn local_batch_of(app: &App, program: Vec<String>, vcpus: u32) -> LocalBatch {
     let mut batch = batch_with(app, "render-worker", Vec::new(), Vec::new());
     batch.programs = BTreeMap::from([("render-worker".to_string(), program)]);
-    LocalBatch::new(batch.state, batch.queue, batch.programs, batch.env, vcpus)
+    LocalBatch::new(batch.state, batch.queues, batch.programs, batch.env, vcpus)
 }
 
 /// The local Batch running `program` for the job definitions whose command is `name`, with
@@ -501,7 +501,7 @@ fn batch_with(
     env.extend(extra);
     LocalBatch::new(
         app.stack.state.clone(),
-        settings(app).job_queue.unwrap(),
+        settings(app).queues(),
         BTreeMap::from([(name.to_string(), program)]),
         env,
         8,

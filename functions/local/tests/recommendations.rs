@@ -368,9 +368,9 @@ async fn events_are_refused_whole_or_stored_once_and_trained_on_by_admins() {
     assert_eq!(bad.body["errors"][0]["path"], "events");
     assert_eq!(event_objects(app).await, 0, "refused batches store nothing");
 
-    // No model yet: a clear 503.
+    // No model yet: a clear 409.
     let none = app.get("/v1/recommendations", designer).await;
-    assert_eq!(none.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(none.status, StatusCode::CONFLICT);
     assert_eq!(none.body["code"], "model_not_trained");
     send_events(&world).await;
 

@@ -311,3 +311,24 @@ fn every_error_response_is_documented_as_a_problem() {
     assert!(api.pointer("/components/schemas/Problem").is_some());
     assert!(api.pointer("/components/schemas/FieldError").is_some());
 }
+
+/// Path parameters are the path's own placeholders: a query parameter documented as `in:
+/// path` (an `IntoParams` struct without `parameter_in = Query`) sends clients' generated
+/// code and schemathesis to the wrong place, so it is refused here.
+#[test]
+fn every_path_parameter_is_a_placeholder_of_its_path() {
+    let document = serde_json::to_value(roomwright_local::openapi()).unwrap();
+    let mut misplaced = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let placeholder = path.contains(&format!("{{{name}}}"));
+                if (parameter["in"] == "path") != placeholder {
+                    misplaced.push(format!("{method} {path}: {name} in {}", parameter["in"]));
+                }
+            }
+        }
+    }
+    assert!(misplaced.is_empty(), "{misplaced:#?}");
+}

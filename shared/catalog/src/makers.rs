@@ -160,6 +160,7 @@ pub struct MatchRequest {
     #[serde(default)]
     pub budget_minor: Option<i64>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
 }
 

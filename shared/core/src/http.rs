@@ -191,6 +191,14 @@ where
                     ApiError::bad_request("unreadable_body", rejection.body_text())
                 }
             })?;
+        // Every request body is an object; serde would otherwise take a struct from an array.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "",
+                "invalid",
+                "The body must be a JSON object.",
+            )]));
+        }
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -282,14 +290,21 @@ where
 }
 
 /// Longest accepted `Idempotency-Key`.
-const MAX_KEY: usize = 128;
+pub const MAX_IDEMPOTENCY_KEY: usize = 128;
+const MAX_KEY: usize = MAX_IDEMPOTENCY_KEY;
 
 /// The `Idempotency-Key` header, when sent.
 pub fn idempotency_key(headers: &http::HeaderMap) -> Result<Option<String>, ApiError> {
     match headers.get("idempotency-key") {
         None => Ok(None),
         Some(value) => match value.to_str() {
-            Ok(key) if !key.trim().is_empty() && key.len() <= MAX_KEY => Ok(Some(key.to_string())),
+            Ok(key)
+                if !key.trim().is_empty()
+                    && key.len() <= MAX_KEY
+                    && key.bytes().all(|b| (b' '..=b'~').contains(&b)) =>
+            {
+                Ok(Some(key.to_string()))
+            }
             _ => Err(ApiError::bad_request(
                 "invalid_idempotency_key",
                 format!("Idempotency-Key is 1 to {MAX_KEY} visible ASCII characters."),

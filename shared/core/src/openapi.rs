@@ -7,7 +7,10 @@ use utoipa::openapi::{
 
 use utoipa::{
     PartialSchema, ToSchema,
-    openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, path::ParameterIn},
+    openapi::{
+        ContentBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, Type,
+        path::{Parameter, ParameterIn},
+    },
 };
 
 use crate::{
@@ -58,6 +61,44 @@ pub fn merged(parts: impl IntoIterator<Item = OpenApi>) -> OpenApi {
     with_problems(api)
 }
 
+/// The forms of the request headers our layers check, so clients (and generated tests) send
+/// what is accepted: `If-Match` one ETag this API returned (required where documented),
+/// `Idempotency-Key` 1 to 128 visible ASCII characters. True when `If-Match` is among them.
+fn header_rules<'a>(parameters: impl Iterator<Item = &'a mut RefOr<Parameter>>) -> bool {
+    let mut preconditioned = false;
+    for parameter in parameters {
+        let RefOr::T(parameter) = parameter else {
+            continue;
+        };
+        if parameter.parameter_in != ParameterIn::Header {
+            continue;
+        }
+        let string = || ObjectBuilder::new().schema_type(Type::String);
+        let schema = match parameter.name.to_ascii_lowercase().as_str() {
+            "if-match" => {
+                preconditioned = true;
+                parameter.required = Required::True;
+                string()
+                    .pattern(Some(r#"^(W/)?"[0-9]{1,19}"$"#))
+                    .description(Some(
+                        "The `ETag` of the version the change is based on, e.g. `\"3\"`.",
+                    ))
+            }
+            "idempotency-key" => string()
+                .min_length(Some(1))
+                .max_length(Some(crate::http::MAX_IDEMPOTENCY_KEY))
+                .pattern(Some("^[ -~]*[!-~][ -~]*$"))
+                .description(Some(
+                    "Any unique string (a UUID): a retry with the same key returns the first \
+                     answer instead of doing the work again.",
+                )),
+            _ => continue,
+        };
+        parameter.schema = Some(RefOr::T(Schema::Object(schema.build())));
+    }
+    preconditioned
+}
+
 /// The error responses every operation can give, as problem+json: those an operation
 /// documents itself get the problem body, and those the shared layers give (a malformed body
 /// or parameter, a missing or refused token, an unknown id, a body too large or of the wrong
@@ -86,6 +127,7 @@ fn with_problems(mut api: OpenApi) -> OpenApi {
                 })
             };
             let queried = parameters_in(ParameterIn::Query);
+            let preconditioned = header_rules(operation.parameters.iter_mut().flatten());
             let body = operation.request_body.is_some();
             // (An empty requirement in the list makes the token optional.)
             let secured = operation.security.as_ref().is_some_and(|all| {
@@ -127,6 +169,16 @@ fn with_problems(mut api: OpenApi) -> OpenApi {
                     "422",
                     body || queried,
                     "A value is refused; `errors` names each offending field.",
+                ),
+                (
+                    "412",
+                    preconditioned,
+                    "The resource changed since it was read (`If-Match`).",
+                ),
+                (
+                    "428",
+                    preconditioned,
+                    "`If-Match` is required: read the resource first.",
                 ),
                 (
                     "429",

@@ -43,6 +43,7 @@ pub struct Room {
     /// `other`, `focus`, `lounge`, `dining`, and for homes `bedroom` and `living`.
     pub kind: String,
     /// Corner points `[x, y]` in metres, in order around the room.
+    #[schema(schema_with = points_schema)]
     pub polygon: Vec<[f64; 2]>,
 }
 
@@ -50,7 +51,9 @@ pub struct Room {
 #[serde(deny_unknown_fields)]
 pub struct Wall {
     pub id: String,
+    #[schema(min_items = 2, max_items = 2)]
     pub start: [f64; 2],
+    #[schema(min_items = 2, max_items = 2)]
     pub end: [f64; 2],
     pub thickness_m: f64,
     pub height_m: f64,
@@ -454,6 +457,19 @@ pub fn validate(plan: &FloorPlan, errors: &mut FieldErrors) {
             }
         }
     }
+}
+
+/// `[[x, y], ...]`: each point exactly two numbers.
+fn points_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::{ArrayBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ArrayBuilder::new()
+                .items(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Number))
+                .min_items(Some(2))
+                .max_items(Some(2)),
+        )
+        .build()
 }
 
 #[cfg(test)]

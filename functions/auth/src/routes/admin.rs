@@ -5,7 +5,7 @@ use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Caller, ClientInfo, Require, Role, perm},
-    dynamo::{PageParams, Versioned},
+    dynamo::{PageParams, StoreError, Versioned},
     http::{ApiJson, ApiQuery},
     problem::FieldErrors,
     time,
@@ -33,6 +33,7 @@ pub struct UserFilter {
     /// Only users with this role.
     pub role: Option<Role>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -74,32 +75,47 @@ async fn target(state: &AppState, caller: &Caller, id: &str) -> Result<Versioned
         .ok_or_else(|| ApiError::not_found("user_not_found", format!("No user {id}.")))
 }
 
-async fn save_and_audit(
+/// Reads the target user, applies `change` and saves it, again from a fresh read when another
+/// admin's change landed in between (the caller sent no version, so theirs simply applies
+/// last); then records the audit event with the details `change` returned.
+async fn update_and_audit<F, Fut>(
     state: &AppState,
     caller: &Caller,
     client: &ClientInfo,
-    Versioned {
-        value: mut user,
-        version,
-    }: Versioned<User>,
+    id: &str,
     action: &'static str,
-    details: serde_json::Value,
-) -> Result<Json<UserView>, ApiError> {
-    user.updated_at = time::rfc3339(time::now());
-    users::save(&state.table(), &user, version).await?;
-    state.sessions.forget(&user.id);
-    audit::record(
-        &state.table(),
-        audit::Event {
-            action,
-            actor: &caller.user_id,
-            target: Some(&user.id),
-            client,
-            details,
-        },
-    )
-    .await?;
-    Ok(Json(UserView::from(&user)))
+    change: F,
+) -> Result<Json<UserView>, ApiError>
+where
+    F: Fn(User) -> Fut,
+    Fut: std::future::Future<Output = Result<(User, serde_json::Value), ApiError>>,
+{
+    const ATTEMPTS: usize = 5;
+    for attempt in 1..=ATTEMPTS {
+        let Versioned { value, version } = target(state, caller, id).await?;
+        let (mut user, details) = change(value).await?;
+        user.updated_at = time::rfc3339(time::now());
+        match users::save(&state.table(), &user, version).await {
+            Err(StoreError::ConditionFailed | StoreError::Contended) if attempt < ATTEMPTS => {
+                continue;
+            }
+            saved => saved?,
+        };
+        state.sessions.forget(&user.id);
+        audit::record(
+            &state.table(),
+            audit::Event {
+                action,
+                actor: &caller.user_id,
+                target: Some(&user.id),
+                client,
+                details,
+            },
+        )
+        .await?;
+        return Ok(Json(UserView::from(&user)));
+    }
+    unreachable!("the last attempt returns")
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -123,16 +139,17 @@ pub async fn set_role(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<SetRole>,
 ) -> Result<Json<UserView>, ApiError> {
-    let mut user = target(&state, &caller, &id).await?;
-    let from = user.value.role;
-    user.value.role = request.role;
-    save_and_audit(
+    update_and_audit(
         &state,
         &caller,
         &client,
-        user,
+        &id,
         "role_changed",
-        json!({"from": from, "to": request.role}),
+        |mut user| async move {
+            let from = user.role;
+            user.role = request.role;
+            Ok((user, json!({"from": from, "to": request.role})))
+        },
     )
     .await
 }
@@ -150,16 +167,21 @@ pub async fn disable_user(
     client: ClientInfo,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    let mut user = target(&state, &caller, &id).await?;
-    user.value.status = Status::Disabled;
-    let ended = sessions::revoke_all(&state.table(), &id, None).await?;
-    save_and_audit(
+    let table = state.table();
+    update_and_audit(
         &state,
         &caller,
         &client,
-        user,
+        &id,
         "user_disabled",
-        json!({"sessions_ended": ended}),
+        |mut user| {
+            let table = &table;
+            async move {
+                user.status = Status::Disabled;
+                let ended = sessions::revoke_all(table, &user.id, None).await?;
+                Ok((user, json!({"sessions_ended": ended})))
+            }
+        },
     )
     .await
 }
@@ -177,9 +199,18 @@ pub async fn enable_user(
     client: ClientInfo,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    let mut user = target(&state, &caller, &id).await?;
-    user.value.status = Status::Active;
-    save_and_audit(&state, &caller, &client, user, "user_enabled", json!({})).await
+    update_and_audit(
+        &state,
+        &caller,
+        &client,
+        &id,
+        "user_enabled",
+        |mut user| async move {
+            user.status = Status::Active;
+            Ok((user, json!({})))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -254,6 +285,7 @@ pub struct AuditFilter {
     pub from: Option<String>,
     /// RFC 3339; entries at or before.
     pub to: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -10,7 +10,10 @@
 //! - `POST {base}/orders` with `Idempotency-Key`, body [`ErpOrderRequest`] -> 200/201 [`ErpOrderAck`]
 //! - `GET {base}/inventory/{sku}` -> [`LiveStock`]
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use super::secret::Secret;
 
 use backon::{ExponentialBuilder, Retryable};
 use failsafe::{
@@ -22,7 +25,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone)]
 pub struct ErpClientConfig {
     pub base_url: String,
-    pub token: String,
+    /// The bearer token (read from Secrets Manager when deployed).
+    pub token: Arc<Secret>,
     /// Per attempt.
     pub timeout: Duration,
     /// Attempts in all, the first included.
@@ -35,10 +39,10 @@ pub struct ErpClientConfig {
 }
 
 impl ErpClientConfig {
-    pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
+    pub fn new(base_url: impl Into<String>, token: impl Into<Secret>) -> Self {
         Self {
             base_url: base_url.into().trim_end_matches('/').to_string(),
-            token: token.into(),
+            token: Arc::new(token.into()),
             timeout: Duration::from_secs(4),
             attempts: 3,
             first_backoff: Duration::from_millis(100),
@@ -129,8 +133,14 @@ impl ErpClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ErpError> {
+        let token = self
+            .config
+            .token
+            .value()
+            .await
+            .map_err(ErpError::Unavailable)?;
         let response = request
-            .bearer_auth(&self.config.token)
+            .bearer_auth(token)
             .send()
             .await
             .map_err(|e| ErpError::Unavailable(e.to_string()))?;

@@ -91,7 +91,7 @@ pub async fn erp_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<WebhookAck>), ApiError> {
-    let Some(secret) = catalog.erp.webhook_secret.as_deref() else {
+    let Some(secret) = catalog.erp.webhook_secret.as_ref() else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "webhooks_not_configured",
@@ -99,9 +99,10 @@ pub async fn erp_webhook(
         )
         .with_detail("Set ERP_WEBHOOK_SECRET to accept ERP webhooks."));
     };
+    let secret = secret.value().await.map_err(ApiError::internal)?;
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     signature::verify(
-        secret,
+        &secret,
         header(signature::TIMESTAMP_HEADER),
         header(signature::SIGNATURE_HEADER),
         &body,
@@ -226,7 +227,7 @@ fn erp_failure(error: ErpError) -> ApiError {
     post, path = "/v1/orders", tag = "erp", request_body = OrderRequest,
     params(("Idempotency-Key" = String, Header)),
     security(("bearer" = ["orders:create"])),
-    responses((status = 201, body = Order), (status = 200, body = Order), (status = 409), (status = 422), (status = 502), (status = 503))
+    responses((status = 201, body = Order), (status = 200, body = Order), (status = 409, description = "Ordering is not configured in this deployment (`erp_not_configured`)"), (status = 422), (status = 502), (status = 503))
 )]
 pub async fn create_order(
     State(state): State<AppState>,
@@ -253,7 +254,7 @@ pub async fn create_order(
     }
     let Some(client) = catalog.erp.client.as_ref() else {
         return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::CONFLICT,
             "erp_not_configured",
             "Ordering is not configured",
         )

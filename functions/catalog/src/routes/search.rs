@@ -25,23 +25,34 @@ pub(super) const MAX_LIMIT: usize = 100;
 /// Deepest a client can page: search is for finding, not for exporting the catalog.
 const MAX_OFFSET: usize = 1_000;
 
+/// The largest price a filter takes, in minor units (ten billion in major units).
+const MAX_PRICE_MINOR: u64 = 1_000_000_000_000;
+/// The largest size a filter takes, in millimetres.
+const MAX_SIZE_MM: u64 = 100_000;
+
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Free text; typos and word forms are forgiven.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Category path, `Seating` or `Seating/Task chairs`; several separated by commas.
     pub category: Option<String>,
     /// Brand names, separated by commas.
     pub brand: Option<String>,
     /// Lowest list price, minor units.
+    #[param(minimum = 0, maximum = 1_000_000_000_000_u64)]
     pub price_min: Option<u64>,
     /// Highest list price, minor units.
+    #[param(minimum = 0, maximum = 1_000_000_000_000_u64)]
     pub price_max: Option<u64>,
     /// Only products available now.
     pub in_stock: Option<bool>,
+    #[param(minimum = 0, maximum = 100_000)]
     pub max_width_mm: Option<u64>,
+    #[param(minimum = 0, maximum = 100_000)]
     pub max_depth_mm: Option<u64>,
+    #[param(minimum = 0, maximum = 100_000)]
     pub max_height_mm: Option<u64>,
     /// Certification names, separated by commas (any of them).
     pub certification: Option<String>,
@@ -53,6 +64,7 @@ pub struct SearchParams {
     /// configured, else `text`.
     pub mode: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -193,6 +205,27 @@ pub fn parse(params: &SearchParams, has_model: bool) -> Result<Search, ApiError>
     }
     if params.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
         errors.add("q", "too_long", "At most 200 characters.");
+    }
+    for (field, price) in [
+        ("price_min", params.price_min),
+        ("price_max", params.price_max),
+    ] {
+        if price.is_some_and(|p| p > MAX_PRICE_MINOR) {
+            errors.add(
+                field,
+                "out_of_range",
+                "At most 1,000,000,000,000 minor units.",
+            );
+        }
+    }
+    for (field, size) in [
+        ("max_width_mm", params.max_width_mm),
+        ("max_depth_mm", params.max_depth_mm),
+        ("max_height_mm", params.max_height_mm),
+    ] {
+        if size.is_some_and(|mm| mm > MAX_SIZE_MM) {
+            errors.add(field, "out_of_range", "At most 100,000 mm.");
+        }
     }
     if let (Some(low), Some(high)) = (params.price_min, params.price_max)
         && low > high
@@ -397,6 +430,7 @@ pub struct SemanticRequest {
     #[serde(default)]
     pub price_max: Option<u64>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 
@@ -497,6 +531,7 @@ pub async fn semantic_search(
 #[into_params(parameter_in = Query)]
 pub struct SimilarParams {
     /// 1 to 50, default 10.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
     /// Only products available now.
     pub in_stock: Option<bool>,

@@ -22,6 +22,7 @@ use roomwright_catalog::search::Filters;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct VisualParams {
     /// Category path; several separated by commas.
     pub category: Option<String>,
@@ -34,11 +35,18 @@ pub struct VisualParams {
     /// Preferred brands, separated by commas: they rank higher.
     pub preferred_brands: Option<String>,
     /// 1 to 100 (20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 
 fn unavailable(code: &'static str, title: &'static str, detail: String) -> ApiError {
     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, title).with_detail(detail)
+}
+
+/// Visual search is not ready in this deployment or catalog (no image model set up, no
+/// product image embedded yet): the request is fine, the state it meets is not, so 409.
+fn not_ready(code: &'static str, title: &'static str, detail: String) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, title).with_detail(detail)
 }
 
 /// Products that look like the photo (sent as the body: JPEG, PNG or WebP, at most 4 MB),
@@ -49,8 +57,9 @@ fn unavailable(code: &'static str, title: &'static str, detail: String) -> ApiEr
                  description = "The photo itself: JPEG, PNG or WebP"),
     security(("bearer" = ["products:read"])),
     responses((status = 200, body = RankedResponse), (status = 413), (status = 415),
+              (status = 409, description = "No image model configured (`image_model_not_configured`), or no product image vectors yet (`image_index_empty`, `image_index_other_model`)"),
               (status = 422), (status = 429), (status = 502),
-              (status = 503, description = "No image model configured, or no image vectors yet"))
+              (status = 503, description = "The image model could not be loaded"))
 )]
 pub async fn visual_search(
     State(state): State<AppState>,
@@ -60,7 +69,7 @@ pub async fn visual_search(
     body: Body,
 ) -> Result<Json<RankedResponse>, ApiError> {
     let Some(encoder) = catalog.images.clone() else {
-        return Err(unavailable(
+        return Err(not_ready(
             "image_model_not_configured",
             "Visual search needs an image model",
             format!(
@@ -83,7 +92,7 @@ pub async fn visual_search(
     let index = catalog.search.index(&state).await?;
     let model = encoder.model();
     if index.image_vectors.is_empty() {
-        return Err(unavailable(
+        return Err(not_ready(
             "image_index_empty",
             "No product images are embedded yet",
             "Product image vectors are computed by embedding jobs when products get images; \
@@ -93,7 +102,7 @@ pub async fn visual_search(
         .with_retry_after(60));
     }
     if index.meta.image_model.as_deref() != Some(model.as_str()) {
-        return Err(unavailable(
+        return Err(not_ready(
             "image_index_other_model",
             "The index holds another model's image vectors",
             format!(

@@ -35,6 +35,7 @@ const MODEL_SIDE_PX: u32 = 1024;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StyleQuery {
     /// A project to keep the result in (needs edit rights on it).
     pub project: Option<String>,

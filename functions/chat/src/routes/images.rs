@@ -187,9 +187,10 @@ async fn make(
     caption: String,
 ) -> Result<(StatusCode, Json<Concepts>), ApiError> {
     let Some(model) = &chat.images else {
+        // Not configured here (as visual search without an image model): 409, not a failure.
         return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "image_model_unavailable",
+            StatusCode::CONFLICT,
+            "image_model_not_configured",
             "Concept images need Amazon Bedrock",
         )
         .with_detail(
@@ -308,7 +309,7 @@ fn seed(given: Option<u32>) -> u32 {
     post, path = "/v1/images/generate", tag = "chat", request_body = GenerateRequest,
     security(("bearer" = ["renders:create"])),
     responses((status = 201, body = Concepts), (status = 402), (status = 404), (status = 422),
-              (status = 429), (status = 502), (status = 503))
+              (status = 409, description = "Concept images are not configured here (`image_model_not_configured`)"), (status = 429), (status = 502), (status = 503))
 )]
 pub async fn generate_image(
     State(state): State<AppState>,
@@ -361,7 +362,7 @@ pub async fn generate_image(
     post, path = "/v1/images/edit", tag = "chat", request_body = EditRequest,
     security(("bearer" = ["renders:create"])),
     responses((status = 201, body = Concepts), (status = 402), (status = 404), (status = 422),
-              (status = 429), (status = 502), (status = 503))
+              (status = 409, description = "Concept images are not configured here (`image_model_not_configured`)"), (status = 429), (status = 502), (status = 503))
 )]
 pub async fn edit_image(
     State(state): State<AppState>,

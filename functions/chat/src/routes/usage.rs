@@ -19,6 +19,7 @@ use crate::{
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// `YYYY-MM`; this month by default.
     pub month: Option<String>,

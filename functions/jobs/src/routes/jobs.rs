@@ -17,9 +17,11 @@ use roomwright_jobs::{access, view::JobView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct JobFilter {
     /// A project's jobs (any member's); without it, the caller's own jobs.
     pub project: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -67,6 +67,7 @@ pub async fn create_project(
 pub struct ListFilter {
     /// One status, or `deleted` for the trash.
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -17,7 +17,9 @@ use crate::{RecsContext, routes::recommend::no_model};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ModelsQuery {
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -25,7 +27,7 @@ pub struct ModelsQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ModelsPage {
     /// Which version is served and which was before it.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub served: Option<Served>,
     /// Every trained version, newest first, with its metrics and promotion decision.
     #[schema(value_type = Vec<Object>)]
@@ -119,7 +121,7 @@ pub struct SegmentList {
 #[utoipa::path(
     get, path = "/v1/recommendations/segments", tag = "recommendations",
     security(("bearer" = ["models:manage"])),
-    responses((status = 200, body = SegmentList), (status = 403), (status = 503))
+    responses((status = 200, body = SegmentList), (status = 403), (status = 409, description = "No model trained yet (`model_not_trained`)"))
 )]
 pub async fn segments(
     State(state): State<AppState>,

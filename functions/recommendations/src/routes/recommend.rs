@@ -33,6 +33,7 @@ const OVERFETCH: usize = 4;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RecommendationQuery {
     /// Whose taste (the caller by default; others: admins).
     pub user: Option<String>,
@@ -42,6 +43,7 @@ pub struct RecommendationQuery {
     /// A category level as the catalog filters name it: `Seating` or `Seating/Task chairs`.
     pub category: Option<String>,
     /// 1 to 50 (10).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
 }
 
@@ -101,7 +103,7 @@ fn limit(value: Option<usize>) -> Result<usize, ApiError> {
 
 pub fn no_model() -> ApiError {
     ApiError::new(
-        http::StatusCode::SERVICE_UNAVAILABLE,
+        http::StatusCode::CONFLICT,
         "model_not_trained",
         "No recommendation model yet",
     )
@@ -174,7 +176,7 @@ async fn live_filter(
     get, path = "/v1/recommendations", tag = "recommendations", params(RecommendationQuery),
     security(("bearer" = ["products:read"])),
     responses((status = 200, body = RecommendationList), (status = 403), (status = 404),
-              (status = 422), (status = 503, description = "No model trained yet"))
+              (status = 422), (status = 409, description = "No model trained yet (`model_not_trained`)"))
 )]
 pub async fn recommendations(
     State(state): State<AppState>,
@@ -248,8 +250,10 @@ pub async fn recommendations(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AlsoChosenQuery {
     /// 1 to 50 (10).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
 }
 
@@ -259,7 +263,7 @@ pub struct AlsoChosenQuery {
     get, path = "/v1/products/{id}/also-chosen", tag = "recommendations",
     params(("id" = String, Path), AlsoChosenQuery),
     security(("bearer" = ["products:read"])),
-    responses((status = 200, body = AlsoChosenList), (status = 404), (status = 503))
+    responses((status = 200, body = AlsoChosenList), (status = 404), (status = 409, description = "No model trained yet (`model_not_trained`)"))
 )]
 pub async fn also_chosen(
     State(state): State<AppState>,

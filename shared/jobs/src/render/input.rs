@@ -81,8 +81,10 @@ pub struct CameraRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_items = 3, max_items = 3)]
     pub position: Option<[f64; 3]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_items = 3, max_items = 3)]
     pub look_at: Option<[f64; 3]>,
     /// Focal length on a 36 mm sensor; 16 by default (wide, as interiors are shot).
     #[serde(default, skip_serializing_if = "Option::is_none")]
