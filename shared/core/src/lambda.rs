@@ -22,9 +22,34 @@ pub fn on_first_request(router: Router, start: impl FnOnce() + Send + 'static) -
     ))
 }
 
-/// Runs `router` as a Lambda handler for API Gateway HTTP API events.
+/// Runs `router` as a Lambda handler for API Gateway HTTP API events; the request metrics
+/// ([`crate::metrics`]) are written after each invocation.
 pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
-    lambda_http::run(router).await
+    match crate::metrics::collector() {
+        Some(collector) => {
+            metrics_cloudwatch_embedded::lambda::service::run_http(collector, router).await
+        }
+        None => lambda_http::run(router).await,
+    }
+}
+
+/// Runs `handler` for other events (queues, schedules, EventBridge), metrics written after
+/// each invocation as for HTTP.
+pub async fn run_events<E, R, F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    E: serde::de::DeserializeOwned,
+    R: serde::Serialize,
+    F: FnMut(lambda_http::lambda_runtime::LambdaEvent<E>) -> Fut,
+    Fut: std::future::Future<Output = Result<R, lambda_http::Error>>,
+{
+    match crate::metrics::collector() {
+        Some(collector) => {
+            metrics_cloudwatch_embedded::lambda::handler::run(collector, handler).await
+        }
+        None => {
+            lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(handler)).await
+        }
+    }
 }
 
 /// One SQS delivery, message by message: the messages `handle` fails are reported back for

@@ -14,6 +14,7 @@ pub mod etag;
 pub mod http;
 pub mod interactions;
 pub mod lambda;
+pub mod metrics;
 pub mod money;
 pub mod openapi;
 pub mod problem;

@@ -48,10 +48,16 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
         .unwrap_or_else(|| request_id.clone());
+    // The X-Ray trace of the invocation, so a log line leads to its trace (and back).
+    let trace_id = request
+        .lambda_context_ref()
+        .and_then(|context| context.xray_trace_id.clone())
+        .unwrap_or_default();
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
         correlation_id = %correlation_id,
+        trace_id = %trace_id,
         method = %request.method(),
         path = %request.uri().path(),
     );
@@ -61,13 +67,15 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
     });
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
+    let latency = started.elapsed();
     span.in_scope(|| {
         tracing::info!(
             status = response.status().as_u16(),
-            latency_us = started.elapsed().as_micros() as u64,
+            latency_us = latency.as_micros() as u64,
             "request finished"
         );
     });
+    crate::metrics::request(response.status().as_u16(), latency);
     let headers = response.headers_mut();
     for (name, value) in [(CORRELATION_ID, &correlation_id), (REQUEST_ID, &request_id)] {
         if let Ok(value) = HeaderValue::from_str(value) {

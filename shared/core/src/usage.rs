@@ -186,7 +186,15 @@ pub async fn record(table: &Table, entry: &Entry) -> Result<(), ApiError> {
         items.push(add_to(table, &Scope::Project(project), &month, entry));
     }
     match table.transact(items).await {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            crate::metrics::spend(
+                &entry.kind,
+                entry.cost_micro_usd,
+                entry.is_model_call(),
+                entry.jobs,
+            );
+            Ok(())
+        }
         // The entry exists: this call was recorded before.
         Err(e) if e.failed_condition(0) => Ok(()),
         Err(e) => Err(e.into()),

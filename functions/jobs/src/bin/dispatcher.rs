@@ -1,7 +1,7 @@
 //! Lambda entry point of the jobs dispatcher (SQS trigger with partial batch responses).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use lambda_http::{Error, LambdaEvent, service_fn};
+use lambda_http::{Error, LambdaEvent};
 use roomwright_core::{AppState, aws::Aws, config::Config, telemetry};
 use roomwright_jobs_api::{dispatcher, settings::BatchSettings};
 
@@ -11,13 +11,13 @@ async fn main() -> Result<(), Error> {
     let state = AppState::new(Config::from_env()?, Aws::from_env());
     state.aws.warm_up();
     let settings = BatchSettings::from_env();
-    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+    roomwright_core::lambda::run_events(move |event: LambdaEvent<SqsEvent>| {
         let (state, settings) = (state.clone(), settings.clone());
         async move {
             Ok::<SqsBatchResponse, Error>(
                 dispatcher::handle(&state, &settings, event.payload).await,
             )
         }
-    }))
+    })
     .await
 }

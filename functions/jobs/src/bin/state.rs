@@ -1,7 +1,7 @@
 //! Lambda entry point of the job state function (EventBridge "Batch Job State Change").
 //! A failure is returned to EventBridge, which retries the event.
 
-use lambda_http::{Error, LambdaEvent, service_fn};
+use lambda_http::{Error, LambdaEvent};
 use roomwright_core::{AppState, aws::Aws, config::Config, telemetry};
 use roomwright_jobs_api::state;
 
@@ -10,7 +10,7 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let state = AppState::new(Config::from_env()?, Aws::from_env());
     state.aws.warm_up();
-    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+    roomwright_core::lambda::run_events(move |event: LambdaEvent<serde_json::Value>| {
         let state = state.clone();
         async move {
             let outcome = state::handle(&state, &event.payload)
@@ -18,6 +18,6 @@ async fn main() -> Result<(), Error> {
                 .map_err(|e| format!("applying the state event failed: {e:?}"))?;
             Ok::<String, Error>(format!("{outcome:?}"))
         }
-    }))
+    })
     .await
 }

@@ -1,7 +1,9 @@
 //! Lambda entry point of the nightly training schedule (EventBridge). The job's key is the
 //! UTC date, so a schedule event delivered twice queues one job.
+// The metrics layers nest the handler future deeply.
+#![recursion_limit = "256"]
 
-use lambda_http::{Error, LambdaEvent, service_fn};
+use lambda_http::{Error, LambdaEvent};
 use roomwright_core::{AppState, aws::Aws, config::Config, telemetry, time};
 use roomwright_jobs::{
     submit::Submitted,
@@ -12,7 +14,7 @@ use roomwright_jobs::{
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let state = AppState::new(Config::from_env()?, Aws::from_env());
-    lambda_http::lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| {
+    roomwright_core::lambda::run_events(move |_: LambdaEvent<serde_json::Value>| {
         let state = state.clone();
         async move {
             let day = time::rfc3339(time::now())[..10].to_string();
@@ -29,6 +31,6 @@ async fn main() -> Result<(), Error> {
             tracing::info!(job_id = job.id, day, "nightly training queued");
             Ok::<String, Error>(job.id)
         }
-    }))
+    })
     .await
 }
