@@ -74,7 +74,7 @@ openapi:
 build: $(VENV_STAMP)
 	sam build --beta-features
 
-FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer jobs jobs-dispatcher jobs-state jobs-training-schedule chat recommendations
+FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer jobs jobs-dispatcher jobs-state jobs-webhooks jobs-training-schedule chat recommendations
 lambda-sizes: $(VENV_STAMP)
 	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap; done | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'

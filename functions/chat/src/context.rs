@@ -203,6 +203,7 @@ mod tests {
                 table_name: "t".into(),
                 bucket_name: "b".into(),
                 jobs_queue_url: None,
+                webhook_queue_url: None,
                 jwt_issuer: "http://x".into(),
                 spend: Default::default(),
                 webhook_allow: Vec::new(),

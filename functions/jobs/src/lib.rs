@@ -5,7 +5,9 @@
 //! - `jobs-training-schedule` (EventBridge schedule): the nightly training job.
 //! - [`dispatcher`] (`jobs-dispatcher`, SQS trigger): submits queued jobs to Batch.
 //! - [`state`] (`jobs-state`, EventBridge "Batch Job State Change"): follows Batch into the
-//!   job record and sends the signed completion [`webhook`].
+//!   job record and sends the signed completion [`webhook`] (Standard Webhooks).
+//! - `jobs-webhooks` (SQS delay queue): the completion webhook's retries, each attempt in the
+//!   job's deliveries log (`GET /v1/jobs/{id}/webhook-deliveries`).
 
 //!
 //! The job domain (kinds and their typed inputs, submission, spend, access, webhooks) is

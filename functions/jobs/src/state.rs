@@ -110,7 +110,7 @@ pub async fn handle(state: &AppState, event: &Value) -> Result<Outcome, ApiError
     if status.is_terminal() {
         roomwright_jobs::spend::settle(&state.table(), &state.config.spend, &job.value).await?;
         if let Some(target) = job.value.webhook.clone() {
-            webhook::deliver(&state.config, &target, &job.value).await;
+            webhook::deliver(state, &target, &job.value, 1).await;
         }
     }
     Ok(Outcome::Applied(status))

@@ -170,6 +170,9 @@ fn start_jobs(stack: &TestStack) -> String {
         return "off (the template has no jobs queue or Batch queue)".into();
     };
     workers::spawn_jobs_dispatcher(stack.state.clone(), jobs_queue, settings);
+    if let Some(queue) = stack.state.config.webhook_queue_url.clone() {
+        workers::spawn_webhook_retries(stack.state.clone(), queue);
+    }
     let beside = |name: &str| {
         std::env::current_exe()
             .ok()

@@ -50,6 +50,24 @@ pub fn spawn_jobs_dispatcher(state: AppState, queue_url: String, settings: Batch
     });
 }
 
+/// Feeds the webhook retry queue (a delay queue) to the completion webhook's next attempts.
+pub fn spawn_webhook_retries(state: AppState, queue_url: String) {
+    let retry_state = state.clone();
+    spawn_queue_consumer(state, queue_url, "webhook retries", move |event| {
+        let state = retry_state.clone();
+        async move {
+            roomwright_core::lambda::sqs_batch(event, |message| {
+                let state = state.clone();
+                async move {
+                    let body = message.body.unwrap_or_default();
+                    roomwright_jobs::webhook::handle_retry(&state, &body).await
+                }
+            })
+            .await
+        }
+    });
+}
+
 /// Polls a queue and hands each batch to `handle` as Lambda's SQS trigger does: messages it
 /// reports as failed stay on the queue and come back after the visibility timeout (and go to
 /// the dead-letter queue after too many tries).

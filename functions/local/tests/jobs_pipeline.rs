@@ -414,12 +414,131 @@ async fn state_events_apply_once_in_order_and_send_one_signed_webhook() {
         now,
     )
     .expect("signed with the job's secret");
+    // Standard Webhooks: the id, the timestamp and `v1,<base64 HMAC>` of "id.timestamp.body".
+    let webhook_id = header("webhook-id").unwrap();
+    assert_eq!(webhook_id, format!("msg_{id}"));
+    let timestamp: i64 = header("webhook-timestamp").unwrap().parse().unwrap();
+    assert_eq!(
+        header("webhook-signature").unwrap(),
+        roomwright_jobs::webhook::sign(&secret, webhook_id, timestamp, body)
+    );
     let payload: Value = serde_json::from_slice(body).unwrap();
     assert_eq!(payload["job"]["status"], "SUCCEEDED");
+    assert_eq!(payload["type"], "job.finished");
     assert!(
         !payload.to_string().contains(&secret),
         "the secret is never sent"
     );
+}
+
+/// A receiver that answers 503 to its first `failures` requests, then 200.
+async fn flaky_receiver(failures: usize) -> (String, Deliveries) {
+    let received: Deliveries = Default::default();
+    let sink = received.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: http::HeaderMap, body: bytes::Bytes| {
+            let sink = sink.clone();
+            async move {
+                let mut sink = sink.lock().await;
+                sink.push((headers, body));
+                if sink.len() <= failures {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn a_failed_webhook_is_queued_again_on_schedule_and_every_attempt_is_logged() {
+    let (url, received) = flaky_receiver(1).await;
+    let receiver_host = url["http://".len()..url.len() - "/hook".len()].to_string();
+    let app = common::app_configured(roomwright_jobs_api::routes(), |config| {
+        config.webhook_allow = vec![receiver_host]
+    })
+    .await;
+    let state = &app.stack.state;
+    let queue = state
+        .config
+        .webhook_queue_url
+        .clone()
+        .expect("the template's retry queue is provisioned");
+    let (token, _) = app.user("d@retry.test", Role::Designer).await;
+    let (other, _) = app.user("o@retry.test", Role::Designer).await;
+    let project = project(&app, &token).await;
+    let body = json!({"width": 96, "height": 64, "webhook_url": url});
+    let reply = submit(&app, &token, &project, None, body).await;
+    let id = job_id(&reply);
+    dispatcher::handle(state, &settings(&app), sqs_event(&[("m", message(&id))])).await;
+    let batch_id = job(&app, &id).await.batch_job_id.unwrap();
+    let event = batch_event(&id, &batch_id, "SUCCEEDED", 1);
+    state::handle(state, &event).await.unwrap();
+
+    // The first attempt got a 503: logged, and the second is on the queue, due 5 s later.
+    let path = format!("/v1/jobs/{id}/webhook-deliveries");
+    let log = app.get(&path, &token).await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    assert_eq!(log.body["url"], url);
+    assert_eq!(log.body["items"].as_array().unwrap().len(), 1);
+    let first = &log.body["items"][0];
+    assert_eq!(
+        (first["attempt"].clone(), first["status"].clone()),
+        (json!(1), json!(503))
+    );
+    assert_eq!(first["delivered"], false);
+    assert!(first["next_attempt_at"].is_string(), "{first}");
+    assert!(
+        !log.body.to_string().contains("whsec_"),
+        "the secret is not shown"
+    );
+    let sqs = state.aws.sqs().await;
+    let mut retry = None;
+    for _ in 0..20 {
+        let got = sqs
+            .receive_message()
+            .queue_url(&queue)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        if let Some(message) = got.messages.unwrap_or_default().into_iter().next() {
+            retry = Some(message);
+            break;
+        }
+    }
+    let retry = retry.expect("the retry arrives after its delay");
+    let queued: roomwright_jobs::webhook::Retry =
+        serde_json::from_str(retry.body().unwrap()).unwrap();
+    assert_eq!((queued.job_id.as_str(), queued.attempt), (id.as_str(), 2));
+
+    // Taken from the queue when due, the second attempt is delivered; nothing more is queued.
+    roomwright_jobs::webhook::handle_retry(state, retry.body().unwrap())
+        .await
+        .unwrap();
+    let log = app.get(&path, &token).await;
+    let items = log.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", log.body);
+    assert_eq!(
+        (items[1]["status"].clone(), items[1]["delivered"].clone()),
+        (json!(200), json!(true))
+    );
+    assert!(items[1].get("next_attempt_at").is_none());
+    let deliveries = received.lock().await;
+    assert_eq!(deliveries.len(), 2);
+    let ids: Vec<_> = deliveries
+        .iter()
+        .map(|(h, _)| h.get("webhook-id").unwrap().to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids[0], ids[1], "a retry carries the same webhook-id");
+    // Another user cannot read the log.
+    assert_eq!(app.get(&path, &other).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -16,6 +16,8 @@ pub struct Config {
     pub bucket_name: String,
     /// The queue that feeds GPU jobs, when the stack has one.
     pub jobs_queue_url: Option<String>,
+    /// The delay queue of webhook retries, when the stack has one.
+    pub webhook_queue_url: Option<String>,
     /// `iss` of access tokens: the public base URL of the API, where
     /// `/.well-known/openid-configuration` is served.
     pub jwt_issuer: String,
@@ -50,6 +52,7 @@ impl Config {
             table_name: required("TABLE_NAME")?,
             bucket_name: required("BUCKET_NAME")?,
             jobs_queue_url: get("JOBS_QUEUE_URL"),
+            webhook_queue_url: get("WEBHOOK_QUEUE_URL"),
             jwt_issuer: required("JWT_ISSUER")?,
             spend: crate::usage::SpendLimits::from_lookup(&get)?,
             webhook_allow: get("WEBHOOK_ALLOW_HOSTS")

@@ -176,6 +176,7 @@ mod tests {
             table_name: "t".into(),
             bucket_name: "b".into(),
             jobs_queue_url: None,
+            webhook_queue_url: None,
             jwt_issuer: "http://x".into(),
             spend: Default::default(),
             webhook_allow: allow.iter().map(|s| s.to_string()).collect(),

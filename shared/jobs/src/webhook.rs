@@ -1,73 +1,301 @@
-//! The completion webhook: a signed POST to the URL the client gave, once per finished job.
-//! Signature as on every Roomwright webhook ([`roomwright_core::signature`]): the receiver
-//! checks `X-Roomwright-Signature` with the secret it got at submit.
+//! The completion webhook: a POST to the URL the client gave, once per finished job, signed as
+//! [Standard Webhooks](https://www.standardwebhooks.com/) asks (`webhook-id`,
+//! `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
+//! keyed with the `whsec_` secret shown at submit) and with our own `X-Roomwright-Signature`
+//! as before. An answer other than 2xx, or none, is tried again on [`SCHEDULE`] (about a day
+//! in all) through a delay queue; every attempt is kept in the job's deliveries log
+//! (`GET /v1/jobs/{id}/webhook-deliveries`).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::{Job, WebhookTarget};
-use backon::{ExponentialBuilder, Retryable};
-use roomwright_core::{config::Config, signature, time};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use hmac::{Hmac, Mac};
+use roomwright_core::{
+    AppState,
+    dynamo::{Keys, PageRequest, SortKey, StoreError, Table},
+    signature, time,
+};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use utoipa::ToSchema;
 
-use crate::{outbound, view::JobView};
+use crate::{Job, WebhookTarget, outbound, view::JobView};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
+pub const ID_HEADER: &str = "webhook-id";
+pub const TIMESTAMP_HEADER: &str = "webhook-timestamp";
+pub const SIGNATURE_HEADER: &str = "webhook-signature";
+/// Seconds after the first attempt at which the next ones are made (Standard Webhooks'
+/// suggested schedule): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+pub const SCHEDULE: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
+/// The longest delay SQS gives a message; longer waits hop through the queue.
+const MAX_QUEUE_DELAY: i64 = 900;
+
+/// A new signing secret: `whsec_` and 32 random bytes in base64.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    format!("whsec_{}", STANDARD.encode(bytes))
+}
+
+/// The `webhook-signature` value of `body` sent as message `id` at `timestamp`.
+pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
+    // The key is the secret's base64 part; a secret that is not base64 is used as it is.
+    let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
+    let key = STANDARD
+        .decode(encoded)
+        .unwrap_or_else(|_| encoded.as_bytes().to_vec());
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("any key length");
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+}
 
 /// The body: the job as `GET /v1/jobs/{id}` shows it, without download URLs (the receiver
 /// reads the job for fresh ones).
 pub fn body(job: &Job) -> Vec<u8> {
     let payload = serde_json::json!({
         "type": "job.finished",
+        "timestamp": job.finished_at,
+        "data": JobView::summary(job.clone()),
         "job": JobView::summary(job.clone()),
     });
     serde_json::to_vec(&payload).expect("serialisable")
 }
 
-/// Sends the notice, retrying network errors and 5xx answers three times; gives up quietly
-/// after that (the job record is the source of truth; the webhook is a courtesy). The URL is
-/// checked again and the request pinned to the public addresses it resolves to now.
-pub async fn deliver(config: &Config, target: &WebhookTarget, job: &Job) {
-    let body = body(job);
-    let checked = match outbound::check(config, &target.url).await {
-        Ok(checked) => checked,
-        Err(refusal) => {
-            tracing::warn!(
-                job_id = job.id,
-                reason = refusal.code(),
-                "completion webhook not sent"
-            );
-            return;
-        }
+/// The message id of a job's completion notice: the same on every attempt, so receivers can
+/// drop repeats.
+pub fn message_id(job: &Job) -> String {
+    format!("msg_{}", job.id)
+}
+
+/// One attempt, as the deliveries log shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Delivery {
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    pub webhook_id: String,
+    pub at: String,
+    /// The receiver's status, when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Why it failed without an answer (timeout, refused address, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    pub delivered: bool,
+    /// When the next attempt is due; none after a delivery or the last attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
+}
+
+/// A retry waiting in the delay queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Retry {
+    pub job_id: String,
+    /// The attempt to make (2 and on).
+    pub attempt: u32,
+    /// Unix seconds when it is due.
+    pub due_at: i64,
+}
+
+fn delivery_keys(job_id: &str, attempt: u32) -> Keys {
+    Keys::new(format!("WEBHOOK#{job_id}"), format!("ATTEMPT#{attempt:03}"))
+}
+
+/// The attempts made for a job's notice, first first.
+pub async fn deliveries(table: &Table, job_id: &str) -> Result<Vec<Delivery>, StoreError> {
+    let page = PageRequest {
+        limit: 20,
+        cursor: None,
     };
-    let Ok(client) = outbound::pinned_client(&checked, TIMEOUT) else {
-        tracing::warn!(job_id = job.id, "completion webhook client failed to build");
+    let page = table
+        .query::<Delivery>(
+            None,
+            &format!("WEBHOOK#{job_id}"),
+            SortKey::Any,
+            &page,
+            false,
+        )
+        .await?;
+    Ok(page.items.into_iter().map(|v| v.value).collect())
+}
+
+/// Makes one attempt, keeps it in the log, and when it failed and attempts remain, queues the
+/// next (with no retry queue configured, the failure is only logged).
+pub async fn deliver(state: &AppState, target: &WebhookTarget, job: &Job, attempt: u32) {
+    let delivery = attempt_once(state, target, job, attempt).await;
+    let next = (!delivery.delivered)
+        .then(|| SCHEDULE.get(attempt as usize - 1))
+        .flatten()
+        .map(|after| first_attempt_at(job) + after);
+    let delivery = Delivery {
+        next_attempt_at: next
+            .and_then(|at| ::time::OffsetDateTime::from_unix_timestamp(at).ok())
+            .map(time::rfc3339),
+        ..delivery
+    };
+    if let Err(e) = state
+        .table()
+        .create(&delivery_keys(&job.id, attempt), &delivery)
+        .await
+        && !matches!(e, StoreError::ConditionFailed)
+    {
+        tracing::warn!(job_id = job.id, error = %e, "webhook delivery not logged");
+    }
+    tracing::info!(
+        job_id = job.id,
+        attempt,
+        delivered = delivery.delivered,
+        status = delivery.status,
+        "completion webhook attempt"
+    );
+    let Some(due_at) = next else {
         return;
     };
-    let attempt = || async {
-        let now = time::now().unix_timestamp();
-        let response = client
-            .post(checked.url.clone())
-            .header("content-type", "application/json")
-            .header(signature::TIMESTAMP_HEADER, now.to_string())
-            .header(
-                signature::SIGNATURE_HEADER,
-                signature::sign(&target.secret, now, &body),
-            )
-            .body(body.clone())
-            .send()
-            .await?;
-        response.error_for_status().map(|_| ())
+    let retry = Retry {
+        job_id: job.id.clone(),
+        attempt: attempt + 1,
+        due_at,
     };
-    let result = attempt
-        .retry(
-            ExponentialBuilder::default()
-                .with_min_delay(Duration::from_millis(200))
-                .with_max_times(3)
-                .with_jitter(),
+    if let Err(e) = enqueue(state, &retry).await {
+        tracing::warn!(job_id = job.id, error = %e, "webhook retry not queued");
+    }
+}
+
+/// When the first attempt was made: the job's finish.
+fn first_attempt_at(job: &Job) -> i64 {
+    job.finished_at
+        .as_deref()
+        .and_then(time::parse_rfc3339)
+        .map_or_else(|| time::now().unix_timestamp(), |t| t.unix_timestamp())
+}
+
+/// Puts `retry` on the delay queue, due at its time or as close as the queue's delay reaches.
+pub async fn enqueue(state: &AppState, retry: &Retry) -> Result<(), String> {
+    let Some(queue) = state.config.webhook_queue_url.as_deref() else {
+        return Err("no webhook retry queue configured".into());
+    };
+    let delay = (retry.due_at - time::now().unix_timestamp()).clamp(0, MAX_QUEUE_DELAY);
+    state
+        .aws
+        .sqs()
+        .await
+        .send_message()
+        .queue_url(queue)
+        .message_body(serde_json::to_string(retry).expect("serialisable"))
+        .delay_seconds(delay as i32)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())
+}
+
+/// A message of the delay queue: waits again when not yet due, else makes the attempt.
+pub async fn handle_retry(state: &AppState, body: &str) -> Result<(), String> {
+    let retry: Retry = serde_json::from_str(body).map_err(|e| format!("not a retry: {e}"))?;
+    if retry.due_at > time::now().unix_timestamp() {
+        return enqueue(state, &retry).await;
+    }
+    let Some(job) = crate::store::get(&state.table(), &retry.job_id)
+        .await
+        .map_err(|e| format!("reading job: {e:?}"))?
+    else {
+        return Ok(());
+    };
+    let Some(target) = job.value.webhook.clone() else {
+        return Ok(());
+    };
+    deliver(state, &target, &job.value, retry.attempt).await;
+    Ok(())
+}
+
+/// One POST. The URL is checked again and the request pinned to the public addresses it
+/// resolves to now.
+async fn attempt_once(
+    state: &AppState,
+    target: &WebhookTarget,
+    job: &Job,
+    attempt: u32,
+) -> Delivery {
+    let id = message_id(job);
+    let started = Instant::now();
+    let now = time::now();
+    let failed = |error: String| Delivery {
+        attempt,
+        webhook_id: id.clone(),
+        at: time::rfc3339(now),
+        status: None,
+        error: Some(error),
+        duration_ms: started.elapsed().as_millis() as u64,
+        delivered: false,
+        next_attempt_at: None,
+    };
+    let checked = match outbound::check(&state.config, &target.url).await {
+        Ok(checked) => checked,
+        Err(refusal) => return failed(format!("refused: {}", refusal.code())),
+    };
+    let Ok(client) = outbound::pinned_client(&checked, TIMEOUT) else {
+        return failed("client failed to build".into());
+    };
+    let body = body(job);
+    let timestamp = now.unix_timestamp();
+    let sent = client
+        .post(checked.url.clone())
+        .header("content-type", "application/json")
+        .header(ID_HEADER, &id)
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(
+            SIGNATURE_HEADER,
+            sign(&target.secret, &id, timestamp, &body),
         )
-        .when(|e: &reqwest::Error| e.status().is_none_or(|s| s.is_server_error()))
+        .header(signature::TIMESTAMP_HEADER, timestamp.to_string())
+        .header(
+            signature::SIGNATURE_HEADER,
+            signature::sign(&target.secret, timestamp, &body),
+        )
+        .body(body)
+        .send()
         .await;
-    match result {
-        Ok(()) => tracing::info!(job_id = job.id, "completion webhook delivered"),
-        Err(e) => tracing::warn!(job_id = job.id, error = %e, "completion webhook failed"),
+    match sent {
+        Ok(response) => {
+            let status = response.status();
+            Delivery {
+                status: Some(status.as_u16()),
+                error: None,
+                delivered: status.is_success(),
+                ..failed(String::new())
+            }
+        }
+        Err(e) => failed(if e.is_timeout() {
+            "timed out".into()
+        } else {
+            "no answer (connection failed)".into()
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_as_the_standard_webhooks_reference_does() {
+        // The example of the Standard Webhooks specification's reference libraries.
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let body = br#"{"test": 2432232314}"#;
+        assert_eq!(
+            sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
+
+    #[test]
+    fn secrets_are_whsec_and_32_random_bytes() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_ne!(a, b);
+        let key = STANDARD.decode(a.strip_prefix("whsec_").unwrap()).unwrap();
+        assert_eq!(key.len(), 32);
     }
 }

@@ -100,6 +100,7 @@ async fn main() {
         table_name: "unused".into(),
         bucket_name: "unused".into(),
         jobs_queue_url: None,
+        webhook_queue_url: None,
         jwt_issuer: issuer.into(),
         spend: Default::default(),
         webhook_allow: Vec::new(),

@@ -82,6 +82,34 @@ pub async fn get_job(
     Ok(Json(JobView::with_urls(&state, job.value).await?))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookDeliveries {
+    /// The webhook's URL, when the job has one (its secret is never shown again).
+    pub url: Option<String>,
+    /// Every attempt, first first: status or error, and when the next one is due.
+    pub items: Vec<roomwright_jobs::webhook::Delivery>,
+}
+
+/// The deliveries log of the job's completion webhook (Standard Webhooks: `webhook-id`,
+/// `webhook-timestamp`, `webhook-signature`), retried on failure for about a day.
+#[utoipa::path(
+    get, path = "/v1/jobs/{id}/webhook-deliveries", tag = "jobs", params(("id" = String, Path)),
+    security(("bearer" = ["jobs:read"])),
+    responses((status = 200, body = WebhookDeliveries), (status = 404))
+)]
+pub async fn webhook_deliveries(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::JobsRead>,
+    Path(id): Path<String>,
+) -> Result<Json<WebhookDeliveries>, ApiError> {
+    let job = access::load(&state, &caller, &id, Need::Read).await?;
+    let items = roomwright_jobs::webhook::deliveries(&state.table(), &id).await?;
+    Ok(Json(WebhookDeliveries {
+        url: job.value.webhook.map(|w| w.url),
+        items,
+    }))
+}
+
 /// Cancels a job that has not finished: it stops in Batch and keeps status CANCELLED. Asking
 /// again is harmless; a finished job cannot be cancelled (409).
 #[utoipa::path(

@@ -14,6 +14,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(renders::submit_render))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::get_job))
+        .routes(routes!(jobs::webhook_deliveries))
         .routes(routes!(jobs::cancel_job))
         .routes(routes!(training::submit_training))
         .routes(routes!(floor_plan_imports::create_import))

@@ -219,7 +219,7 @@ pub async fn order(
     };
     let webhook = request.webhook_url.clone().map(|url| WebhookTarget {
         url,
-        secret: format!("whsec_{}", uuid::Uuid::new_v4().simple()),
+        secret: crate::webhook::new_secret(),
     });
     let mut shown = serde_json::to_value(&request).expect("serialisable");
     shown["samples"] = request.samples().into();

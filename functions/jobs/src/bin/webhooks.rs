@@ -1,0 +1,29 @@
+//! Lambda entry point of the webhook retries (SQS delay queue, partial batch responses): a
+//! message not yet due waits again, a due one is the next attempt of a completion webhook.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_http::{Error, LambdaEvent};
+use roomwright_core::{AppState, aws::Aws, config::Config, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry::init();
+    let state = AppState::new(Config::from_env()?, Aws::from_env());
+    state.aws.warm_up();
+    roomwright_core::lambda::run_events(move |event: LambdaEvent<SqsEvent>| {
+        let state = state.clone();
+        async move {
+            Ok::<SqsBatchResponse, Error>(
+                roomwright_core::lambda::sqs_batch(event.payload, |message| {
+                    let state = state.clone();
+                    async move {
+                        let body = message.body.unwrap_or_default();
+                        roomwright_jobs::webhook::handle_retry(&state, &body).await
+                    }
+                })
+                .await,
+            )
+        }
+    })
+    .await
+}
