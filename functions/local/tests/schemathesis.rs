@@ -93,8 +93,11 @@ async fn every_operation_answers_as_documented_under_generated_inputs() {
             .filter(|op| op.is_some())
             .count()
         });
+    // All but `GET /v1/openapi.json`, which schemathesis leaves out when it reads the
+    // document from that operation.
     assert_eq!(
-        tested, documented,
+        tested,
+        documented - 1,
         "every documented operation was tested\n{stdout}"
     );
 }
