@@ -1,6 +1,7 @@
 //! The local runner: every function's routes on one port, so the whole platform runs on a
 //! laptop and end-to-end tests talk HTTP to the same routers Lambda serves.
 
+pub mod cors;
 pub mod local_batch;
 pub mod seed;
 pub mod workers;

@@ -133,6 +133,13 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         products = seeded.products,
     );
     let (aws, provisioned) = (stack.state.aws.clone(), stack.provisioned.clone());
+    // Browser apps on other origins, as the HTTP API allows them in AWS.
+    let template =
+        roomwright_devstack::template::Template::load(&repo_root().join("template.yaml"))?;
+    let cors = roomwright_local::cors::layer(
+        &template,
+        std::env::var("CORS_ALLOWED_ORIGINS").ok().as_deref(),
+    )?;
     let app = roomwright_local::app(
         stack.state,
         Functions {
@@ -141,7 +148,8 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
             chat,
             recs: RecsContext::new(),
         },
-    );
+    )
+    .layer(cors);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
