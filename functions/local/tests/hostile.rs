@@ -276,7 +276,7 @@ async fn forged_tokens_are_refused() {
     let before = snapshot(&stack).await;
     claims["role"] = json!("admin");
     let hs256 = {
-        use hmac::{Hmac, Mac};
+        use hmac::{Hmac, KeyInit, Mac};
         let head = encode(&json!({"alg": "HS256", "typ": "JWT", "kid": header["kid"]}));
         let body = encode(&claims);
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(public_n.as_bytes()).unwrap();

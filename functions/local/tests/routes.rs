@@ -332,3 +332,45 @@ fn every_path_parameter_is_a_placeholder_of_its_path() {
     }
     assert!(misplaced.is_empty(), "{misplaced:#?}");
 }
+
+/// The document says what we send (a job's completion webhook) and what we accept (ERP
+/// events) as OpenAPI 3.1 `webhooks`, each with its signature headers, a body schema that
+/// resolves, and an example that matches it.
+#[test]
+fn the_document_describes_the_webhooks_we_send_and_accept() {
+    let document = serde_json::to_value(roomwright_local::openapi()).unwrap();
+    for (name, body, header) in [
+        ("jobFinished", "JobFinishedNotice", "webhook-signature"),
+        ("erpEvent", "ErpEvent", "x-roomwright-signature"),
+    ] {
+        let post = &document["webhooks"][name]["post"];
+        assert!(post.is_object(), "{name} is documented");
+        let content = &post["requestBody"]["content"]["application/json"];
+        assert_eq!(
+            content["schema"]["$ref"],
+            format!("#/components/schemas/{body}")
+        );
+        assert!(
+            document["components"]["schemas"][body].is_object(),
+            "{body} resolves"
+        );
+        assert!(
+            post["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == header && p["in"] == "header"),
+            "{name} names {header}"
+        );
+        // The example has every property the schema requires.
+        let example = &content["example"];
+        for required in document["components"]["schemas"][body]["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let field = required.as_str().unwrap();
+            assert!(example.get(field).is_some(), "{name} example lacks {field}");
+        }
+    }
+}

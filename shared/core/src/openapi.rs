@@ -15,7 +15,7 @@ use utoipa::{
 
 use crate::{
     build_info,
-    problem::{FieldError, Problem},
+    problem::{ApiError, FieldError, Problem},
 };
 
 /// The document every function's paths are merged into.
@@ -52,13 +52,79 @@ pub fn base() -> OpenApi {
     api
 }
 
-/// `base()` with every given function document merged in.
+/// `base()` with every given function document merged in (webhooks too, which utoipa's
+/// merge leaves out).
 pub fn merged(parts: impl IntoIterator<Item = OpenApi>) -> OpenApi {
     let mut api = base();
-    for part in parts {
+    for mut part in parts {
+        if let Some(webhooks) = part.webhooks.take() {
+            api.webhooks
+                .get_or_insert_with(Default::default)
+                .merge(webhooks);
+        }
         api.merge(part);
     }
     with_problems(api)
+}
+
+/// One entry of the document's `webhooks`: a POST whose body is the component `body` (given
+/// with its schema), signed with the `headers`; `answer` says what the receiver replies.
+pub struct Webhook<'a> {
+    pub name: &'a str,
+    pub operation_id: &'a str,
+    pub summary: &'a str,
+    pub description: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: (String, RefOr<utoipa::openapi::schema::Schema>),
+    pub example: serde_json::Value,
+    pub answer: &'a str,
+}
+
+impl Webhook<'_> {
+    /// A document holding only this webhook (and its body's schema), to merge.
+    pub fn document(self) -> OpenApi {
+        use utoipa::openapi::{
+            ComponentsBuilder, HttpMethod, PathItem, PathsBuilder, path::OperationBuilder,
+            path::ParameterBuilder, request_body::RequestBodyBuilder,
+        };
+        let (name, schema) = self.body;
+        let mut operation = OperationBuilder::new()
+            .operation_id(Some(self.operation_id))
+            .summary(Some(self.summary))
+            .description(Some(self.description))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name(&name)))
+                            .example(Some(self.example))
+                            .build(),
+                    )
+                    .required(Some(Required::True))
+                    .build(),
+            ))
+            .response(
+                "200",
+                ResponseBuilder::new().description(self.answer).build(),
+            );
+        for (header, description) in self.headers {
+            operation = operation.parameter(
+                ParameterBuilder::new()
+                    .name(*header)
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::True)
+                    .description(Some(*description))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
+        OpenApiBuilder::new()
+            .webhooks(Some(
+                PathsBuilder::new().path(self.name, PathItem::new(HttpMethod::Post, operation)),
+            ))
+            .components(Some(ComponentsBuilder::new().schema(name, schema).build()))
+            .build()
+    }
 }
 
 /// The forms of the request headers our layers check, so clients (and generated tests) send
@@ -99,15 +165,78 @@ fn header_rules<'a>(parameters: impl Iterator<Item = &'a mut RefOr<Parameter>>) 
     preconditioned
 }
 
+/// A problem as our layers answer with that status, for the document's examples.
+fn example_problem(status: &str) -> Option<serde_json::Value> {
+    use http::StatusCode;
+    let error = match status {
+        "400" => ApiError::bad_request(
+            "malformed_json",
+            "The body is not valid JSON: expected a value at line 1 column 2.",
+        ),
+        "401" => {
+            ApiError::unauthorized("token_expired", "The access token has expired; refresh it.")
+        }
+        "403" => ApiError::forbidden(
+            "missing_permission",
+            "This needs the projects:write permission.",
+        ),
+        "404" => ApiError::not_found("project_not_found", "No project prj_01a240545de7."),
+        "409" => ApiError::conflict(
+            "invalid_transition",
+            "An archived project cannot move to in_review.",
+        ),
+        "412" => ApiError::version_mismatch(
+            "Read it again, reapply your change, and send the new ETag in If-Match.",
+        ),
+        "413" => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Request body too large",
+        ),
+        "415" => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+        )
+        .with_detail("Send the body as application/json."),
+        "422" => ApiError::validation(vec![FieldError::new(
+            "name",
+            "too_long",
+            "At most 200 characters.",
+        )]),
+        "428" => ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition_required",
+            "If-Match is required",
+        )
+        .with_detail("Send the ETag of the version you read as If-Match."),
+        "429" => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many requests",
+        )
+        .with_detail("Try again in 30 seconds."),
+        "500" => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side",
+        )
+        .with_detail("The error was logged; retrying later may help."),
+        _ => return None,
+    };
+    serde_json::to_value(error.to_problem()).ok()
+}
+
 /// The error responses every operation can give, as problem+json: those an operation
 /// documents itself get the problem body, and those the shared layers give (a malformed body
 /// or parameter, a missing or refused token, an unknown id, a body too large or of the wrong
 /// type, a refused value, throttling, an unexpected failure) are added where they apply.
 fn with_problems(mut api: OpenApi) -> OpenApi {
-    let problem = || {
+    let problem = |status: &str| {
         RefOr::T(
             ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name(Problem::name())))
+                .example(example_problem(status))
                 .build(),
         )
     };
@@ -208,7 +337,7 @@ fn with_problems(mut api: OpenApi) -> OpenApi {
                 {
                     response
                         .content
-                        .insert("application/problem+json".into(), problem());
+                        .insert("application/problem+json".into(), problem(status));
                     if response.description.is_empty() {
                         response.description = match status.as_str() {
                             "409" => "Conflicts with the resource's current state.",

@@ -3,7 +3,7 @@
 //! with `X-Roomwright-Timestamp: <unix seconds>`. Signing the timestamp with the body stops a
 //! captured request from being replayed later; the comparison is constant-time.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// How far a webhook's timestamp may be from our clock.

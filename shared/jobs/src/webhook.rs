@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use roomwright_core::{
     AppState,
     dynamo::{Keys, PageRequest, SortKey, StoreError, Table},
@@ -52,16 +52,74 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
     format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
 }
 
-/// The body: the job as `GET /v1/jobs/{id}` shows it, without download URLs (the receiver
-/// reads the job for fresh ones).
+/// What a job's completion webhook carries (the Standard Webhooks payload shape).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobFinishedNotice {
+    /// `job.finished`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// When the job finished (RFC 3339).
+    pub timestamp: Option<String>,
+    /// The job as `GET /v1/jobs/{id}` shows it, without download URLs (read the job for them).
+    pub data: JobView,
+    /// The same job (the name receivers of the first version read).
+    pub job: JobView,
+}
+
+/// The body of a job's completion notice.
 pub fn body(job: &Job) -> Vec<u8> {
-    let payload = serde_json::json!({
-        "type": "job.finished",
-        "timestamp": job.finished_at,
-        "data": JobView::summary(job.clone()),
-        "job": JobView::summary(job.clone()),
+    let notice = JobFinishedNotice {
+        kind: "job.finished",
+        timestamp: job.finished_at.clone(),
+        data: JobView::summary(job.clone()),
+        job: JobView::summary(job.clone()),
+    };
+    serde_json::to_vec(&notice).expect("serialisable")
+}
+
+/// The `webhooks` entry of the OpenAPI document: what a render's `webhook_url` receives.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::PartialSchema;
+    let job = serde_json::json!({
+        "id": "job_0d8f6c2b9a4e4f3c8d1e2a7b5c",
+        "kind": "render",
+        "status": "SUCCEEDED",
+        "project_id": "prj_01a240545de774199de511a87fa981a6",
+        "progress": {"percent": 100},
+        "request": {"width": 1920, "height": 1080, "quality": "high"},
+        "outputs": [],
+        "attempts": 1,
+        "webhook_url": "https://hooks.example.com/roomwright",
+        "created_at": "2026-12-04T09:00:00Z",
+        "updated_at": "2026-12-04T09:06:12Z",
+        "started_at": "2026-12-04T09:01:30Z",
+        "finished_at": "2026-12-04T09:06:12Z"
     });
-    serde_json::to_vec(&payload).expect("serialisable")
+    roomwright_core::openapi::Webhook {
+        name: "jobFinished",
+        operation_id: "job_finished_webhook",
+        summary: "A job finished (render, plan reading, training)",
+        description: "POSTed to the `webhook_url` given at submit once the job has finished \
+            (SUCCEEDED, FAILED or CANCELLED), signed as Standard Webhooks define it. Verify \
+            `webhook-signature` (`v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>` \
+            keyed with the base64 part of the `whsec_` secret returned at submit) and reject \
+            timestamps more than five minutes off. A retry keeps its `webhook-id`.",
+        headers: &[
+            (ID_HEADER, "The message id, the same on every retry (`msg_<job id>`)."),
+            (TIMESTAMP_HEADER, "Unix seconds when this attempt was signed."),
+            (SIGNATURE_HEADER, "`v1,<base64 HMAC-SHA256>`; several, space-separated, while a secret is rotated."),
+        ],
+        body: ("JobFinishedNotice".into(), JobFinishedNotice::schema()),
+        example: serde_json::json!({
+            "type": "job.finished",
+            "timestamp": "2026-12-04T09:06:12Z",
+            "data": job,
+            "job": job,
+        }),
+        answer: "Received. Any other answer, or none within 5 s, is sent again 5 s, 5 min, \
+            30 min, 2 h, 5 h, 10 h and 10 h later (`GET /v1/jobs/{id}/webhook-deliveries`).",
+    }
+    .document()
 }
 
 /// The message id of a job's completion notice: the same on every attempt, so receivers can

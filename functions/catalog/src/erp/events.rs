@@ -138,3 +138,34 @@ impl ErpEvent {
         errors
     }
 }
+
+/// The `webhooks` entry of the OpenAPI document: what an ERP sends to `POST /v1/webhooks/erp`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::PartialSchema;
+    roomwright_core::openapi::Webhook {
+        name: "erpEvent",
+        operation_id: "erp_event_webhook",
+        summary: "An ERP event (stock, price, order status) we accept",
+        description: "Your ERP POSTs these to `/v1/webhooks/erp` on this API, signed with the \
+            shared secret: `X-Roomwright-Signature: v1=<hex HMAC-SHA256 of \"<timestamp>.<body>\">` \
+            and `X-Roomwright-Timestamp` (unix seconds, within five minutes). Events are applied \
+            in `occurred_at` order; a redelivered `id` changes nothing.",
+        headers: &[
+            (
+                roomwright_core::signature::TIMESTAMP_HEADER,
+                "Unix seconds when the ERP signed the event.",
+            ),
+            (
+                roomwright_core::signature::SIGNATURE_HEADER,
+                "`v1=<hex HMAC-SHA256>`; several, comma-separated, while a secret is rotated.",
+            ),
+        ],
+        body: ("ErpEvent".into(), ErpEvent::schema()),
+        example: serde_json::from_str(include_str!(
+            "../../../../events/erp-webhook-inventory-updated.json"
+        ))
+        .expect("the sample event is JSON"),
+        answer: "202 when queued, 200 for an event already received; 401 for a bad signature.",
+    }
+    .document()
+}

@@ -12,7 +12,8 @@ use roomwright_core::routes;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn all() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    // The document also says what ERP webhooks we accept.
+    OpenApiRouter::with_openapi(crate::erp::events::openapi())
         // The literal `search` segment is matched before `{id}`.
         .routes(routes!(search::search_products))
         .routes(routes!(search::semantic_search))

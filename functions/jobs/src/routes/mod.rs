@@ -10,7 +10,8 @@ use roomwright_core::routes;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn all() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    // The document also says what the jobs' completion webhooks send.
+    OpenApiRouter::with_openapi(roomwright_jobs::webhook::openapi())
         .routes(routes!(renders::submit_render))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::get_job))
