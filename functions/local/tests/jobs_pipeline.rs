@@ -325,22 +325,7 @@ type Deliveries = Arc<tokio::sync::Mutex<Vec<(http::HeaderMap, bytes::Bytes)>>>;
 
 /// A webhook receiver on a free port that records what it is sent.
 async fn receiver() -> (String, Deliveries) {
-    let received: Deliveries = Default::default();
-    let sink = received.clone();
-    let router = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: http::HeaderMap, body: bytes::Bytes| {
-            let sink = sink.clone();
-            async move {
-                sink.lock().await.push((headers, body));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (url, received)
+    flaky_receiver(0).await
 }
 
 #[tokio::test]
@@ -431,7 +416,8 @@ async fn state_events_apply_once_in_order_and_send_one_signed_webhook() {
     );
 }
 
-/// A receiver that answers 503 to its first `failures` requests, then 200.
+/// A receiver that records what it is sent and answers 503 to its first `failures`
+/// requests, then 200.
 async fn flaky_receiver(failures: usize) -> (String, Deliveries) {
     let received: Deliveries = Default::default();
     let sink = received.clone();
