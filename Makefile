@@ -9,13 +9,14 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help dev dev-reset test lint unit openapi build lambda-sizes bench bench-recs bench-vision bench-layout clean
+.PHONY: help dev dev-reset test lint unit openapi openapi-examples build lambda-sizes bench bench-recs bench-vision bench-layout clean
 
 help:
 	@echo "make dev        run the whole platform locally on http://127.0.0.1:3000 (PORT overrides)"
 	@echo "make dev-reset  forget what make dev kept (.local: its data, demo password, signing keys)"
 	@echo "make test       install what tests need, then fmt, clippy, cfn-lint, sam validate, all tests"
 	@echo "make openapi    write the merged OpenAPI document to openapi.json"
+	@echo "make openapi-examples  with make dev running: record every operation's examples"
 	@echo "make build      sam build (cargo-lambda, arm64)"
 	@echo "make lambda-sizes  release arm64 bootstrap of every function and its size"
 	@echo "make bench      cold-start init of each function vs a bare lambda_http binary; auth costs;"
@@ -70,6 +71,15 @@ unit: $(VENV_STAMP) /usr/bin/chromium
 openapi:
 	cargo run -q -p roomwright-local --bin roomwright-local -- openapi > functions/health/openapi.json
 	@echo "wrote functions/health/openapi.json (served at /v1/openapi.json)"
+
+# With `make dev` running (ERP_WEBHOOK_SECRET set to sign the ERP webhook's example): walk every
+# operation as a client would and keep the exchanges as the document's examples.
+PORT ?= 3000
+openapi-examples: $(VENV_STAMP)
+	$(VENV)/bin/python shared/devstack/tools/capture_examples.py http://127.0.0.1:$(PORT) \
+		functions/local/openapi-examples.json --password "$$(cat .local/demo-password)" \
+		--erp-secret "$(ERP_WEBHOOK_SECRET)"
+	$(MAKE) openapi
 
 build: $(VENV_STAMP)
 	sam build --beta-features

@@ -84,7 +84,19 @@ pub fn documents() -> Vec<(&'static str, OpenApi)> {
 /// The merged OpenAPI 3.1 document of every function (`make openapi` writes it where the
 /// health function serves it from).
 pub fn openapi() -> OpenApi {
+    openapi::with_examples(openapi_without_examples(), &examples()).0
+}
+
+/// The merged document before the recorded examples are put in.
+pub fn openapi_without_examples() -> OpenApi {
     openapi::merged(documents().into_iter().map(|(_, api)| api))
+}
+
+/// The recorded exchanges the document shows as examples (`make openapi-examples` records
+/// them from a running `make dev`).
+pub fn examples() -> openapi::Examples {
+    serde_json::from_str(include_str!("../openapi-examples.json"))
+        .expect("openapi-examples.json is a JSON object")
 }
 
 /// All functions on one router.

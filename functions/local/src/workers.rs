@@ -55,16 +55,7 @@ pub fn spawn_webhook_retries(state: AppState, queue_url: String) {
     let retry_state = state.clone();
     spawn_queue_consumer(state, queue_url, "webhook retries", move |event| {
         let state = retry_state.clone();
-        async move {
-            roomwright_core::lambda::sqs_batch(event, |message| {
-                let state = state.clone();
-                async move {
-                    let body = message.body.unwrap_or_default();
-                    roomwright_jobs::webhook::handle_retry(&state, &body).await
-                }
-            })
-            .await
-        }
+        async move { roomwright_jobs::webhook::handle_batch(&state, event).await }
     });
 }
 

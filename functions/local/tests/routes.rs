@@ -374,3 +374,124 @@ fn the_document_describes_the_webhooks_we_send_and_accept() {
         }
     }
 }
+
+/// Content an example can usefully show: JSON and CSV. Not pictures (photos, the PNG and SVG
+/// plans: a drawing's example is a drawing, tens of kilobytes) nor the pages and scripts of
+/// the API reference itself.
+fn example_needed(media_type: &str) -> bool {
+    media_type.contains("json") || media_type == "text/csv"
+}
+
+/// Every request body and every successful response of every operation has an example, and
+/// every recorded example belongs to an operation and status the document has (an example
+/// left behind by a renamed route would silently stop showing).
+#[test]
+fn every_request_and_response_body_has_an_example() {
+    let (_, unused) = roomwright_core::openapi::with_examples(
+        roomwright_local::openapi_without_examples(),
+        &roomwright_local::examples(),
+    );
+    assert!(
+        unused.is_empty(),
+        "examples of nothing documented: {unused:?}"
+    );
+    let api = serde_json::to_value(roomwright_local::openapi()).unwrap();
+    let mut missing = Vec::new();
+    let mut shown = 0;
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let key = format!("{} {path}", method.to_uppercase());
+            // (The document itself: its example would be the document.)
+            if key == "GET /v1/openapi.json" {
+                continue;
+            }
+            let mut contents: Vec<(String, &Value)> = operation["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(media, content)| (format!("{key} request {media}"), content))
+                .collect();
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if status.starts_with('2') {
+                    for (media, content) in response["content"].as_object().into_iter().flatten() {
+                        contents.push((format!("{key} {status} {media}"), content));
+                    }
+                }
+            }
+            for (name, content) in contents {
+                let media = name.rsplit(' ').next().unwrap();
+                if !example_needed(media) {
+                    continue;
+                }
+                if content.get("example").is_some_and(|e| !e.is_null()) {
+                    shown += 1;
+                } else {
+                    missing.push(name);
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} without an example: {missing:#?}",
+        missing.len()
+    );
+    assert!(shown > 120, "only {shown} examples");
+}
+
+/// Every example (the recorded ones, the problems, the webhooks) is valid against the schema
+/// it illustrates, so the document never shows a body the API would not send or take.
+#[test]
+fn every_example_is_valid_against_its_schema() {
+    let api = serde_json::to_value(roomwright_local::openapi()).unwrap();
+    let components = api["components"].clone();
+    let mut invalid = Vec::new();
+    let mut checked = 0;
+    let mut check = |name: String, content: &Value| {
+        let (Some(example), Some(schema)) = (content.get("example"), content.get("schema")) else {
+            return;
+        };
+        let mut schema = schema.clone();
+        let object = schema.as_object_mut().expect("a schema object");
+        object.insert("components".into(), components.clone());
+        object.insert(
+            "$schema".into(),
+            "https://json-schema.org/draft/2020-12/schema".into(),
+        );
+        let validator = jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("{name}: the schema does not compile: {e}"));
+        checked += 1;
+        let errors: Vec<String> = validator
+            .iter_errors(example)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        if !errors.is_empty() {
+            invalid.push(format!("{name}: {}", errors.join("; ")));
+        }
+    };
+    for (section, paths) in [("paths", &api["paths"]), ("webhooks", &api["webhooks"])] {
+        for (path, item) in paths.as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().unwrap() {
+                let key = format!("{section} {} {path}", method.to_uppercase());
+                for (media, content) in operation["requestBody"]["content"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                {
+                    check(format!("{key} request {media}"), content);
+                }
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    for (media, content) in response["content"].as_object().into_iter().flatten() {
+                        check(format!("{key} {status} {media}"), content);
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        invalid.is_empty(),
+        "{} invalid examples: {invalid:#?}",
+        invalid.len()
+    );
+    assert!(checked > 500, "only {checked} examples checked");
+}

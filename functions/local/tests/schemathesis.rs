@@ -17,11 +17,15 @@ async fn every_operation_answers_as_documented_under_generated_inputs() {
         "{} is missing: `make test` installs it from shared/devstack/requirements.txt",
         schemathesis.display()
     );
-    let (base, stack) = common::spawn_app().await;
+    let (base, stack, search) = common::spawn_app_with_search().await;
     let data = tempdir();
     let seeded = roomwright_local::seed::demo(&stack.state, &data)
         .await
         .expect("demo data");
+    // The indexer runs beside the API as in `make dev` (a reindex request is only a request),
+    // and the first index is there before the first search.
+    search.reindex(&stack.state).await.expect("the first index");
+    roomwright_local::workers::spawn_indexer(stack.state.clone(), search);
     let login = reqwest::Client::new()
         .post(format!("{base}/v1/auth/login"))
         .json(&serde_json::json!({

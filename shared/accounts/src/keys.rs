@@ -174,19 +174,8 @@ impl Signer {
         match &self.source {
             KeySource::Given(set) => Ok(set.clone()),
             KeySource::SecretsManager(id) => {
-                let client = aws_sdk_secretsmanager::Client::new(aws.sdk_config().await);
-                let secret = client
-                    .get_secret_value()
-                    .secret_id(id)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()
-                    })?;
-                let text = secret
-                    .secret_string()
-                    .ok_or("the key secret has no string value")?;
-                serde_json::from_str(text).map_err(|e| format!("key secret: {e}"))
+                let text = aws.secret_string(id).await?;
+                serde_json::from_str(&text).map_err(|e| format!("key secret: {e}"))
             }
             KeySource::File(path) => {
                 if let Ok(text) = std::fs::read_to_string(path) {

@@ -37,6 +37,9 @@ pub struct Location {
     pub lon: f64,
 }
 
+/// The longest lead time or need date a maker or a brief may give: two years.
+const MAX_DAYS: u32 = 730;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Maker {
     pub id: String,
@@ -61,6 +64,8 @@ pub struct MakerInput {
     #[serde(default)]
     pub materials: Vec<String>,
     pub location: Location,
+    /// Typical lead time of a commission, days (at most two years).
+    #[schema(maximum = 730)]
     pub lead_time_days: u32,
     #[serde(default)]
     pub min_order_minor: i64,
@@ -106,6 +111,9 @@ impl MakerInput {
         check_location(&self.location, "location", &mut errors);
         if self.min_order_minor < 0 {
             errors.add("min_order_minor", "out_of_range", "Zero or more.");
+        }
+        if self.lead_time_days > MAX_DAYS {
+            errors.add("lead_time_days", "out_of_range", "At most 730 days.");
         }
         if !roomwright_core::money::is_currency_code(&self.currency) {
             errors.add("currency", "invalid_currency", "An ISO 4217 code.");
@@ -153,8 +161,9 @@ pub struct MatchRequest {
     /// Makers further away are left out (default 1000 km).
     #[serde(default)]
     pub max_distance_km: Option<f64>,
-    /// Days until it is needed.
+    /// Days until it is needed (at most two years).
     #[serde(default)]
+    #[schema(maximum = 730)]
     pub needed_within_days: Option<u32>,
     /// Budget of the commission, minor units.
     #[serde(default)]
@@ -180,6 +189,9 @@ impl MatchRequest {
         check_location(&self.site, "site", &mut errors);
         if self.max_distance_km.is_some_and(|d| d.is_nan() || d <= 0.0) {
             errors.add("max_distance_km", "out_of_range", "Greater than 0.");
+        }
+        if self.needed_within_days.is_some_and(|d| d > MAX_DAYS) {
+            errors.add("needed_within_days", "out_of_range", "At most 730 days.");
         }
         if self.limit.is_some_and(|l| !(1..=50).contains(&l)) {
             errors.add("limit", "out_of_range", "Between 1 and 50.");

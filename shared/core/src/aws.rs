@@ -106,4 +106,24 @@ impl Aws {
             .get_or_init(|| async { aws_sdk_batch::Client::new(sdk) })
             .await
     }
+
+    /// The string value of a Secrets Manager secret (name or ARN). Callers keep it as long as
+    /// they may (the signing keys, the ERP secrets); the error never holds the value.
+    pub async fn secret_string(&self, id: &str) -> Result<String, String> {
+        let client = aws_sdk_secretsmanager::Client::new(self.sdk_config().await);
+        let secret = client
+            .get_secret_value()
+            .secret_id(id)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "reading secret {id}: {}",
+                    aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+                )
+            })?;
+        secret
+            .secret_string
+            .ok_or_else(|| format!("secret {id} has no string value"))
+    }
 }

@@ -166,7 +166,15 @@ pub async fn products_in_category(
 /// only delays the index to the next change or the next scheduled check, and must not fail a
 /// write that already happened.
 pub async fn bump_revision(table: &Table) {
-    let result = table
+    if let Err(e) = advance_revision(table).await {
+        tracing::warn!(error = ?e.detail, "catalog revision not bumped");
+    }
+}
+
+/// Moves the catalog's revision on by one and returns the new one: the next indexer run
+/// rebuilds (an admin's reindex request, or any catalog write).
+pub async fn advance_revision(table: &Table) -> Result<u64, ApiError> {
+    let output = table
         .client()
         .await
         .update_item()
@@ -175,11 +183,18 @@ pub async fn bump_revision(table: &Table) {
         .key("sk", AttributeValue::S("REVISION".into()))
         .update_expression("ADD revision :one")
         .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
         .send()
-        .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(e), "catalog revision not bumped");
-    }
+        .await
+        .map_err(|e| ApiError::from(crate::dynamo::service_error(e)))?;
+    Ok(output
+        .attributes
+        .and_then(|a| {
+            a.get("revision")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0))
 }
 
 /// The catalog's current revision (0 before any write).

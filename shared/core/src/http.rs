@@ -89,7 +89,8 @@ async fn method_not_allowed(request: Request) -> ApiError {
     ))
 }
 
-/// The longest id a path may carry.
+/// The longest id a path may carry, in characters (at most 512 bytes: keys stay far below
+/// DynamoDB's 1 KiB).
 pub const MAX_PATH_PARAMETER: usize = 128;
 
 /// Path parameters, refused as problem+json (`invalid_path_parameter` naming the parameter)
@@ -109,7 +110,9 @@ where
         // Ids are short; a long one is refused before it reaches a key (DynamoDB refuses keys
         // over 1 KiB with an error of its own).
         if let Ok(raw) = axum::extract::RawPathParams::from_request_parts(parts, state).await
-            && let Some((name, _)) = raw.iter().find(|(_, v)| v.len() > MAX_PATH_PARAMETER)
+            && let Some((name, _)) = raw
+                .iter()
+                .find(|(_, v)| v.chars().count() > MAX_PATH_PARAMETER)
         {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -379,5 +382,104 @@ mod tests {
         assert!(is_json(&headers));
         headers.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
         assert!(!is_json(&headers));
+    }
+}
+
+/// Struct-valued fields taken only from a JSON object: serde also builds a struct from an
+/// array of its fields' values (`[null, null]`), which no client means and the document does
+/// not allow. `#[serde(deserialize_with = "object::required")]`, or `object::optional` for an
+/// `Option` (null is none). Works on any self-describing format (JSON bodies, stored items).
+pub mod object {
+    use std::marker::PhantomData;
+
+    use serde::de::{
+        self, Deserialize, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer,
+    };
+
+    struct ObjectOnly<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map))
+        }
+    }
+
+    struct OptionalObject<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionalObject<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object or null")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+            required(d).map(Some)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+
+    pub fn required<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+        d.deserialize_any(ObjectOnly(PhantomData))
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        d.deserialize_any(OptionalObject(PhantomData))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use serde::Deserialize;
+
+        #[derive(Debug, Default, PartialEq, Deserialize)]
+        struct Targets {
+            #[serde(default)]
+            pct: Option<f64>,
+        }
+
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "super::optional")]
+            maybe: Option<Targets>,
+            #[serde(default, deserialize_with = "super::required")]
+            always: Targets,
+        }
+
+        #[test]
+        fn objects_are_taken_and_arrays_refused() {
+            let body: Body =
+                serde_json::from_str(r#"{"maybe": {"pct": 30}, "always": {}}"#).unwrap();
+            assert_eq!(body.maybe, Some(Targets { pct: Some(30.0) }));
+            let body: Body = serde_json::from_str(r#"{"maybe": null}"#).unwrap();
+            assert_eq!(body.maybe, None);
+            for refused in [
+                r#"{"maybe": [null]}"#,
+                r#"{"always": [null]}"#,
+                r#"{"maybe": 3}"#,
+            ] {
+                assert!(serde_json::from_str::<Body>(refused).is_err(), "{refused}");
+            }
+            // Without the attribute serde takes the array.
+            assert!(serde_json::from_str::<Targets>("[null]").is_ok());
+        }
     }
 }

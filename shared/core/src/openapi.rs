@@ -136,6 +136,14 @@ fn header_rules<'a>(parameters: impl Iterator<Item = &'a mut RefOr<Parameter>>) 
         let RefOr::T(parameter) = parameter else {
             continue;
         };
+        // Ids in paths are refused above this length (`http::Path`), before any lookup.
+        if parameter.parameter_in == ParameterIn::Path
+            && let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema
+            && schema.schema_type == Type::String.into()
+            && schema.max_length.is_none()
+        {
+            schema.max_length = Some(crate::http::MAX_PATH_PARAMETER);
+        }
         if parameter.parameter_in != ParameterIn::Header {
             continue;
         }
@@ -353,4 +361,61 @@ fn with_problems(mut api: OpenApi) -> OpenApi {
         }
     }
     api
+}
+
+/// Where the document's recorded examples are: `"METHOD /path"` to `{"request": body,
+/// "responses": {"status": body}}`, as `shared/devstack/tools/capture_examples.py` keeps them
+/// from a walk through a running stack.
+pub type Examples = serde_json::Map<String, serde_json::Value>;
+
+/// `api` with each operation's recorded request and response bodies as the examples of
+/// their content. Keys that name no operation or status are returned, for the test that
+/// keeps the examples current.
+pub fn with_examples(mut api: OpenApi, examples: &Examples) -> (OpenApi, Vec<String>) {
+    let mut used = Vec::new();
+    for (path, item) in api.paths.paths.iter_mut() {
+        let operations = [
+            ("GET", &mut item.get),
+            ("PUT", &mut item.put),
+            ("POST", &mut item.post),
+            ("DELETE", &mut item.delete),
+            ("PATCH", &mut item.patch),
+        ];
+        for (method, operation) in operations {
+            let key = format!("{method} {path}");
+            let (Some(operation), Some(entry)) = (operation.as_mut(), examples.get(&key)) else {
+                continue;
+            };
+            if let (Some(RefOr::T(body)), Some(example)) =
+                (&mut operation.request_body, entry.get("request"))
+                && let Some(RefOr::T(content)) = body.content.values_mut().next()
+            {
+                content.example = Some(example.clone());
+                used.push(format!("{key} request"));
+            }
+            let recorded = entry.get("responses").and_then(|r| r.as_object());
+            for (status, example) in recorded.into_iter().flatten() {
+                if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status)
+                    && let Some(RefOr::T(content)) = response.content.values_mut().next()
+                {
+                    content.example = Some(example.clone());
+                    used.push(format!("{key} {status}"));
+                }
+            }
+        }
+    }
+    let unused = examples
+        .iter()
+        .flat_map(|(key, entry)| {
+            let request = entry.get("request").map(|_| format!("{key} request"));
+            let responses = entry
+                .get("responses")
+                .and_then(|r| r.as_object())
+                .into_iter()
+                .flat_map(|r| r.keys().map(|status| format!("{key} {status}")));
+            request.into_iter().chain(responses).collect::<Vec<_>>()
+        })
+        .filter(|k| !used.contains(k))
+        .collect();
+    (api, unused)
 }

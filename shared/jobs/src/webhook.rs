@@ -250,6 +250,18 @@ pub async fn enqueue(state: &AppState, retry: &Retry) -> Result<(), String> {
         .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())
 }
 
+/// A batch of the delay queue as Lambda's SQS trigger hands it (partial batch responses):
+/// the messages that could not be handled stay on the queue.
+pub async fn handle_batch(
+    state: &AppState,
+    event: aws_lambda_events::event::sqs::SqsEvent,
+) -> aws_lambda_events::event::sqs::SqsBatchResponse {
+    roomwright_core::lambda::sqs_batch(event, |message| async move {
+        handle_retry(state, &message.body.unwrap_or_default()).await
+    })
+    .await
+}
+
 /// A message of the delay queue: waits again when not yet due, else makes the attempt.
 pub async fn handle_retry(state: &AppState, body: &str) -> Result<(), String> {
     let retry: Retry = serde_json::from_str(body).map_err(|e| format!("not a retry: {e}"))?;
@@ -280,16 +292,17 @@ async fn attempt_once(
     let id = message_id(job);
     let started = Instant::now();
     let now = time::now();
-    let failed = |error: String| Delivery {
+    let outcome = |status: Option<u16>, error: Option<String>| Delivery {
         attempt,
         webhook_id: id.clone(),
         at: time::rfc3339(now),
-        status: None,
-        error: Some(error),
+        delivered: status.is_some_and(|s| (200..300).contains(&s)),
+        status,
+        error,
         duration_ms: started.elapsed().as_millis() as u64,
-        delivered: false,
         next_attempt_at: None,
     };
+    let failed = |error: String| outcome(None, Some(error));
     let checked = match outbound::check(&state.config, &target.url).await {
         Ok(checked) => checked,
         Err(refusal) => return failed(format!("refused: {}", refusal.code())),
@@ -317,15 +330,7 @@ async fn attempt_once(
         .send()
         .await;
     match sent {
-        Ok(response) => {
-            let status = response.status();
-            Delivery {
-                status: Some(status.as_u16()),
-                error: None,
-                delivered: status.is_success(),
-                ..failed(String::new())
-            }
-        }
+        Ok(response) => outcome(Some(response.status().as_u16()), None),
         Err(e) => failed(if e.is_timeout() {
             "timed out".into()
         } else {

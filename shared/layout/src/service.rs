@@ -41,7 +41,7 @@ pub struct LayoutRequest {
     #[serde(default = "two")]
     pub alternatives: u8,
     /// Changes to the brief the project's requirements give.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "roomwright_core::http::object::required")]
     pub brief: BriefOverrides,
 }
 

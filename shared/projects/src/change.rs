@@ -17,7 +17,7 @@ pub struct NewProject {
     pub client: String,
     #[serde(default)]
     pub site_address: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "roomwright_core::http::object::required")]
     pub requirements: Requirements,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -31,6 +31,7 @@ pub struct ProjectChange {
     pub description: Option<String>,
     pub client: Option<String>,
     pub site_address: Option<String>,
+    #[serde(default, deserialize_with = "roomwright_core::http::object::optional")]
     pub requirements: Option<Requirements>,
     pub tags: Option<Vec<String>>,
 }

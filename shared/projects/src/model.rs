@@ -72,7 +72,11 @@ pub struct Requirements {
     pub currency: String,
     #[serde(default)]
     pub style_preferences: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "roomwright_core::http::object::optional"
+    )]
     pub sustainability: Option<SustainabilityTargets>,
     /// What a room photo the client likes says about the look (`POST /v1/analyses/style`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -22,7 +22,7 @@ pub struct Scenario {
     pub name: String,
     #[serde(default)]
     pub selections: Vec<Selection>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "roomwright_core::http::object::required")]
     pub terms: Terms,
 }
 

@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
     roomwright_core::lambda::run_events(move |_: LambdaEvent<Value>| {
         let (state, search) = (state.clone(), search.clone());
         async move {
-            // An explicit reindex event rebuilds even when nothing changed.
+            // Rebuilds when the catalog moved on (a write, or an admin's reindex request).
             let manifest = search
                 .reindex_if_stale(&state)
                 .await

@@ -87,22 +87,7 @@ impl Secret {
         {
             return Ok(value.clone());
         }
-        let client = aws_sdk_secretsmanager::Client::new(aws.sdk_config().await);
-        let secret = client
-            .get_secret_value()
-            .secret_id(id)
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "reading secret {id}: {}",
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(e)
-                )
-            })?;
-        let value = secret
-            .secret_string()
-            .ok_or_else(|| format!("secret {id} has no string value"))?
-            .to_string();
+        let value = aws.secret_string(id).await?;
         *cached = Some((value.clone(), Instant::now()));
         Ok(value)
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::{Extension, Json, extract::State};
+use axum::{Extension, Json, extract::State, http::StatusCode};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use roomwright_core::http::Path;
 use roomwright_core::{
@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::CatalogContext;
 use roomwright_catalog::search::{
-    Filters, Mode, Order, Ranking, Results, Search, service::Manifest,
+    Filters, Mode, Order, Ranking, Results, Search, service::ReindexRequested,
 };
 
 pub(super) const DEFAULT_LIMIT: usize = 20;
@@ -421,7 +421,7 @@ pub struct SemanticRequest {
     pub budget_minor: Option<u64>,
     #[serde(default)]
     pub preferred_brands: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "roomwright_core::http::object::optional")]
     pub weights: Option<Weights>,
     #[serde(default)]
     pub category: Option<String>,
@@ -609,17 +609,19 @@ pub async fn similar_products(
     }))
 }
 
-/// Rebuilds the search index from the table now and publishes it (admins; the scheduled
-/// indexer does this by itself when the catalog changes).
+/// Asks the indexer to rebuild the search index from the table and publish it (admins): 202,
+/// built on the indexer's next run (within a minute in AWS). The indexer also rebuilds by
+/// itself whenever the catalog changes; this is for a rebuild with no change (a new model).
 #[utoipa::path(
     post, path = "/v1/catalog/reindex", tag = "catalog",
     security(("bearer" = ["products:write"])),
-    responses((status = 200, body = Manifest))
+    responses((status = 202, body = ReindexRequested))
 )]
 pub async fn reindex(
     State(state): State<AppState>,
     Extension(catalog): Extension<CatalogContext>,
     Require(_caller, _): Require<perm::ProductsWrite>,
-) -> Result<Json<Manifest>, ApiError> {
-    Ok(Json(catalog.search.reindex(&state).await?))
+) -> Result<(StatusCode, Json<ReindexRequested>), ApiError> {
+    let requested = catalog.search.request_rebuild(&state).await?;
+    Ok((StatusCode::ACCEPTED, Json(requested)))
 }

@@ -107,12 +107,26 @@ impl App {
         reply.body
     }
 
+    /// Asks for a rebuild as an admin does (202, the revision to build), then runs the
+    /// indexer as its schedule would; returns the published manifest.
     pub async fn reindex(&self, token: &str) -> Value {
         let reply = self
             .send(Method::POST, "/v1/catalog/reindex", token, None, None)
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        reply.body
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+        let revision = reply.body["revision"].as_u64().expect("a revision");
+        if let Some(published) = reply.body["published"]["revision"].as_u64() {
+            assert!(published < revision, "{}", reply.body);
+        }
+        let manifest = self
+            .catalog
+            .search
+            .reindex_if_stale(&self.stack.state)
+            .await
+            .unwrap()
+            .expect("the requested rebuild");
+        assert_eq!(manifest.revision, revision);
+        serde_json::to_value(manifest).unwrap()
     }
 
     /// Imports the demo catalog and indexes it; returns the admin token.

@@ -14,14 +14,7 @@ async fn main() -> Result<(), Error> {
         let state = state.clone();
         async move {
             Ok::<SqsBatchResponse, Error>(
-                roomwright_core::lambda::sqs_batch(event.payload, |message| {
-                    let state = state.clone();
-                    async move {
-                        let body = message.body.unwrap_or_default();
-                        roomwright_jobs::webhook::handle_retry(&state, &body).await
-                    }
-                })
-                .await,
+                roomwright_jobs::webhook::handle_batch(&state, event.payload).await,
             )
         }
     })

@@ -8,7 +8,18 @@ use roomwright_devstack::TestStack;
 
 /// Serves the runner's router on a free port, over a fresh stack.
 pub async fn spawn_app() -> (String, TestStack) {
+    let (base, stack, _) = spawn_app_with_search().await;
+    (base, stack)
+}
+
+/// `spawn_app`, and the catalog's search service (to run the indexer as `make dev` does).
+pub async fn spawn_app_with_search() -> (
+    String,
+    TestStack,
+    std::sync::Arc<roomwright_catalog::SearchService>,
+) {
     let stack = TestStack::new().await;
+    let search = std::sync::Arc::new(roomwright_catalog::SearchService::new(None));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .unwrap();
@@ -19,7 +30,7 @@ pub async fn spawn_app() -> (String, TestStack) {
             roomwright_core::auth::Role::Designer,
         ),
         catalog: roomwright_catalog_api::CatalogContext {
-            search: std::sync::Arc::new(roomwright_catalog::SearchService::new(None)),
+            search: search.clone(),
             erp: std::sync::Arc::new(roomwright_catalog_api::erp::ErpSettings {
                 webhook_secret: Some("local-e2e-secret".into()),
                 events_queue_url: stack
@@ -37,7 +48,7 @@ pub async fn spawn_app() -> (String, TestStack) {
     let app = roomwright_local::app(stack.state.clone(), functions)
         .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}"), stack)
+    (format!("http://{address}"), stack, search)
 }
 
 #[allow(unused_imports)]

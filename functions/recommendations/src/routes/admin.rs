@@ -98,6 +98,13 @@ pub struct SegmentItem {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryShare {
+    pub category: String,
+    /// Share of the segment's choices, 0 to 1.
+    pub share: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SegmentView {
     pub id: u32,
     pub users: usize,
@@ -106,8 +113,7 @@ pub struct SegmentView {
     /// Mean number of distinct products a member interacted with.
     pub mean_items: f64,
     /// Leaf categories members choose most, with their share of the choices.
-    #[schema(value_type = Vec<Object>)]
-    pub top_categories: Vec<(String, f64)>,
+    pub top_categories: Vec<CategoryShare>,
     pub top_products: Vec<SegmentItem>,
 }
 
@@ -139,7 +145,14 @@ pub async fn segments(
                 users: s.users,
                 share: s.share,
                 mean_items: s.mean_items,
-                top_categories: s.top_categories.clone(),
+                top_categories: s
+                    .top_categories
+                    .iter()
+                    .map(|(category, share)| CategoryShare {
+                        category: category.clone(),
+                        share: *share,
+                    })
+                    .collect(),
                 top_products: s
                     .top_items
                     .iter()

@@ -37,6 +37,16 @@ const EMBED_BATCH: usize = 32;
 /// submits more (a catalog import of thousands must not stall the build).
 const SWEEP_JOBS: usize = 200;
 
+/// A rebuild asked for: the indexer builds `revision` on its next run; searches answer from
+/// it once their `index_revision` reaches it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReindexRequested {
+    /// The catalog revision the next index is built from.
+    pub revision: u64,
+    /// The index served until then (none before the first build).
+    pub published: Option<Manifest>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Manifest {
     /// Catalog revision the index was built from.
@@ -240,6 +250,17 @@ impl SearchService {
         if let Some(old) = old {
             let _ = std::fs::remove_dir_all(&old.dir);
         }
+    }
+
+    /// Asks for a rebuild: moves the catalog's revision on, so the indexer's next run (every
+    /// minute in AWS) builds and publishes, even when no product changed. A build can take
+    /// longer than an HTTP request may (it embeds every changed product), so it is not done here.
+    pub async fn request_rebuild(&self, state: &AppState) -> Result<ReindexRequested, ApiError> {
+        let revision = roomwright_core::catalog::advance_revision(&state.table()).await?;
+        Ok(ReindexRequested {
+            revision,
+            published: self.manifest(state).await?,
+        })
     }
 
     /// Rebuilds when the catalog changed since the published index.
