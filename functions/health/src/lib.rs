@@ -97,9 +97,9 @@ async fn api_docs_asset(
         .into_response())
 }
 
-/// The whole API's OpenAPI document as `make openapi` wrote it (a test in `functions/local`
-/// fails when it differs from what the functions' routes document).
-pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+/// The whole API's OpenAPI document as `make openapi` wrote it, compacted by the build (a test
+/// in `functions/local` fails when it differs from what the functions' routes document).
+pub const OPENAPI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
 
 /// The OpenAPI 3.1 document of the whole API, for generating clients.
 #[utoipa::path(
