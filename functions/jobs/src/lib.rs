@@ -1,6 +1,6 @@
 //! The `jobs` function and its companions: asynchronous GPU work on SQS and AWS Batch.
 //!
-//! - API (`jobs`): `POST /v1/projects/{id}/renders`, `GET /v1/jobs`, `GET /v1/jobs/{id}`,
+//! - API (`jobs`): `POST /v1/projects/{id}/renders` and `.../scenes`, `GET /v1/jobs`, `GET /v1/jobs/{id}`,
 //!   `POST /v1/jobs/{id}/cancel`, `POST /v1/jobs/training`.
 //! - `jobs-training-schedule` (EventBridge schedule): the nightly training job.
 //! - [`dispatcher`] (`jobs-dispatcher`, SQS trigger): submits queued jobs to Batch.

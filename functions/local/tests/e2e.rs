@@ -494,3 +494,235 @@ async fn chat_answers_stream_as_server_sent_events_over_http() {
     assert!(body.contains("event: message"), "{body}");
     assert!(body.contains("(Offline assistant)"), "{body}");
 }
+
+/// A client opens a shared proposal in a real browser (Debian's Chromium, driven by
+/// Playwright: `tests/browser/proposal.py`) against the local runner, as `make dev` runs it:
+/// the designer saves a version, renders it (a picture and a 360° panorama) and exports its
+/// scene (GLB and USDZ) on the local Batch, and shares it. On a phone and on a desk the page
+/// shows the plan, the products and the renders; model-viewer loads the GLB; nothing is asked
+/// of any host but ours and the bucket; no console errors; the screenshots are not blank.
+/// "Approve" approves the project; the revoked link is a 404 page.
+#[test]
+fn a_client_opens_a_shared_proposal_in_a_browser_and_approves_it() {
+    let data = std::env::temp_dir().join(format!("rw-local-{}", uuid::Uuid::new_v4().simple()));
+    let runner = Runner::start(&data);
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(180))
+        .build()
+        .unwrap();
+    let token = runner.sign_in(&client);
+    let send = |method: reqwest::Method, path: &str, body: Option<Value>, etag: Option<&str>| {
+        let mut request = client.request(method, runner.url(path)).bearer_auth(&token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(etag) = etag {
+            request = request.header("if-match", etag);
+        }
+        let response = request.send().unwrap();
+        let status = response.status().as_u16();
+        let etag = response
+            .headers()
+            .get("etag")
+            .map(|v| v.to_str().unwrap().to_string());
+        (
+            status,
+            response.json::<Value>().unwrap_or(Value::Null),
+            etag,
+        )
+    };
+    let (_, projects, _) = send(reqwest::Method::GET, "/v1/projects", None, None);
+    let id = projects["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Demo studio")
+        .unwrap_or_else(|| panic!("the demo project: {projects}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, _, etag) = send(
+        reqwest::Method::GET,
+        &format!("/v1/projects/{id}"),
+        None,
+        None,
+    );
+    let (status, version, _) = send(
+        reqwest::Method::POST,
+        &format!("/v1/projects/{id}/versions"),
+        Some(serde_json::json!({"note": "For the client"})),
+        etag.as_deref(),
+    );
+    assert_eq!(status, 201, "{version}");
+    let number = version["number"].as_u64().unwrap();
+    let jobs = [
+        (
+            "renders",
+            serde_json::json!({"scenario_id": "better", "version": number, "width": 320, "height": 180,
+                               "quality": "draft", "cameras": [{"room_id": "studio"}]}),
+        ),
+        (
+            "renders",
+            serde_json::json!({"scenario_id": "better", "version": number, "width": 512, "height": 256,
+                               "quality": "draft", "cameras": [{"room_id": "studio", "panorama": true}]}),
+        ),
+        (
+            "scenes",
+            serde_json::json!({"scenario_id": "better", "version": number}),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (route, body) in jobs {
+        let (status, submitted, _) = send(
+            reqwest::Method::POST,
+            &format!("/v1/projects/{id}/{route}"),
+            Some(body),
+            None,
+        );
+        assert_eq!(status, 202, "{submitted}");
+        ids.push(submitted["job"]["id"].as_str().unwrap().to_string());
+    }
+    let mut finished = Vec::new();
+    for job in &ids {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        let view = loop {
+            let (_, view, _) = send(reqwest::Method::GET, &format!("/v1/jobs/{job}"), None, None);
+            if view["status"] == "SUCCEEDED"
+                || view["status"] == "FAILED"
+                || Instant::now() > deadline
+            {
+                break view;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        assert_eq!(view["status"], "SUCCEEDED", "{view}");
+        finished.push(view);
+    }
+    let scene = &finished[2];
+    let size = |name: &str| {
+        scene["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {scene}"))["bytes"]
+            .as_u64()
+            .unwrap()
+    };
+    let (glb, usdz) = (size("scene-glb"), size("scene-usdz"));
+    eprintln!(
+        "scene export of the demo project: GLB {glb} bytes, USDZ {usdz} bytes, job {} to {}",
+        scene["started_at"], scene["finished_at"]
+    );
+
+    let (status, share, _) = send(
+        reqwest::Method::POST,
+        &format!("/v1/projects/{id}/shares"),
+        Some(
+            serde_json::json!({"scenario_id": "better", "version": number,
+            "expires_at": roomwright_core::time::rfc3339(roomwright_core::time::now() + time::Duration::days(7))}),
+        ),
+        None,
+    );
+    assert_eq!(status, 201, "{share}");
+    // The share URL names the API's public address; locally the page is on the runner's port.
+    let link = runner.url(&format!(
+        "/p/{}",
+        share["url"].as_str().unwrap().rsplit('/').next().unwrap()
+    ));
+    let bucket_host = format!("127.0.0.1:{}", runner.moto_port);
+    let out = data.join("browser");
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/proposal.py");
+    let run = Command::new(&python)
+        .arg(&script)
+        .arg(&link)
+        .arg(&out)
+        .arg("--approve")
+        .arg(format!("--bucket-host={bucket_host}"))
+        .output()
+        .expect("the venv's python with playwright (make test installs it)");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    eprintln!("browser report: {report}");
+    for width in ["phone", "desktop"] {
+        let seen = &report[width];
+        assert_eq!(seen["status"], 200, "{width}: {seen}");
+        assert_eq!(seen["plan_svg"], 1, "{width}: the plan");
+        assert_eq!(
+            seen["product_rows"].as_u64(),
+            Some(6),
+            "{width}: the products {seen}"
+        );
+        assert!(
+            seen["product_names"].to_string().contains("desk")
+                || seen["product_names"].to_string().contains("Desk"),
+            "{seen}"
+        );
+        assert_eq!(seen["renders"], 1, "{width}: the render, loaded");
+        assert_eq!(seen["panoramas"], 1, "{width}: the panorama");
+        assert_eq!(
+            seen["model_loaded"], true,
+            "{width}: model-viewer loaded the GLB"
+        );
+        assert!(
+            seen["model_stddev"].as_f64().unwrap() > 2.0,
+            "{width}: the 3D view is blank: {seen}"
+        );
+        assert_eq!(seen["console_errors"], serde_json::json!([]), "{width}");
+        assert_eq!(
+            seen["foreign_requests"],
+            serde_json::json!([]),
+            "{width}: third-party requests"
+        );
+        assert!(
+            seen["screenshot"]["stddev"].as_f64().unwrap() > 10.0,
+            "{width}: blank: {seen}"
+        );
+        assert_eq!(
+            seen["page_text_has_project_ids"], false,
+            "{width}: no project ids on the page"
+        );
+    }
+    assert_eq!(
+        report["desktop"]["after_approve"]["status"], "approved",
+        "{}",
+        report["desktop"]
+    );
+    let (_, project, _) = send(
+        reqwest::Method::GET,
+        &format!("/v1/projects/{id}"),
+        None,
+        None,
+    );
+    assert_eq!(project["status"], "approved");
+    let (_, activity, _) = send(
+        reqwest::Method::GET,
+        &format!("/v1/projects/{id}/activity"),
+        None,
+        None,
+    );
+    assert_eq!(
+        activity["items"][0]["kind"], "client_approved",
+        "{activity}"
+    );
+    assert_eq!(activity["items"][0]["comment"], "Lovely - go ahead.");
+
+    // Revoked: a 404 page, in the browser as anywhere.
+    let (status, _, _) = send(
+        reqwest::Method::DELETE,
+        &format!("/v1/projects/{id}/shares/{}", share["id"].as_str().unwrap()),
+        None,
+        None,
+    );
+    assert_eq!(status, 200);
+    let gone = client.get(&link).send().unwrap();
+    assert_eq!(gone.status(), 404);
+    assert!(gone.text().unwrap().contains("not available"));
+    runner.stop();
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -23,6 +23,11 @@ const PUBLIC: &[&str] = &[
     "POST /v1/auth/logout",
     // Signed by the ERP with the shared secret (HMAC), checked in the handler.
     "POST /v1/webhooks/erp",
+    // A client's proposal page: the share link's unguessable token is the key.
+    "GET /p/{token}",
+    "POST /p/{token}/feedback",
+    "GET /p/{token}/quote.pdf",
+    "GET /p/assets/{asset}",
 ];
 
 const PASSWORD: &str = "correct horse battery staple";

@@ -13,6 +13,8 @@
 #    "seed": 0, "outputs": [{"path": .., "format": "PNG" | "JPEG" | "OPEN_EXR"}]}
 #                                                           -> {"event": "progress", ...}*,
 #                                                              {"event": "rendered", ...}
+#   {"cmd": "export", "outputs": [{"path": .., "format": "GLB" | "USDZ"}]}
+#                                                           -> {"event": "exported", ...}
 #   {"cmd": "quit"}
 # Any failure answers {"event": "error", "message": ...} and the process stays usable.
 
@@ -142,6 +144,9 @@ def add_camera(collection, spec, index):
     data = bpy.data.cameras.new(f"camera-{index}")
     data.lens = spec.get("lens_mm", 20.0)
     data.clip_start = 0.05
+    if spec.get("panorama"):
+        data.type = "PANO"
+        data.panorama_type = "EQUIRECTANGULAR"
     obj = bpy.data.objects.new(f"camera-{index}", data)
     obj.location = spec["location"]
     direction = Vector(spec["look_at"]) - Vector(spec["location"])
@@ -235,6 +240,31 @@ class Session:
         }
 
 
+    def export(self, command):
+        """The loaded scene's geometry and materials as files a browser or a phone shows (glTF
+        binary for model-viewer, USDZ for iOS Quick Look), with Blender's own exporters; no
+        cameras or lights (viewers bring their own)."""
+        if not self.cameras:
+            raise ValueError("no scene loaded")
+        written = []
+        timings = {}
+        for output in command["outputs"]:
+            started = time.perf_counter()
+            if output["format"] == "GLB":
+                bpy.ops.export_scene.gltf(
+                    filepath=output["path"], export_format="GLB", export_cameras=False,
+                    export_lights=False, export_apply=True, export_yup=True)
+            elif output["format"] == "USDZ":
+                bpy.ops.wm.usd_export(
+                    filepath=output["path"], export_cameras=False, export_lights=False,
+                    export_materials=True, selected_objects_only=False)
+            else:
+                raise ValueError(f"unknown export format {output['format']!r}")
+            timings[output["format"]] = time.perf_counter() - started
+            written.append(output["path"])
+        return {"event": "exported", "outputs": written, "seconds": timings}
+
+
 SAMPLE = re.compile(r"Sample (\d+)/(\d+)")
 
 
@@ -266,6 +296,8 @@ def main():
                 send(**session.load(command["scene"]))
             elif name == "render":
                 send(**session.render(command))
+            elif name == "export":
+                send(**session.export(command))
             else:
                 raise ValueError(f"unknown command {name!r}")
         except Exception as error:  # noqa: BLE001 - every failure is answered, none kills us

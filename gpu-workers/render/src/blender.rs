@@ -74,11 +74,18 @@ pub enum BlenderError {
     Protocol(String),
 }
 
+/// What an export wrote, and the seconds each exporter took.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Exported {
+    pub outputs: Vec<PathBuf>,
+    pub seconds: std::collections::BTreeMap<String, f64>,
+}
+
 /// One output file of a render.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputFile {
     pub path: PathBuf,
-    /// `PNG`, `JPEG` or `OPEN_EXR`.
+    /// `PNG`, `JPEG` or `OPEN_EXR` for a render; `GLB` or `USDZ` for an export.
     pub format: &'static str,
 }
 
@@ -236,6 +243,13 @@ impl Blender {
         value["cmd"] = "render".into();
         self.send(&value).await?;
         self.answer("rendered", progress).await
+    }
+
+    /// Writes the loaded scene to `outputs` (`format` `GLB` or `USDZ`).
+    pub async fn export(&mut self, outputs: &[OutputFile]) -> Result<Exported, BlenderError> {
+        self.send(&serde_json::json!({"cmd": "export", "outputs": outputs}))
+            .await?;
+        self.answer("exported", |_| {}).await
     }
 
     /// Asks the process to quit and waits for it.

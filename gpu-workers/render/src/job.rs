@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::{
     blender::{Blender, BlenderConfig, BlenderError, OutputFile, RenderCommand},
-    input::{Format, RenderInput},
+    input::{Format, RenderInput, SceneExport},
     scene::{self, SceneError},
 };
 
@@ -219,6 +219,9 @@ impl Worker {
         timings.scene_load_s = phase.elapsed().as_secs_f64();
         timings.device = loaded.device;
 
+        if let Some(export) = &input.export {
+            return self.export(job_id, &dir, export, progress, timings).await;
+        }
         let settings = &input.settings;
         let cameras = scene.cameras.len();
         let mut outputs = Vec::new();
@@ -305,6 +308,70 @@ impl Worker {
             .await
             .map_err(|e| transient(format!("recording outputs: {e:?}")))?;
         timings.upload_s += phase.elapsed().as_secs_f64();
+        Ok(())
+    }
+
+    /// Writes the loaded scene as 3D files, checks their size and stores them as the job's
+    /// outputs.
+    async fn export(
+        &mut self,
+        job_id: &str,
+        dir: &Path,
+        export: &SceneExport,
+        progress: &Progress,
+        timings: &mut Timings,
+    ) -> Result<(), WorkerError> {
+        let transient = |e: String| WorkerError::Transient(e);
+        progress.set(10, "exporting");
+        let files: Vec<OutputFile> = export
+            .formats
+            .iter()
+            .map(|format| OutputFile {
+                path: dir.join(format!("scene.{}", format.extension())),
+                format: format.blender(),
+            })
+            .collect();
+        let phase = Instant::now();
+        let exported = self.blender.export(&files).await?;
+        timings.render_s = phase.elapsed().as_secs_f64();
+        tracing::info!(job_id, seconds = ?exported.seconds, "scene exported");
+        progress.set(90, "uploading");
+        let phase = Instant::now();
+        let mut outputs = Vec::new();
+        for (format, file) in export.formats.iter().zip(&files) {
+            let bytes = tokio::fs::read(&file.path)
+                .await
+                .map_err(|e| transient(format!("reading {}: {e}", file.path.display())))?;
+            let size = bytes.len() as u64;
+            if size > export.max_bytes {
+                return Err(WorkerError::Input(format!(
+                    "The {} scene is {} MiB; at most {} MiB: use lighter product models.",
+                    format.extension(),
+                    size / (1024 * 1024),
+                    export.max_bytes / (1024 * 1024)
+                )));
+            }
+            let key = format!(
+                "{}scene.{}",
+                jobs::output_prefix(job_id),
+                format.extension()
+            );
+            s3::put_bytes(&self.aws, &self.bucket, &key, format.content_type(), bytes)
+                .await
+                .map_err(transient)?;
+            outputs.push(JobOutput {
+                name: format!("scene-{}", format.extension()),
+                key,
+                content_type: format.content_type().to_string(),
+                bytes: size,
+                width: None,
+                height: None,
+            });
+        }
+        store::record_outputs(&self.table, job_id, &outputs)
+            .await
+            .map_err(|e| transient(format!("recording outputs: {e:?}")))?;
+        timings.upload_s = phase.elapsed().as_secs_f64();
         Ok(())
     }
 

@@ -5,7 +5,8 @@
 //! - [`input`]: what clients ask for and the frozen input a job carries (in `roomwright-jobs`).
 //! - [`scene`]: the scene built from the input, checked for coplanar faces.
 //! - [`blender`]: the long-running Blender process and its line protocol.
-//! - [`job`]: one job from S3 input to S3 images, with progress in the job record.
+//! - [`job`]: one job from S3 input to S3 images (or, for a scene export, GLB and USDZ
+//!   files), with progress in the job record.
 
 pub mod blender;
 /// What clients ask for and the frozen input a job carries (the job domain's).

@@ -98,5 +98,6 @@ pub fn office() -> RenderInput {
             seed: 1,
             denoise: true,
         },
+        export: None,
     }
 }

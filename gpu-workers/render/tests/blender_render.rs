@@ -166,3 +166,115 @@ async fn a_products_own_model_replaces_its_stand_in_and_a_broken_one_is_refused(
     blender.quit().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The sample office as 3D files for the proposal page: a GLB model-viewer reads (glTF 2
+/// binary with the room's and the furniture's meshes) and a USDZ for iPhones (a zip whose
+/// first file is the USD layer), from Blender's own exporters.
+#[tokio::test]
+async fn the_scene_exports_as_glb_and_usdz() {
+    let dir = out_dir("export");
+    let (built, _) = scene::build(&sample::office(), &BTreeMap::new()).unwrap();
+    let scene_path = dir.join("scene.json");
+    std::fs::write(&scene_path, serde_json::to_vec(&built).unwrap()).unwrap();
+    let mut blender = Blender::start(&BlenderConfig::from_env()).unwrap();
+    blender.load(&scene_path).await.unwrap();
+    let files = [("GLB", "scene.glb"), ("USDZ", "scene.usdz")].map(|(format, name)| OutputFile {
+        path: dir.join(name),
+        format,
+    });
+    let exported = blender.export(&files).await.unwrap();
+    assert_eq!(exported.outputs.len(), 2);
+
+    let glb = std::fs::read(dir.join("scene.glb")).unwrap();
+    assert_eq!(&glb[..4], b"glTF");
+    assert_eq!(
+        u32::from_le_bytes(glb[4..8].try_into().unwrap()),
+        2,
+        "glTF 2"
+    );
+    assert_eq!(
+        u32::from_le_bytes(glb[8..12].try_into().unwrap()) as usize,
+        glb.len()
+    );
+    let json_len = u32::from_le_bytes(glb[12..16].try_into().unwrap()) as usize;
+    assert_eq!(&glb[16..20], b"JSON");
+    let gltf: serde_json::Value = serde_json::from_slice(&glb[20..20 + json_len]).unwrap();
+    let names: Vec<&str> = gltf["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["name"].as_str())
+        .collect();
+    assert!(names.iter().any(|n| n.starts_with("floor-")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.contains("desk")),
+        "the furniture: {names:?}"
+    );
+    assert!(
+        !gltf
+            .get("cameras")
+            .is_some_and(|c| !c.as_array().unwrap().is_empty()),
+        "no cameras in a model for viewers"
+    );
+
+    let usdz = std::fs::read(dir.join("scene.usdz")).unwrap();
+    assert_eq!(&usdz[..4], b"PK\x03\x04", "a zip");
+    let first_name_len = u16::from_le_bytes(usdz[26..28].try_into().unwrap()) as usize;
+    let first = std::str::from_utf8(&usdz[30..30 + first_name_len]).unwrap();
+    assert!(
+        first.ends_with(".usdc") || first.ends_with(".usda"),
+        "{first}"
+    );
+    blender.quit().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A 360° camera renders an equirectangular picture (twice as wide as high) of the room
+/// around it: lit, and different left and right of the middle (it sees every wall).
+#[tokio::test]
+async fn a_panorama_camera_renders_the_whole_room_around_it() {
+    let dir = out_dir("panorama");
+    let mut input = sample::office();
+    input.cameras = vec![roomwright_render::input::CameraRequest {
+        room_id: Some("office".into()),
+        panorama: true,
+        ..Default::default()
+    }];
+    let (built, _) = scene::build(&input, &BTreeMap::new()).unwrap();
+    assert!(built.cameras[0].panorama);
+    assert!(
+        (built.cameras[0].location[2] - built.cameras[0].look_at[2]).abs() < 1e-9,
+        "level"
+    );
+    let scene_path = dir.join("scene.json");
+    std::fs::write(&scene_path, serde_json::to_vec(&built).unwrap()).unwrap();
+    let mut blender = Blender::start(&BlenderConfig::from_env()).unwrap();
+    blender.load(&scene_path).await.unwrap();
+    let path = dir.join("pano.png");
+    let mut pano = command(&path, 3);
+    (pano.width, pano.height) = (128, 64);
+    blender.render(&pano, |_| {}).await.unwrap();
+    let image = image::open(&path).unwrap().to_rgb8();
+    assert_eq!(image.dimensions(), (128, 64));
+    let luminance = |x0: u32, x1: u32| {
+        let mut sum = 0.0;
+        let mut n = 0.0;
+        for x in x0..x1 {
+            for y in 0..64 {
+                let p = image.get_pixel(x, y);
+                sum +=
+                    0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2]);
+                n += 1.0;
+            }
+        }
+        sum / n
+    };
+    let (left, right) = (luminance(0, 64), luminance(64, 128));
+    assert!(left > 10.0 && right > 10.0, "lit all round: {left} {right}");
+    assert!(
+        (left - right).abs() > 0.5,
+        "the same both ways: {left} {right}"
+    );
+    blender.quit().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

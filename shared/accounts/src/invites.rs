@@ -7,7 +7,6 @@
 
 use aws_lc_rs::digest;
 use aws_sdk_dynamodb::types::AttributeValue;
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use roomwright_core::{
     ApiError,
     auth::Role,
@@ -42,9 +41,7 @@ pub async fn create(
     role: Role,
     invited_by: &str,
 ) -> Result<(String, String), ApiError> {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| ApiError::internal("no randomness"))?;
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = roomwright_core::random::token();
     let now = time::now();
     let expires = now + ::time::Duration::seconds(INVITE_TTL_SECONDS);
     let invite = Invite {

@@ -13,7 +13,6 @@
 
 use aws_lc_rs::digest;
 use aws_sdk_dynamodb::types::AttributeValue;
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use roomwright_core::{
     ApiError,
     auth::ClientInfo,
@@ -77,13 +76,6 @@ fn expiry() -> i64 {
     time::now().unix_timestamp() + REFRESH_TTL_SECONDS
 }
 
-/// A new opaque 256-bit token.
-fn random_token() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| ApiError::internal("no randomness"))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
 /// Starts a session for `user_id`; returns it and its first refresh token.
 pub async fn start(
     table: &Table,
@@ -106,7 +98,7 @@ pub async fn start(
 
 /// A fresh refresh token in an existing session.
 pub async fn issue(table: &Table, user_id: &str, session_id: &str) -> Result<String, ApiError> {
-    let token = random_token()?;
+    let token = roomwright_core::random::token();
     let record = RefreshToken {
         user_id: user_id.to_string(),
         session_id: session_id.to_string(),

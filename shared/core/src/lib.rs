@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod money;
 pub mod openapi;
 pub mod problem;
+pub mod random;
 pub mod routing;
 pub mod s3;
 pub mod signature;

@@ -319,6 +319,26 @@ def run(walk, password, erp_secret):
         call("POST", "/v1/jobs/{id}/cancel",
              {"id": second["job"]["id"]})
 
+    # The furnished scene as 3D files, and a link that shares version 1 with the client.
+    _, scene, _ = call("POST", "/v1/projects/{id}/scenes", {"id": pid},
+                       body={"scenario_id": "base", "version": 1, "formats": ["glb", "usdz"]})
+    if scene:
+        wait_job(walk, scene["job"]["id"])
+    share_request = {"scenario_id": "base", "version": 1, "show_prices": True,
+                     "allow_feedback": True,
+                     "expires_at": time.strftime("%Y-%m-%dT18:00:00Z",
+                                                 time.gmtime(time.time() + 14 * 86400))}
+    for _ in range(2):  # the retry answers 200 with the same link
+        _, share, _ = call("POST", "/v1/projects/{id}/shares", {"id": pid},
+                           headers={"idempotency-key": f"share-{suffix}"}, body=share_request)
+    _, spare, _ = call("POST", "/v1/projects/{id}/shares", {"id": pid}, keep=False,
+                       body={**share_request, "show_prices": False})
+    call("GET", "/v1/projects/{id}/shares", {"id": pid})
+    if spare:
+        call("DELETE", "/v1/projects/{id}/shares/{share_id}",
+             {"id": pid, "share_id": spare["id"]})
+    call("GET", "/v1/projects/{id}/activity", {"id": pid}, query="limit=3")
+
     # A drawing read by the vision worker.
     drawing = plan_png()
     _, created, _ = call("POST", "/v1/projects/{id}/floor-plan-imports", {"id": pid},

@@ -33,10 +33,10 @@ const MAX_QUEUE_DELAY: i64 = 900;
 
 /// A new signing secret: `whsec_` and 32 random bytes in base64.
 pub fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    format!("whsec_{}", STANDARD.encode(bytes))
+    format!(
+        "whsec_{}",
+        STANDARD.encode(roomwright_core::random::bytes::<32>())
+    )
 }
 
 /// The `webhook-signature` value of `body` sent as message `id` at `timestamp`.

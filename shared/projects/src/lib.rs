@@ -10,5 +10,6 @@ pub mod change;
 pub mod floorplan;
 pub mod model;
 pub mod scenarios;
+pub mod shares;
 pub mod store;
 pub mod versions;

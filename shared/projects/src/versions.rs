@@ -61,6 +61,27 @@ impl Snapshot {
     }
 }
 
+/// The project's next version, of its content now: `project.latest_version` moves to it. The
+/// caller writes both in one transaction ([`create_item`] with the project).
+pub async fn record(
+    table: &Table,
+    author_id: &str,
+    project: &mut Project,
+    note: String,
+) -> Result<Version, ApiError> {
+    // Counting from the stored versions too repairs a project left behind by a lost race.
+    let stored = highest(table, &project.id).await?;
+    let version = Version {
+        number: project.latest_version.max(stored) + 1,
+        author_id: author_id.to_string(),
+        created_at: roomwright_core::time::rfc3339(roomwright_core::time::now()),
+        note,
+        snapshot: Snapshot::of(project),
+    };
+    project.latest_version = version.number;
+    Ok(version)
+}
+
 fn version_sk(number: u32) -> String {
     format!("VERSION#{number:08}")
 }

@@ -13,6 +13,7 @@ pub fn all() -> OpenApiRouter<AppState> {
     // The document also says what the jobs' completion webhooks send.
     OpenApiRouter::with_openapi(roomwright_jobs::webhook::openapi())
         .routes(routes!(renders::submit_render))
+        .routes(routes!(renders::submit_scene))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::get_job))
         .routes(routes!(jobs::webhook_deliveries))

@@ -1,5 +1,5 @@
-//! `POST /v1/projects/{id}/renders`: freezes the project's plan and placed furniture into a
-//! render job (the ordering itself is `roomwright_jobs::render`).
+//! `POST /v1/projects/{id}/renders` and `.../scenes`: freeze the project's plan and placed
+//! furniture into a render job (the ordering itself is `roomwright_jobs::render`).
 
 use axum::{
     Json,
@@ -13,7 +13,11 @@ use roomwright_core::{
     http::ApiJson,
 };
 use roomwright_jobs::{
-    render::{SubmittedRender, input::RenderRequest, order},
+    render::{
+        SubmittedRender,
+        input::{RenderRequest, SceneRequest},
+        order, order_scene,
+    },
     submit,
 };
 
@@ -43,6 +47,38 @@ pub async fn submit_render(
 > {
     let key = submit::idempotency_key(&headers)?;
     let (status, submitted) = order(&state, &caller, &project_id, request, key).await?;
+    let location =
+        HeaderValue::from_str(&format!("/v1/jobs/{}", submitted.job.id)).expect("ids are ASCII");
+    Ok((status, [(header::LOCATION, location)], Json(submitted)))
+}
+
+/// Orders the furnished rooms of one scenario as 3D files: GLB (the web, Android AR) and USDZ
+/// (iPhone AR Quick Look), exported by the render worker's Blender from the same frozen plan
+/// and furniture a render uses (each product's own model, else its dimensioned stand-in).
+/// Followed like a render (`GET /v1/jobs/{id}`); each file is at most 64 MiB.
+#[utoipa::path(
+    post, path = "/v1/projects/{id}/scenes", tag = "jobs", request_body = SceneRequest,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    security(("bearer" = ["renders:create"])),
+    responses((status = 202, body = SubmittedRender), (status = 200, body = SubmittedRender),
+              (status = 404), (status = 409), (status = 422))
+)]
+pub async fn submit_scene(
+    State(state): State<AppState>,
+    Require(caller, _): Require<perm::RendersCreate>,
+    Path(project_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SceneRequest>,
+) -> Result<
+    (
+        StatusCode,
+        [(header::HeaderName, HeaderValue); 1],
+        Json<SubmittedRender>,
+    ),
+    ApiError,
+> {
+    let key = submit::idempotency_key(&headers)?;
+    let (status, submitted) = order_scene(&state, &caller, &project_id, request, key).await?;
     let location =
         HeaderValue::from_str(&format!("/v1/jobs/{}", submitted.job.id)).expect("ids are ASCII");
     Ok((status, [(header::LOCATION, location)], Json(submitted)))

@@ -17,7 +17,7 @@ use super::{Tagged, projects::commit};
 use roomwright_projects::{
     access::{self, Need},
     model::Project,
-    versions::{self, Diff, Snapshot, Version},
+    versions::{self, Diff, Version},
 };
 
 /// The project's current content as its next version, counted in the project; the caller
@@ -29,17 +29,7 @@ pub async fn record(
     project: &mut Project,
     note: String,
 ) -> Result<Version, ApiError> {
-    // Counting from the stored versions too repairs a project left behind by a lost race.
-    let stored = versions::highest(&state.table(), &project.id).await?;
-    let version = Version {
-        number: project.latest_version.max(stored) + 1,
-        author_id: caller.user_id.clone(),
-        created_at: time::rfc3339(time::now()),
-        note,
-        snapshot: Snapshot::of(project),
-    };
-    project.latest_version = version.number;
-    Ok(version)
+    versions::record(&state.table(), &caller.user_id, project, note).await
 }
 
 /// Writes the project (read at `expected`) and its new `version` in one transaction.

@@ -79,6 +79,9 @@ pub struct CameraSpec {
     pub location: [f64; 3],
     pub look_at: [f64; 3],
     pub lens_mm: f64,
+    /// A 360° equirectangular panorama (the lens does not apply).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub panorama: bool,
     /// The room it stands in, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
@@ -226,13 +229,23 @@ fn cameras(input: &RenderInput) -> Result<Vec<CameraSpec>, SceneError> {
                     location,
                     look_at,
                     lens_mm: lens(c),
+                    panorama: c.panorama,
                     room_id: None,
                 }),
                 (room, _, _) => {
                     let room = room.clone().unwrap_or_default();
-                    let mut camera =
-                        room_camera(input, &room).ok_or(SceneError::UnknownRoom { index, room })?;
+                    let Some(mut camera) = room_camera(input, &room) else {
+                        return Err(SceneError::UnknownRoom { index, room });
+                    };
                     camera.lens_mm = lens(c);
+                    if c.panorama {
+                        // From the room's middle, level: a panorama looks every way at once.
+                        let centre = room_centroid(&input.floor_plan, &room).expect("found above");
+                        let eye = camera.location[2];
+                        camera.location = [centre.x, centre.y, eye];
+                        camera.look_at = [centre.x + 1.0, centre.y, eye];
+                        camera.panorama = true;
+                    }
                     Ok(camera)
                 }
             })
@@ -302,6 +315,7 @@ fn room_camera(input: &RenderInput, room_id: &str) -> Option<CameraSpec> {
         location: [corner[0], corner[1], eye],
         look_at: [target[0], target[1], 0.7],
         lens_mm: DEFAULT_LENS_MM,
+        panorama: false,
         room_id: Some(room_id.to_string()),
     })
 }

@@ -89,6 +89,10 @@ pub struct CameraRequest {
     /// Focal length on a 36 mm sensor; 16 by default (wide, as interiors are shot).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lens_mm: Option<f64>,
+    /// A 360° equirectangular panorama from this point (the job's width must be twice its
+    /// height); in a room, taken from its middle at eye height.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub panorama: bool,
 }
 
 /// `POST /v1/projects/{id}/renders`.
@@ -207,7 +211,97 @@ impl RenderRequest {
                 errors.add(path("lens_mm"), "out_of_range", "lens_mm is 8 to 300.");
             }
         }
+        if self.cameras.iter().any(|c| c.panorama) && self.width != 2 * self.height {
+            errors.add(
+                "width",
+                "panorama_aspect",
+                "A 360° panorama is twice as wide as it is high (e.g. 4096 x 2048).",
+            );
+        }
     }
+}
+
+/// A file format of an exported scene.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SceneFormat {
+    /// glTF binary: the web's 3D format (model-viewer, three.js, Android's Scene Viewer).
+    Glb,
+    /// Zipped USD: AR Quick Look on iPhone and iPad.
+    Usdz,
+}
+
+impl SceneFormat {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            SceneFormat::Glb => "model/gltf-binary",
+            SceneFormat::Usdz => "model/vnd.usdz+zip",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            SceneFormat::Glb => "glb",
+            SceneFormat::Usdz => "usdz",
+        }
+    }
+
+    /// The render process's name of the exporter.
+    pub fn blender(self) -> &'static str {
+        match self {
+            SceneFormat::Glb => "GLB",
+            SceneFormat::Usdz => "USDZ",
+        }
+    }
+}
+
+fn both_formats() -> Vec<SceneFormat> {
+    vec![SceneFormat::Glb, SceneFormat::Usdz]
+}
+
+/// `POST /v1/projects/{id}/scenes`: the furnished rooms as 3D files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SceneRequest {
+    /// The scenario whose furniture is placed; the project's first scenario by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_id: Option<String>,
+    /// Export a saved version instead of the current project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// Both by default.
+    #[serde(default = "both_formats")]
+    #[schema(min_items = 1, max_items = 2)]
+    pub formats: Vec<SceneFormat>,
+    /// Called (signed) when the job finishes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+}
+
+impl SceneRequest {
+    pub fn validate(&self, errors: &mut FieldErrors) {
+        let mut seen = self.formats.clone();
+        seen.sort_by_key(|f| f.extension());
+        seen.dedup();
+        if self.formats.is_empty() || seen.len() != self.formats.len() {
+            errors.add(
+                "formats",
+                "invalid",
+                "One or both of glb and usdz, each once.",
+            );
+        }
+    }
+}
+
+/// Largest file a scene export may write; bigger scenes fail the job (product models are the
+/// usual cause).
+pub const MAX_SCENE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What a scene export job writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneExport {
+    pub formats: Vec<SceneFormat>,
+    pub max_bytes: u64,
 }
 
 /// One piece of furniture to place, with what the scene needs of its product.
@@ -249,6 +343,9 @@ pub struct RenderInput {
     pub items: Vec<SceneItem>,
     pub cameras: Vec<CameraRequest>,
     pub settings: RenderSettings,
+    /// Export the scene as 3D files instead of rendering pictures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<SceneExport>,
 }
 
 #[cfg(test)]

@@ -24,7 +24,10 @@ use crate::{
     submit::{self, NewJob, Submitted},
     view::JobView,
 };
-use input::{RenderInput, RenderRequest, RenderSettings, SceneItem};
+use input::{
+    Format, MAX_SCENE_BYTES, Quality, RenderInput, RenderRequest, RenderSettings, SceneExport,
+    SceneItem, SceneRequest,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmittedRender {
@@ -107,13 +110,69 @@ pub async fn order(
     request: RenderRequest,
     key: Option<String>,
 ) -> Result<(StatusCode, SubmittedRender), ApiError> {
+    order_job(state, caller, project_id, request, None, key).await
+}
+
+/// Orders a scene export of the caller's project: the same frozen plan and furniture as a
+/// render, written by the render worker's Blender as GLB and USDZ instead of pictures.
+pub async fn order_scene(
+    state: &AppState,
+    caller: &Caller,
+    project_id: &str,
+    scene: SceneRequest,
+    key: Option<String>,
+) -> Result<(StatusCode, SubmittedRender), ApiError> {
+    let mut errors = FieldErrors::new();
+    scene.validate(&mut errors);
+    errors.finish()?;
+    // The scene's own cameras are not used; the smallest picture settings keep the
+    // estimate to the job's start-up and export.
+    let request = RenderRequest {
+        scenario_id: scene.scenario_id.clone(),
+        version: scene.version,
+        cameras: Vec::new(),
+        width: input::MIN_SIDE,
+        height: input::MIN_SIDE,
+        quality: Quality::Draft,
+        samples: Some(1),
+        format: Format::Png,
+        seed: 0,
+        webhook_url: scene.webhook_url.clone(),
+    };
+    let export = SceneExport {
+        formats: scene.formats.clone(),
+        max_bytes: MAX_SCENE_BYTES,
+    };
+    order_job(
+        state,
+        caller,
+        project_id,
+        request,
+        Some((scene, export)),
+        key,
+    )
+    .await
+}
+
+async fn order_job(
+    state: &AppState,
+    caller: &Caller,
+    project_id: &str,
+    request: RenderRequest,
+    scene: Option<(SceneRequest, SceneExport)>,
+    key: Option<String>,
+) -> Result<(StatusCode, SubmittedRender), ApiError> {
     caller.require(Permission::RendersCreate)?;
     // Ordering spends money: viewers of the project may follow its renders, not order them.
     let project = access::load(state, caller, project_id, Need::Edit)
         .await?
         .value;
     let id = submit::job_id(&caller.user_id, key.as_deref());
-    let request_json = serde_json::to_string(&request).expect("serialisable");
+    let request_json = match &scene {
+        None => serde_json::to_string(&request),
+        Some((scene, _)) => serde_json::to_string(&serde_json::json!({"scene": scene})),
+    }
+    .expect("serialisable");
     let hash = submit::request_hash(&[project_id, &request_json]);
     // A retry answers before the project is read again (it may have changed since).
     if let Some(job) = submit::existing(state, &id, &hash).await? {
@@ -216,13 +275,24 @@ pub async fn order(
             seed: request.seed,
             denoise: true,
         },
+        export: scene.as_ref().map(|(_, export)| export.clone()),
     };
     let webhook = request.webhook_url.clone().map(|url| WebhookTarget {
         url,
         secret: crate::webhook::new_secret(),
     });
-    let mut shown = serde_json::to_value(&request).expect("serialisable");
-    shown["samples"] = request.samples().into();
+    let mut shown = match &scene {
+        None => {
+            let mut shown = serde_json::to_value(&request).expect("serialisable");
+            shown["samples"] = request.samples().into();
+            shown
+        }
+        Some((scene, _)) => {
+            let mut shown = serde_json::to_value(scene).expect("serialisable");
+            shown["output"] = "scene".into();
+            shown
+        }
+    };
     shown["scenario_id"] = scenario.map(|s| s.id.clone()).into();
     // The day's count and a running slot are taken before anything is queued, and given
     // back when the job is not created after all.
