@@ -631,7 +631,8 @@ fn a_client_opens_a_shared_proposal_in_a_browser_and_approves_it() {
         share["url"].as_str().unwrap().rsplit('/').next().unwrap()
     ));
     let bucket_host = format!("127.0.0.1:{}", runner.moto_port);
-    let out = data.join("browser");
+    // Kept after the test (target/tmp/proposal-browser): what a client saw, phone and desk.
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("proposal-browser");
     let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/proposal.py");
     let run = Command::new(&python)

@@ -13,7 +13,7 @@
 #    "seed": 0, "outputs": [{"path": .., "format": "PNG" | "JPEG" | "OPEN_EXR"}]}
 #                                                           -> {"event": "progress", ...}*,
 #                                                              {"event": "rendered", ...}
-#   {"cmd": "export", "outputs": [{"path": .., "format": "GLB" | "USDZ"}]}
+#   {"cmd": "export", "outputs": [{"path": .., "format": "GLB" | "USDZ"}], "leave_out": [name]}
 #                                                           -> {"event": "exported", ...}
 #   {"cmd": "quit"}
 # Any failure answers {"event": "error", "message": ...} and the process stays usable.
@@ -243,9 +243,14 @@ class Session:
     def export(self, command):
         """The loaded scene's geometry and materials as files a browser or a phone shows (glTF
         binary for model-viewer, USDZ for iOS Quick Look), with Blender's own exporters; no
-        cameras or lights (viewers bring their own)."""
+        cameras or lights (viewers bring their own), nor the objects named in `leave_out` (the
+        ceiling, which would hide the rooms from a viewer orbiting outside)."""
         if not self.cameras:
             raise ValueError("no scene loaded")
+        for name in command.get("leave_out", []):
+            obj = bpy.data.objects.get(name)
+            if obj is not None:
+                bpy.data.objects.remove(obj)
         written = []
         timings = {}
         for output in command["outputs"]:

@@ -245,10 +245,17 @@ impl Blender {
         self.answer("rendered", progress).await
     }
 
-    /// Writes the loaded scene to `outputs` (`format` `GLB` or `USDZ`).
-    pub async fn export(&mut self, outputs: &[OutputFile]) -> Result<Exported, BlenderError> {
-        self.send(&serde_json::json!({"cmd": "export", "outputs": outputs}))
-            .await?;
+    /// Writes the loaded scene to `outputs` (`format` `GLB` or `USDZ`) without the objects
+    /// named in `leave_out` (they are gone from the loaded scene after).
+    pub async fn export(
+        &mut self,
+        outputs: &[OutputFile],
+        leave_out: &[&str],
+    ) -> Result<Exported, BlenderError> {
+        self.send(
+            &serde_json::json!({"cmd": "export", "outputs": outputs, "leave_out": leave_out}),
+        )
+        .await?;
         self.answer("exported", |_| {}).await
     }
 

@@ -332,7 +332,8 @@ impl Worker {
             })
             .collect();
         let phase = Instant::now();
-        let exported = self.blender.export(&files).await?;
+        // Viewers orbit the rooms from above: the ceiling would hide them.
+        let exported = self.blender.export(&files, &[scene::CEILING]).await?;
         timings.render_s = phase.elapsed().as_secs_f64();
         tracing::info!(job_id, seconds = ?exported.seconds, "scene exported");
         progress.set(90, "uploading");

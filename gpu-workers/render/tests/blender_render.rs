@@ -182,7 +182,7 @@ async fn the_scene_exports_as_glb_and_usdz() {
         path: dir.join(name),
         format,
     });
-    let exported = blender.export(&files).await.unwrap();
+    let exported = blender.export(&files, &[scene::CEILING]).await.unwrap();
     assert_eq!(exported.outputs.len(), 2);
 
     let glb = std::fs::read(dir.join("scene.glb")).unwrap();
@@ -209,6 +209,10 @@ async fn the_scene_exports_as_glb_and_usdz() {
     assert!(
         names.iter().any(|n| n.contains("desk")),
         "the furniture: {names:?}"
+    );
+    assert!(
+        !names.contains(&scene::CEILING),
+        "the ceiling hides the rooms: {names:?}"
     );
     assert!(
         !gltf

@@ -59,12 +59,15 @@ form{display:grid;gap:10px}textarea,input{font:inherit;padding:8px;border:1px so
 .notice{background:#e3f2e8;border-left:4px solid #1f7a4d;padding:10px 14px;border-radius:6px}.status{display:inline-block;background:rgba(255,255,255,.15);padding:2px 10px;border-radius:12px;margin-top:8px}
 footer{text-align:center;color:#667;font-size:.85rem;padding:16px}
 @media(min-width:900px){main{grid-template-columns:3fr 2fr}.wide{grid-column:1/-1}}
+@media(max-width:600px){main{padding:8px;gap:8px}section{padding:12px}.unit{display:none}td img{width:40px;height:40px}th,td{padding:6px 4px}}
 "#;
 
 /// The pages' policy: scripts and styles from us, pictures and models from us and the bucket.
+/// model-viewer compiles WebAssembly (its mesh decoders), which `wasm-unsafe-eval` allows
+/// without allowing JavaScript's `eval`.
 pub fn policy(bucket_origin: &str) -> String {
     format!(
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: blob: {bucket_origin}; connect-src 'self' data: blob: {bucket_origin}; \
          worker-src 'self' blob:; media-src 'none'; form-action 'self'; base-uri 'none'; \
          frame-ancestors 'none'"
@@ -80,6 +83,8 @@ fn shell(title: &str, body: Markup, model_viewer: Option<&str>) -> String {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex, nofollow";
                 meta name="referrer" content="no-referrer";
+                // No icon to fetch: the browser would ask for /favicon.ico.
+                link rel="icon" href="data:,";
                 title { (title) }
                 style { (PreEscaped(STYLE)) }
                 @if let Some(script) = model_viewer {
@@ -118,7 +123,11 @@ pub fn proposal(p: &Proposal, model_viewer_script: &str, pano_script: &str) -> S
                     @if p.show_prices {
                         div.fact #total { b { (money(q.total_minor)) } "total incl. tax" }
                     }
-                    div.fact { b { (q.max_lead_time_days) " days" } "longest lead time" }
+                    @if q.max_lead_time_days == 0 {
+                        div.fact { b { "In stock" } "everything" }
+                    } @else {
+                        div.fact { b { (q.max_lead_time_days) " days" } "longest lead time" }
+                    }
                     div.fact #carbon { b { (format!("{:.0} kg", q.sustainability.embodied_carbon_kg)) } "embodied CO₂e" }
                     div.fact { b { (format!("{:.0} %", q.sustainability.recycled_content_pct)) } "recycled content" }
                 }
@@ -146,21 +155,22 @@ pub fn proposal(p: &Proposal, model_viewer_script: &str, pano_script: &str) -> S
                     }
                 }
             }
+            // Seen from above at an angle: walls are 2.8 m high, and the rooms are inside.
             @if let Some(glb) = &p.glb {
                 section.wide #model {
                     h2 { "3D view" }
                     model-viewer src=(glb) ios-src=[p.usdz.as_deref()] alt="The furnished rooms in 3D"
                         camera-controls touch-action="pan-y" ar ar-modes="webxr scene-viewer quick-look"
-                        shadow-intensity="1" {}
+                        shadow-intensity="1" camera-orbit="-30deg 40deg auto" {}
                 }
             }
             section.wide #products {
                 h2 { "Products" }
                 div.table {
-                    table {
+                    table.lines {
                         thead { tr {
                             th {} th { "Product" } th.n { "Qty" }
-                            @if p.show_prices { th.n { "Unit" } th.n { "Total" } }
+                            @if p.show_prices { th.n.unit { "Unit" } th.n { "Total" } }
                             th { "Availability" }
                         } }
                         tbody {
@@ -170,7 +180,7 @@ pub fn proposal(p: &Proposal, model_viewer_script: &str, pano_script: &str) -> S
                                     td { (line.name) br; span.sku { (line.sku) @if let Some(f) = &line.finish { " · " (f) } } }
                                     td.n { (line.quantity) }
                                     @if p.show_prices {
-                                        td.n { (money(line.unit_net_minor)) }
+                                        td.n.unit { (money(line.unit_net_minor)) }
                                         td.n { (money(line.line_net_minor)) }
                                     }
                                     td { @if line.in_stock { "In stock" } @else { (line.lead_time_days) " days" } }

@@ -59,16 +59,23 @@ def visit(browser, url, out, name, viewport, phone, approve, bucket_hosts):
     result = {"status": response.status, "load_s": round(loaded_s, 3)}
     result["title"] = page.title()
     result["plan_svg"] = page.locator("#plan svg").count()
-    result["product_rows"] = page.locator("#products tbody tr").count()
-    result["product_names"] = page.locator("#products tbody td:nth-child(2)").all_inner_texts()
+    result["product_rows"] = page.locator("#products table.lines tbody tr").count()
+    result["product_names"] = page.locator("#products table.lines tbody td:nth-child(2)").all_inner_texts()
     result["renders"] = page.evaluate(
         "[...document.querySelectorAll('#renders img')].filter(i => i.complete && i.naturalWidth > 0).length")
     result["panoramas"] = page.locator("#panoramas .pano").count()
     result["page_text_has_project_ids"] = "prj_" in page.content()
     if page.locator("model-viewer").count():
-        # model-viewer fires `load` once the GLB is parsed; `loaded` says it happened.
-        page.wait_for_function("document.querySelector('model-viewer').loaded === true", timeout=60_000)
-        result["model_loaded"] = True
+        # model-viewer loads its model when it comes into view, as the client scrolls to it.
+        page.locator("model-viewer").scroll_into_view_if_needed()
+        # It sets `loaded` once the GLB is parsed. (Polled from here: the page's
+        # policy forbids the in-page eval that wait_for_function uses, as it should.)
+        deadline = time.time() + 60
+        loaded = False
+        while not loaded and time.time() < deadline:
+            loaded = page.evaluate("document.querySelector('model-viewer').loaded === true")
+            page.wait_for_timeout(250)
+        result["model_loaded"] = loaded
         page.wait_for_timeout(1500)
     else:
         result["model_loaded"] = False

@@ -5,6 +5,7 @@
 pub mod furniture;
 pub mod palette;
 pub mod room;
+pub use room::CEILING;
 pub mod solid;
 
 use std::{collections::BTreeMap, path::PathBuf};

@@ -179,11 +179,14 @@ pub fn extent(plan: &FloorPlan) -> [f64; 4] {
     e
 }
 
+/// The ceiling's name in the scene (a scene export leaves it out).
+pub const CEILING: &str = "ceiling";
+
 pub fn ceiling(plan: &FloorPlan) -> Solid {
     let [x0, y0, x1, y1] = extent(plan);
     let height = ceiling_height(plan);
     Solid::prism(
-        "ceiling",
+        CEILING,
         "ceiling",
         vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
         height,
