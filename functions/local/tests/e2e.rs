@@ -396,6 +396,17 @@ impl Runner {
     }
 }
 
+/// A test that fails midway still stops its runner (and the runner its moto).
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            // SAFETY: signalling the child we spawned.
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+            let _ = wait_with_timeout(&mut self.child, Duration::from_secs(30));
+        }
+    }
+}
+
 fn wait_with_timeout(
     child: &mut std::process::Child,
     limit: Duration,
@@ -666,6 +677,7 @@ fn a_client_opens_a_shared_proposal_in_a_browser_and_approves_it() {
         );
         assert_eq!(seen["renders"], 1, "{width}: the render, loaded");
         assert_eq!(seen["panoramas"], 1, "{width}: the panorama");
+        assert_eq!(seen["panorama_turned"], true, "{width}: dragging turns it");
         assert_eq!(
             seen["model_loaded"], true,
             "{width}: model-viewer loaded the GLB"
@@ -721,9 +733,20 @@ fn a_client_opens_a_shared_proposal_in_a_browser_and_approves_it() {
         None,
     );
     assert_eq!(status, 200);
-    let gone = client.get(&link).send().unwrap();
-    assert_eq!(gone.status(), 404);
-    assert!(gone.text().unwrap().contains("not available"));
+    let gone = Command::new(&python)
+        .arg(&script)
+        .arg(&link)
+        .arg(&out)
+        .arg("--gone")
+        .output()
+        .unwrap();
+    let gone: Value = serde_json::from_slice(&gone.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&gone.stderr)));
+    assert_eq!(gone["status"], 404, "{gone}");
+    assert!(
+        gone["text"].as_str().unwrap().contains("not available"),
+        "{gone}"
+    );
     runner.stop();
     let _ = std::fs::remove_dir_all(&data);
 }

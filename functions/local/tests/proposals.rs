@@ -382,4 +382,25 @@ async fn the_page_serves_its_own_scripts() {
         viewer.bytes.len() > 500_000,
         "the self-contained build, three.js included"
     );
+    let gzipped = app
+        .request(
+            Method::GET,
+            &format!("/p/assets/model-viewer-{}.min.js", "4.4.0"),
+            &[("accept-encoding", "gzip, deflate, br")],
+            None,
+        )
+        .await;
+    assert_eq!(gzipped.status, StatusCode::OK);
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gzipped.bytes[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, viewer.bytes, "the same script, gzipped");
+    assert!(
+        gzipped.bytes.len() * 3 < viewer.bytes.len(),
+        "{}",
+        gzipped.bytes.len()
+    );
 }

@@ -238,7 +238,7 @@ pub async fn list(table: &Table, project_id: &str) -> Result<Vec<Share>, StoreEr
         .into_iter()
         .map(|v| v.value)
         .collect();
-    shares.sort_by(|a, b| b.id.cmp(&a.id));
+    shares.sort_by(|a, b| (&b.created_at, &b.id).cmp(&(&a.created_at, &a.id)));
     Ok(shares)
 }
 

@@ -39,6 +39,8 @@ const URL_TTL: Duration = Duration::from_secs(60 * 60);
 const JOBS_LOOKED_AT: u32 = 100;
 
 const MODEL_VIEWER_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model-viewer.min.js"));
+const MODEL_VIEWER_JS_GZ: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/model-viewer.min.js.gz"));
 const MODEL_VIEWER_ASSET: &str = concat!("model-viewer-", env!("MODEL_VIEWER_VERSION"), ".min.js");
 const PANO_JS: &str = include_str!("pano.js");
 const PANO_ASSET: &str = "pano-1.js";
@@ -510,10 +512,18 @@ pub async fn proposal_pdf(
         (status = 404, description = "No such asset", body = roomwright_core::problem::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn proposal_asset(Path(asset): Path<String>) -> Result<Response, ApiError> {
-    let body: &'static [u8] = match asset.as_str() {
-        a if a == MODEL_VIEWER_ASSET => MODEL_VIEWER_JS,
-        a if a == PANO_ASSET => PANO_JS.as_bytes(),
+pub async fn proposal_asset(
+    Path(asset): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let gzip_ok = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let (body, gzipped): (&'static [u8], bool) = match asset.as_str() {
+        a if a == MODEL_VIEWER_ASSET && gzip_ok => (MODEL_VIEWER_JS_GZ, true),
+        a if a == MODEL_VIEWER_ASSET => (MODEL_VIEWER_JS, false),
+        a if a == PANO_ASSET => (PANO_JS.as_bytes(), false),
         _ => {
             return Err(ApiError::not_found(
                 "asset_not_found",
@@ -521,12 +531,20 @@ pub async fn proposal_asset(Path(asset): Path<String>) -> Result<Response, ApiEr
             ));
         }
     };
-    Ok((
+    let mut response = (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            (header::VARY, "accept-encoding"),
         ],
         body,
     )
-        .into_response())
+        .into_response();
+    if gzipped {
+        response.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("gzip"),
+        );
+    }
+    Ok(response)
 }

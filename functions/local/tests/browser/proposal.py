@@ -2,7 +2,8 @@
 reports what happened as JSON on stdout (the Rust test in functions/local/tests/e2e.rs
 asserts on it).
 
-    proposal.py URL OUT_DIR [--approve]
+    proposal.py URL OUT_DIR [--approve] [--bucket-host=HOST:PORT]
+    proposal.py URL OUT_DIR --gone     (what a revoked or expired link shows)
 
 Desktop (1280 x 900) and phone (390 x 844, touch, a phone's user agent) visits: what the page
 shows (plan, products, renders, panoramas), whether model-viewer loaded its GLB, console
@@ -44,12 +45,8 @@ def visit(browser, url, out, name, viewport, phone, approve, bucket_hosts):
             foreign.append(request.url)
 
     def on_finished(request):
-        try:
-            response = request.response()
-            body = response.body() if response else b""
-            sizes[request.url.split("?")[0]] = len(body)
-        except Exception:  # noqa: BLE001 - a body gone with a navigation counts nothing
-            pass
+        # Bytes on the wire (a gzipped script counts gzipped).
+        sizes[request.url.split("?")[0]] = request.sizes()["responseBodySize"]
 
     page.on("request", on_request)
     page.on("requestfinished", on_finished)
@@ -64,6 +61,19 @@ def visit(browser, url, out, name, viewport, phone, approve, bucket_hosts):
     result["renders"] = page.evaluate(
         "[...document.querySelectorAll('#renders img')].filter(i => i.complete && i.naturalWidth > 0).length")
     result["panoramas"] = page.locator("#panoramas .pano").count()
+    if result["panoramas"]:
+        # Dragging the panorama turns the view.
+        pano = page.locator("#panoramas .pano").first
+        pano.scroll_into_view_if_needed()
+        before = pano.evaluate("e => getComputedStyle(e).backgroundPositionX")
+        box = pano.bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] * 0.7, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.3, y, steps=5)
+        page.mouse.up()
+        after = pano.evaluate("e => getComputedStyle(e).backgroundPositionX")
+        result["panorama_turned"] = before != after
     result["page_text_has_project_ids"] = "prj_" in page.content()
     if page.locator("model-viewer").count():
         # model-viewer loads its model when it comes into view, as the client scrolls to it.
@@ -107,8 +117,22 @@ def visit(browser, url, out, name, viewport, phone, approve, bucket_hosts):
     return result
 
 
+def gone(browser, url):
+    page = browser.new_page()
+    response = page.goto(url)
+    report = {"status": response.status, "text": page.inner_text("body")}
+    page.close()
+    return report
+
+
 def main():
     url, out = sys.argv[1], sys.argv[2]
+    if "--gone" in sys.argv:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            print(json.dumps(gone(browser, url)))
+            browser.close()
+        return
     approve = "--approve" in sys.argv
     bucket_hosts = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--bucket-host=")]
     Path(out).mkdir(parents=True, exist_ok=True)
