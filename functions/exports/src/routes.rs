@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use roomwright_projects::{
     access::{self, Need},
-    scenarios::{self, products_of},
+    scenarios,
     store::project_pk,
 };
 
@@ -134,17 +134,8 @@ pub async fn create_export(
     }
     let mut quotes = Vec::new();
     for scenario in chosen {
-        let products = products_of(&state.table(), scenario).await?;
-        let requirements = &project.requirements;
-        quotes.push(
-            scenarios::quote(
-                scenario,
-                &products,
-                &requirements.currency,
-                requirements.budget_ceiling_minor,
-            )
-            .map_err(|errors| errors.finish().unwrap_err())?,
-        );
+        let (quote, _) = scenarios::priced(&state.table(), &project.requirements, scenario).await?;
+        quotes.push(quote);
     }
     let image_keys: std::collections::BTreeSet<String> = quotes
         .iter()

@@ -59,7 +59,7 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         correlation_id = %correlation_id,
         trace_id = %trace_id,
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %logged_path(request.uri().path()),
     );
     request.extensions_mut().insert(RequestIds {
         request_id: request_id.clone(),
@@ -85,10 +85,34 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
     response
 }
 
+/// The path as logged: a share link's token opens its proposal to anyone who has it, so
+/// `/p/<token>...` is written as `/p/{token}...` (the gateway's access log has the route only).
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/p/") {
+        Some(rest) if !rest.starts_with("assets/") => {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            format!("/p/{{token}}{tail}").into()
+        }
+        _ => path.into(),
+    }
+}
+
 /// The Lambda invocation's request id when running under `lambda_http`.
 fn lambda_request_id(request: &Request) -> Option<String> {
     request
         .lambda_context_ref()
         .map(|context| context.request_id.clone())
         .filter(|id| !id.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn share_tokens_stay_out_of_the_logs() {
+        use super::logged_path;
+        assert_eq!(logged_path("/p/AbC-123_x"), "/p/{token}");
+        assert_eq!(logged_path("/p/AbC-123_x/feedback"), "/p/{token}/feedback");
+        assert_eq!(logged_path("/p/assets/pano-1.js"), "/p/assets/pano-1.js");
+        assert_eq!(logged_path("/v1/projects/p/x"), "/v1/projects/p/x");
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use geo::{Area, BooleanOps, Contains, Coord, LineString, Polygon, Rotate, Translate};
 use roomwright_core::{
     ApiError,
-    catalog::{Product, get_product},
+    catalog::{Product, get_products},
     dynamo::Table,
     money::percent_of,
     problem::FieldErrors,
@@ -167,20 +167,40 @@ pub fn validate(scenario: &Scenario, errors: &mut FieldErrors) {
     }
 }
 
-/// The products a scenario names, read from the catalog once each; unknown ids are absent.
+/// The products a scenario names, read from the catalog once each (in batches of 100, not one
+/// call per product); unknown ids are absent.
 pub async fn products_of(
     table: &Table,
     scenario: &Scenario,
 ) -> Result<HashMap<String, Product>, ApiError> {
-    let mut products = HashMap::new();
-    for selection in &scenario.selections {
-        if !products.contains_key(&selection.product_id)
-            && let Some(product) = get_product(table, &selection.product_id).await?
-        {
-            products.insert(selection.product_id.clone(), product.value);
-        }
-    }
-    Ok(products)
+    let ids: Vec<String> = scenario
+        .selections
+        .iter()
+        .map(|s| s.product_id.clone())
+        .collect();
+    Ok(get_products(table, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, product)| (id, product.value))
+        .collect())
+}
+
+/// The scenario priced from the catalog now, in the project's currency against its budget,
+/// with the products it names; a selection the catalog cannot price is a 422 naming it.
+pub async fn priced(
+    table: &Table,
+    requirements: &crate::model::Requirements,
+    scenario: &Scenario,
+) -> Result<(Quote, HashMap<String, Product>), ApiError> {
+    let products = products_of(table, scenario).await?;
+    let quote = quote(
+        scenario,
+        &products,
+        &requirements.currency,
+        requirements.budget_ceiling_minor,
+    )
+    .map_err(|errors| errors.finish().unwrap_err())?;
+    Ok((quote, products))
 }
 
 /// Checks every selection names a known, active product with a finish it offers.

@@ -358,19 +358,7 @@ pub async fn activity(
     project_id: &str,
     page: &PageRequest,
 ) -> Result<(Vec<Activity>, Option<String>), StoreError> {
-    let result = table
-        .query::<Activity>(
-            None,
-            &project_pk(project_id),
-            SortKey::Prefix("ACTIVITY#"),
-            page,
-            true,
-        )
-        .await?;
-    Ok((
-        result.items.into_iter().map(|v| v.value).collect(),
-        result.next_cursor,
-    ))
+    store::newest(table, project_id, "ACTIVITY#", page).await
 }
 
 /// What a client decides on the page.

@@ -154,6 +154,29 @@ pub async fn write_with(
     }
 }
 
+/// One page of the project's items whose sort keys start with `prefix` (versions, activity),
+/// newest first.
+pub async fn newest<T: serde::de::DeserializeOwned>(
+    table: &Table,
+    project_id: &str,
+    prefix: &str,
+    page: &PageRequest,
+) -> Result<(Vec<T>, Option<String>), StoreError> {
+    let result = table
+        .query::<T>(
+            None,
+            &project_pk(project_id),
+            SortKey::Prefix(prefix),
+            page,
+            true,
+        )
+        .await?;
+    Ok((
+        result.items.into_iter().map(|v| v.value).collect(),
+        result.next_cursor,
+    ))
+}
+
 /// Whether a write failed because the project moved on since it was read (another writer).
 pub fn is_stale(error: &StoreError) -> bool {
     matches!(error, StoreError::ConditionFailed)

@@ -142,19 +142,7 @@ pub async fn list(
     project_id: &str,
     page: &PageRequest,
 ) -> Result<(Vec<Version>, Option<String>), ApiError> {
-    let result = table
-        .query::<Version>(
-            None,
-            &project_pk(project_id),
-            SortKey::Prefix("VERSION#"),
-            page,
-            true,
-        )
-        .await?;
-    Ok((
-        result.items.into_iter().map(|v| v.value).collect(),
-        result.next_cursor,
-    ))
+    Ok(crate::store::newest(table, project_id, "VERSION#", page).await?)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

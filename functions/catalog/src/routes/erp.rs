@@ -282,14 +282,7 @@ pub async fn create_order(
             "The scenario has no selections to order.",
         )]));
     }
-    let products = scenarios::products_of(&table, scenario).await?;
-    let quote = scenarios::quote(
-        scenario,
-        &products,
-        &project.requirements.currency,
-        project.requirements.budget_ceiling_minor,
-    )
-    .map_err(|errors| errors.finish().unwrap_err())?;
+    let (quote, _) = scenarios::priced(&table, &project.requirements, scenario).await?;
     let lines: Vec<OrderLine> = quote
         .lines
         .iter()

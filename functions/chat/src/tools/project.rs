@@ -384,10 +384,8 @@ pub async fn price(context: &ToolContext<'_>, args: PriceArgs) -> ToolResult {
             "The project has no such scenario; add furniture first.",
         )
     })?;
-    let products = scenarios::products_of(&context.state.table(), scenario).await?;
-    let r = &project.requirements;
-    let quote = scenarios::quote(scenario, &products, &r.currency, r.budget_ceiling_minor)
-        .map_err(|errors| ToolError::from(errors.finish().unwrap_err()))?;
+    let (quote, _) =
+        scenarios::priced(&context.state.table(), &project.requirements, scenario).await?;
     let short: Vec<Value> = quote
         .lines
         .iter()
@@ -403,7 +401,7 @@ pub async fn price(context: &ToolContext<'_>, args: PriceArgs) -> ToolResult {
         "lines": quote.lines.len(),
         "subtotal_net_minor": quote.subtotal_net_minor,
         "total_minor": quote.total_minor,
-        "budget_ceiling_minor": r.budget_ceiling_minor,
+        "budget_ceiling_minor": project.requirements.budget_ceiling_minor,
         "within_budget": quote.within_budget,
         "not_in_stock": short,
         "max_lead_time_days": quote.max_lead_time_days,

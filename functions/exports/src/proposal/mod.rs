@@ -175,15 +175,7 @@ async fn shown(state: &AppState, share: &Share) -> Result<Option<Shown>, ApiErro
     let Some(scenario) = project.scenarios.iter().find(|s| s.id == share.scenario_id) else {
         return Ok(None);
     };
-    let products = scenarios::products_of(&table, scenario).await?;
-    let requirements = &project.requirements;
-    let quote = scenarios::quote(
-        scenario,
-        &products,
-        &requirements.currency,
-        requirements.budget_ceiling_minor,
-    )
-    .map_err(|errors| errors.finish().unwrap_err())?;
+    let (quote, products) = scenarios::priced(&table, &project.requirements, scenario).await?;
     Ok(Some(Shown {
         project,
         quote,

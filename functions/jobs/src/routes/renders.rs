@@ -21,6 +21,19 @@ use roomwright_jobs::{
     submit,
 };
 
+/// A submitted job: 202 (or 200 for a retry) with the job to follow at `Location`.
+type Submitted = (
+    StatusCode,
+    [(header::HeaderName, HeaderValue); 1],
+    Json<SubmittedRender>,
+);
+
+fn answer((status, submitted): (StatusCode, SubmittedRender)) -> Result<Submitted, ApiError> {
+    let location =
+        HeaderValue::from_str(&format!("/v1/jobs/{}", submitted.job.id)).expect("ids are ASCII");
+    Ok((status, [(header::LOCATION, location)], Json(submitted)))
+}
+
 /// Orders a photorealistic render of the project's floor plan with the placed furniture of
 /// one scenario. Send `Idempotency-Key`: a retry returns the same job (200) instead of a new
 /// one (202).
@@ -37,19 +50,9 @@ pub async fn submit_render(
     Path(project_id): Path<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<RenderRequest>,
-) -> Result<
-    (
-        StatusCode,
-        [(header::HeaderName, HeaderValue); 1],
-        Json<SubmittedRender>,
-    ),
-    ApiError,
-> {
+) -> Result<Submitted, ApiError> {
     let key = submit::idempotency_key(&headers)?;
-    let (status, submitted) = order(&state, &caller, &project_id, request, key).await?;
-    let location =
-        HeaderValue::from_str(&format!("/v1/jobs/{}", submitted.job.id)).expect("ids are ASCII");
-    Ok((status, [(header::LOCATION, location)], Json(submitted)))
+    answer(order(&state, &caller, &project_id, request, key).await?)
 }
 
 /// Orders the furnished rooms of one scenario as 3D files: GLB (the web, Android AR) and USDZ
@@ -69,17 +72,7 @@ pub async fn submit_scene(
     Path(project_id): Path<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<SceneRequest>,
-) -> Result<
-    (
-        StatusCode,
-        [(header::HeaderName, HeaderValue); 1],
-        Json<SubmittedRender>,
-    ),
-    ApiError,
-> {
+) -> Result<Submitted, ApiError> {
     let key = submit::idempotency_key(&headers)?;
-    let (status, submitted) = order_scene(&state, &caller, &project_id, request, key).await?;
-    let location =
-        HeaderValue::from_str(&format!("/v1/jobs/{}", submitted.job.id)).expect("ids are ASCII");
-    Ok((status, [(header::LOCATION, location)], Json(submitted)))
+    answer(order_scene(&state, &caller, &project_id, request, key).await?)
 }

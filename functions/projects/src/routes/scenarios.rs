@@ -125,14 +125,7 @@ pub async fn quote_scenario(
 ) -> Result<Tagged<Quote>, ApiError> {
     let project = access::load(&state, &caller, &id, Need::Read).await?;
     let scenario = scenarios::find(&project.value.scenarios, &scenario_id)?;
-    let products = scenarios::products_of(&state.table(), scenario).await?;
-    let requirements = &project.value.requirements;
-    let quote = scenarios::quote(
-        scenario,
-        &products,
-        &requirements.currency,
-        requirements.budget_ceiling_minor,
-    )
-    .map_err(|errors| errors.finish().unwrap_err())?;
+    let (quote, _) =
+        scenarios::priced(&state.table(), &project.value.requirements, scenario).await?;
     Ok(tagged(quote, project.version))
 }
