@@ -22,7 +22,7 @@ use roomwright_core::{
     http::Path,
     s3, time,
 };
-use roomwright_jobs::{JobKind, JobStatus, store as jobs};
+use roomwright_jobs::{JobKind, JobStatus, render::input::SceneFormat, store as jobs};
 use roomwright_projects::{
     scenarios::{self, Quote},
     shares::{self, Feedback, Share, Taken},
@@ -229,33 +229,31 @@ async fn media(state: &AppState, share: &Share) -> Result<Media, ApiError> {
             if output.name.ends_with("-thumbnail") {
                 continue;
             }
-            match output.content_type.as_str() {
-                "model/gltf-binary" if media.glb.is_none() => {
-                    media.glb = Some(sign(state, &output.key).await?)
-                }
-                "model/vnd.usdz+zip" if media.usdz.is_none() => {
-                    media.usdz = Some(sign(state, &output.key).await?)
-                }
-                "image/png" | "image/jpeg" => {
-                    let signed = page::Signed {
-                        url: sign(state, &output.key).await?,
-                        width: output.width,
-                        height: output.height,
-                    };
-                    // Outputs are `camera-<n>`, in the order of the request's cameras.
-                    let camera = output
-                        .name
-                        .strip_prefix("camera-")
-                        .and_then(|n| n.parse::<usize>().ok());
-                    let panorama =
-                        camera.is_some_and(|n| request["cameras"][n]["panorama"] == true);
-                    if panorama {
-                        media.panoramas.push(signed);
-                    } else if media.renders.len() < 12 {
-                        media.renders.push(signed);
-                    }
-                }
-                _ => {}
+            let kind = output.content_type.as_str();
+            if kind == SceneFormat::Glb.content_type() && media.glb.is_none() {
+                media.glb = Some(sign(state, &output.key).await?);
+            } else if kind == SceneFormat::Usdz.content_type() && media.usdz.is_none() {
+                media.usdz = Some(sign(state, &output.key).await?);
+            } else if kind == "image/png" || kind == "image/jpeg" {
+                // Outputs are `camera-<n>`, in the order of the request's cameras.
+                let camera = output
+                    .name
+                    .strip_prefix("camera-")
+                    .and_then(|n| n.parse::<usize>().ok());
+                let panorama = camera.is_some_and(|n| request["cameras"][n]["panorama"] == true);
+                // Signed only when shown: past 12 renders the rest are left out.
+                let shown = if panorama {
+                    &mut media.panoramas
+                } else if media.renders.len() < 12 {
+                    &mut media.renders
+                } else {
+                    continue;
+                };
+                shown.push(page::Signed {
+                    url: sign(state, &output.key).await?,
+                    width: output.width,
+                    height: output.height,
+                });
             }
         }
     }
