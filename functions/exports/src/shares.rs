@@ -190,6 +190,8 @@ pub async fn create_share(
     }
     also.push(shares::activity_item(&table, &id, &activity)?);
     project.value.updated_at = time::sortable(now);
+    project.value.updated_by = Some(caller.user_id.clone());
+    project.value.updated_via = None;
     match store::write_with(&table, &project.value, Some(project.version), &[], also).await {
         Ok(_) => {}
         Err(StoreError::ConditionFailed) => {

@@ -317,6 +317,8 @@ pub fn demo_project_for(user_id: &str, email: &str) -> Project {
         updated_at: now,
         deleted_at: None,
         latest_version: 0,
+        updated_by: Some(user_id.into()),
+        updated_via: None,
     }
 }
 

@@ -107,6 +107,9 @@ where
 {
     for _ in 0..UPDATE_ATTEMPTS {
         let Versioned { mut value, version } = load(state, caller, id, need).await?;
+        // Who changed it; `change` says how when not directly (the assistant does).
+        value.updated_by = Some(caller.user_id.clone());
+        value.updated_via = None;
         let report = change(&mut value)?;
         value.updated_at = roomwright_core::time::sortable(roomwright_core::time::now());
         match store::write(&state.table(), &value, Some(version), &[]).await {

@@ -170,6 +170,8 @@ pub fn create(owner_id: &str, owner_email: &str, new: NewProject) -> Result<Proj
         updated_at: now,
         deleted_at: None,
         latest_version: 0,
+        updated_by: Some(owner_id.to_string()),
+        updated_via: None,
     };
     apply(&mut project, change);
     Ok(project)

@@ -193,6 +193,13 @@ pub struct Project {
     /// Number of the latest saved version, 0 before the first.
     #[serde(default)]
     pub latest_version: u32,
+    /// Who made the last change (a user id; none for a client on a share link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    /// How, when not directly: `assistant` (the design assistant on the user's behalf),
+    /// `client` (a client's decision on a proposal), `import` (a floor-plan drawing read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_via: Option<String>,
 }
 
 impl Project {

@@ -463,6 +463,8 @@ pub async fn take_feedback(
             activity.status = Some(next);
         }
         value.updated_at = clock::sortable(now);
+        value.updated_by = None;
+        value.updated_via = Some("client".into());
         let also = vec![
             put(
                 table,

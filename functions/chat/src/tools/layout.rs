@@ -167,6 +167,7 @@ pub async fn accept(context: &ToolContext<'_>, args: AcceptArgs) -> ToolResult {
     scenarios::validate(&scenario, &mut errors);
     errors.finish()?;
     let (report, _) = access::update(context.state, context.caller, &id, Need::Edit, |project| {
+        project.updated_via = Some("assistant".into());
         let report = json!({"scenario_id": scenario.id, "name": scenario.name,
                             "selections": scenario.selections.len()});
         if !project.scenarios.contains(&scenario) {
@@ -238,6 +239,7 @@ pub async fn fit(context: &ToolContext<'_>, args: FitArgs) -> ToolResult {
     .await?;
     if !fit.swaps.is_empty() {
         access::update(context.state, context.caller, &id, Need::Edit, |p| {
+            p.updated_via = Some("assistant".into());
             // Fitted on what was read: if someone changed the scenario since, fitting again
             // is the caller's decision, not ours to overwrite.
             let now = p.scenarios.iter().find(|s| s.id == scenario_id).cloned();

@@ -24,13 +24,18 @@ async fn change_project<F>(context: &ToolContext<'_>, project_id: &str, change: 
 where
     F: FnMut(&mut Project) -> Result<Value, ToolError>,
 {
+    let mut change = change;
     context.caller.require(Permission::ProjectsWrite)?;
     access::update(
         context.state,
         context.caller,
         project_id,
         Need::Edit,
-        change,
+        |project: &mut Project| {
+            // Collaborators see the assistant made it, on this user's behalf.
+            project.updated_via = Some("assistant".into());
+            change(project)
+        },
     )
     .await
     .map(|(report, _)| report)

@@ -631,6 +631,8 @@ pub async fn accept_import(
     let mut saved = project.value;
     saved.floor_plan = Some(plan);
     saved.updated_at = time::sortable(time::now());
+    saved.updated_by = Some(caller.user_id.clone());
+    saved.updated_via = Some("import".into());
     let version = project_store::write(&state.table(), &saved, Some(project.version), &[]).await?;
     import.status = ImportStatus::Accepted;
     import.accepted_at = Some(time::rfc3339(time::now()));

@@ -80,7 +80,7 @@ pub async fn add_member(
             role: new.role,
         }),
     }
-    commit(&state, project.value, project.version, &[]).await
+    commit(&state, &caller, project.value, project.version, &[]).await
 }
 
 /// Stops sharing the project with a user (owner only).
@@ -113,5 +113,5 @@ pub async fn remove_member(
         }
         Some(_) => project.value.members.retain(|m| m.user_id != user_id),
     }
-    commit(&state, project.value, project.version, &[user_id]).await
+    commit(&state, &caller, project.value, project.version, &[user_id]).await
 }

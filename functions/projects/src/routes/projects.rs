@@ -9,7 +9,7 @@ use axum::{
 use roomwright_core::http::Path;
 use roomwright_core::{
     ApiError, AppState,
-    auth::{Require, perm},
+    auth::{Caller, Require, perm},
     dynamo::{PageParams, Versioned},
     etag::IfMatch,
     http::{ApiJson, ApiQuery},
@@ -30,11 +30,14 @@ use roomwright_projects::{
 /// Saves a changed project over the version it was read at; returns it with its new ETag.
 pub async fn commit(
     state: &AppState,
+    caller: &Caller,
     mut project: Project,
     version: u64,
     removed: &[String],
 ) -> Result<Tagged, ApiError> {
     project.updated_at = time::sortable(time::now());
+    project.updated_by = Some(caller.user_id.clone());
+    project.updated_via = None;
     let version = store::write(&state.table(), &project, Some(version), removed).await?;
     Ok(tagged(project, version))
 }
@@ -150,7 +153,7 @@ pub async fn update_project(
     let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
     access::check_version(&project, if_match)?;
     change::apply(&mut project.value, change);
-    commit(&state, project.value, project.version, &[]).await
+    commit(&state, &caller, project.value, project.version, &[]).await
 }
 
 /// Moves a project to the trash; it can be restored for 30 days, then it is removed.
@@ -174,7 +177,7 @@ pub async fn delete_project(
         ));
     }
     project.value.deleted_at = Some(time::rfc3339(time::now()));
-    commit(&state, project.value, project.version, &[]).await
+    commit(&state, &caller, project.value, project.version, &[]).await
 }
 
 /// Brings a project back from the trash.
@@ -197,7 +200,7 @@ pub async fn restore_project(
             "The project is not in the trash.",
         ));
     }
-    commit(&state, project.value, project.version, &[]).await
+    commit(&state, &caller, project.value, project.version, &[]).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -239,8 +242,8 @@ pub async fn change_status(
     if change.status == Status::Approved {
         let note = change.note.unwrap_or_else(|| "Approved".to_string());
         let version = super::versions::record(&state, &caller, &mut project.value, note).await?;
-        return super::versions::commit_version(&state, project.value, project.version, &version)
+        return super::versions::commit_version(&state, &caller, project.value, project.version, &version)
             .await;
     }
-    commit(&state, project.value, project.version, &[]).await
+    commit(&state, &caller, project.value, project.version, &[]).await
 }

@@ -40,7 +40,7 @@ pub async fn put_floor_plan(
     floorplan::validate(&plan, &mut errors);
     errors.finish()?;
     project.value.floor_plan = Some(plan);
-    commit(&state, project.value, project.version, &[]).await
+    commit(&state, &caller, project.value, project.version, &[]).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,7 +81,7 @@ pub async fn put_scenario(
     let warnings =
         scenarios::placement_warnings(&scenario, project.value.floor_plan.as_ref(), &products);
     scenarios::upsert(&mut project.value.scenarios, scenario)?;
-    let (etag, Json(project)) = commit(&state, project.value, project.version, &[]).await?;
+    let (etag, Json(project)) = commit(&state, &caller, project.value, project.version, &[]).await?;
     Ok((etag, Json(ScenarioSaved { project, warnings })))
 }
 
@@ -108,7 +108,7 @@ pub async fn delete_scenario(
             format!("No scenario {scenario_id}."),
         ));
     }
-    commit(&state, project.value, project.version, &[]).await
+    commit(&state, &caller, project.value, project.version, &[]).await
 }
 
 /// Prices a scenario from current catalog prices and stock, with its sustainability summary.

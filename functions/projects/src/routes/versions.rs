@@ -35,12 +35,15 @@ pub async fn record(
 /// Writes the project (read at `expected`) and its new `version` in one transaction.
 pub async fn commit_version(
     state: &AppState,
+    caller: &roomwright_core::auth::Caller,
     mut project: Project,
     expected: u64,
     version: &Version,
 ) -> Result<Tagged, ApiError> {
     let table = state.table();
     project.updated_at = time::sortable(time::now());
+    project.updated_by = Some(caller.user_id.clone());
+    project.updated_via = None;
     let item = versions::create_item(&table, &project.id, version)?;
     let written =
         roomwright_projects::store::write_with(&table, &project, Some(expected), &[], vec![item])
@@ -83,7 +86,7 @@ pub async fn save_version(
     let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
     access::check_version(&project, if_match)?;
     let version = record(&state, &caller, &mut project.value, request.note).await?;
-    let (etag, _) = commit_version(&state, project.value, project.version, &version).await?;
+    let (etag, _) = commit_version(&state, &caller, project.value, project.version, &version).await?;
     Ok((StatusCode::CREATED, etag, Json(version)))
 }
 
@@ -169,5 +172,5 @@ pub async fn restore_version(
         .await?
         .snapshot
         .apply_to(&mut project.value);
-    commit(&state, project.value, project.version, &[]).await
+    commit(&state, &caller, project.value, project.version, &[]).await
 }
