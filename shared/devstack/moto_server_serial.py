@@ -99,6 +99,33 @@ def journal_transactions():
     backend.transact_write_items = transact_write_items
 
 
+SENT_EMAILS_PATH = "/_roomwright/ses/messages"
+
+
+def sent_emails():
+    """Every message SES (v1 or v2) accepted, oldest first: what a mailbox would have got.
+    moto keeps them in its SES backend; its own /moto-api/data.json lists every model of every
+    service, which grows with the tables."""
+    from moto.ses.models import ses_backends
+
+    messages = []
+    for account, regions in ses_backends.items():
+        for region, backend in regions.items():
+            for message in backend.sent_messages:
+                destinations = getattr(message, "destinations", None) or {}
+                messages.append(
+                    {
+                        "id": message.id,
+                        "source": getattr(message, "source", None),
+                        "subject": getattr(message, "subject", None),
+                        "body": getattr(message, "body", None),
+                        "to": destinations.get("ToAddresses", []),
+                        "region": region,
+                    }
+                )
+    return messages
+
+
 class Serialised:
     """WSGI middleware: one request inside the application at a time.
 
@@ -116,6 +143,11 @@ class Serialised:
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == SENT_EMAILS_PATH:
+            with self.lock:
+                body = json.dumps(sent_emails()).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
         wait = self.long_poll(environ)
         if wait is None:
             return self.once(environ, start_response)

@@ -8,7 +8,7 @@
 
 mod routes;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::{Extension, Router};
 use roomwright_core::{AppState, auth::Role, http::finish};
@@ -22,6 +22,8 @@ pub struct AuthContext {
     pub signer: Arc<Signer>,
     /// Role of users who sign up without an invitation.
     pub signup_role: Role,
+    /// Verification, reset and invitation emails (`EMAIL_FROM`), made on first use.
+    mailer: Arc<OnceLock<Arc<roomwright_notify::Mailer>>>,
 }
 
 impl AuthContext {
@@ -40,7 +42,15 @@ impl AuthContext {
         Self {
             signer: Arc::new(Signer::new(source)),
             signup_role,
+            mailer: Arc::default(),
         }
+    }
+
+    /// The mailer, sharing the functions' SDK configuration.
+    pub fn mailer(&self, state: &AppState) -> Arc<roomwright_notify::Mailer> {
+        self.mailer
+            .get_or_init(|| Arc::new(roomwright_notify::Mailer::from_env(state.aws.clone())))
+            .clone()
     }
 }
 

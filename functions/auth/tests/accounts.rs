@@ -38,8 +38,19 @@ async fn signup_answers_with_an_oauth_token_response_and_me_works() {
             Some(json!({"email": "ANN@example.com", "password": PASSWORD, "name": "Other"})),
         )
         .await;
-    assert_eq!(again.status, StatusCode::CONFLICT);
-    assert_eq!(again.body["code"], "email_taken");
+    assert_eq!(
+        again.status,
+        StatusCode::ACCEPTED,
+        "a taken address answers as a new one: {}",
+        again.body
+    );
+    assert_eq!(again.body["status"], "check_your_email");
+    let still = app.login("ann@example.com", PASSWORD).await;
+    assert_eq!(
+        still.status,
+        StatusCode::OK,
+        "the first account is unchanged"
+    );
 }
 
 #[tokio::test]

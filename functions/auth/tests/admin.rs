@@ -163,20 +163,44 @@ async fn invitations_grant_their_role_once_and_only_to_their_email() {
             Method::POST,
             "/v1/admin/invites",
             Some(&admin),
-            Some(json!({"email": "Kim@Example.com", "role": "sales_rep"})),
+            Some(json!({"email": format!("Kim.{}@Example.com", app.stack.stack_name), "role": "sales_rep"})),
         )
         .await;
     assert_eq!(invite.status, StatusCode::CREATED, "{}", invite.body);
-    let invite_token = invite.body["invite_token"].as_str().unwrap();
+    assert_eq!(invite.body["emailed"], true);
+    assert!(
+        invite.body.get("invite_token").is_none(),
+        "the token goes to the invitee only: {}",
+        invite.body
+    );
+    let kim_email = format!("kim.{}@example.com", app.stack.stack_name);
+    let mail = app.stack.emails_to(&kim_email).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert_eq!(
+        mail[0].subject.as_deref(),
+        Some("Role User invited you to Roomwright")
+    );
+    assert!(mail[0].body.as_deref().unwrap().contains("as a sales_rep"));
+    let invite_token = mail[0].token("invite").expect("an invitation link");
+    let invite_token = invite_token.as_str();
 
     let signup = |email: &str| {
         app.send(Method::POST, "/v1/auth/signup", None, Some(json!({"email": email, "password": PASSWORD, "name": "Kim", "invite_token": invite_token})))
     };
     let other = signup("lee@example.com").await;
     assert_eq!(other.body["errors"][0]["code"], "invalid_invite");
-    let kim = signup("kim@example.com").await;
-    assert_eq!(kim.status, StatusCode::CREATED);
+    let kim = signup(&kim_email).await;
+    assert_eq!(kim.status, StatusCode::ACCEPTED, "{}", kim.body);
+    let kim = app.login(&kim_email, PASSWORD).await;
     assert_eq!(kim.body["user"]["role"], "sales_rep");
+    assert_eq!(
+        kim.body["user"]["email_verified"], true,
+        "the invitation went to this address"
+    );
+    assert!(
+        app.stack.emails_to(&kim_email).await.len() == 1,
+        "no confirmation email: the invitation proved the address"
+    );
     let twice = app.send(Method::POST, "/v1/auth/signup", None, Some(json!({"email": "kim2@example.com", "password": PASSWORD, "name": "K", "invite_token": invite_token}))).await;
     assert_eq!(twice.body["errors"][0]["code"], "invalid_invite");
 
@@ -185,7 +209,7 @@ async fn invitations_grant_their_role_once_and_only_to_their_email() {
             Method::POST,
             "/v1/admin/invites",
             Some(&admin),
-            Some(json!({"email": "kim@example.com", "role": "viewer"})),
+            Some(json!({"email": kim_email, "role": "viewer"})),
         )
         .await;
     assert_eq!(existing.body["code"], "email_taken");
@@ -322,7 +346,12 @@ async fn audit_log_records_actor_target_source_and_filters_by_time() {
         .collect();
     assert_eq!(
         actions,
-        ["role_changed", "signup", "login_succeeded"],
+        [
+            "role_changed",
+            "login_succeeded",
+            "signup",
+            "login_succeeded"
+        ],
         "newest first"
     );
     let bad = app

@@ -2,6 +2,7 @@
 //! laptop and end-to-end tests talk HTTP to the same routers Lambda serves.
 
 pub mod cors;
+pub mod live;
 pub mod local_batch;
 pub mod seed;
 pub mod workers;

@@ -126,7 +126,7 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         "$DEMO_PASSWORD".to_string()
     };
     eprintln!(
-        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json  (reference: http://{address}/docs)\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  renders: {render_note}\n  chat: the offline assistant (rules, no Bedrock locally); POST /v1/conversations\n  recommendations: POST /v1/events, then POST /v1/jobs/training (admin) trains a model\n  local AWS (moto): {endpoint}  (data: {restored}; `make dev-reset` forgets it)\n  Ctrl-C stops everything and keeps the data.\n",
+        "\nRoomwright is running at http://{address}\n  health:  http://{address}/v1/health\n  openapi: http://{address}/v1/openapi.json  (reference: http://{address}/docs)\n  demo users: {admin} (admin), {designer} (designer)\n  demo project: {project}\n  password:   {password_note}\n  catalog: {products} demo products, search: {search_note}\n  ERP webhook secret: {webhook_secret}  (ERP_WEBHOOK_SECRET overrides; ERP_BASE_URL enables orders)\n  renders: {render_note}\n  live updates: ws://{address}/v1/live?access_token=<access token>  (emails: {endpoint}/_roomwright/ses/messages)\n  chat: the offline assistant (rules, no Bedrock locally); POST /v1/conversations\n  recommendations: POST /v1/events, then POST /v1/jobs/training (admin) trains a model\n  local AWS (moto): {endpoint}  (data: {restored}; `make dev-reset` forgets it)\n  Ctrl-C stops everything and keeps the data.\n",
         admin = seed::DEMO_ADMIN,
         designer = seed::DEMO_DESIGNER,
         project = seeded.demo_project.as_deref().unwrap_or("-"),
@@ -140,6 +140,22 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         &template,
         std::env::var("CORS_ALLOWED_ORIGINS").ok().as_deref(),
     )?;
+    let live = Arc::new(roomwright_local::live::local_live(
+        &stack.state,
+        address,
+        &stack.provisioned.environment,
+    ));
+    let sockets = Arc::new(roomwright_local::live::Sockets::default());
+    if let Some(stream) = roomwright_local::live::stream_arn(&stack.provisioned) {
+        roomwright_local::live::start_stream_reader(
+            stack.state.clone(),
+            live.clone(),
+            stream,
+            std::time::Duration::from_millis(50),
+        )
+        .await?;
+    }
+    let live_routes = roomwright_local::live::router(stack.state.clone(), live, sockets);
     let app = roomwright_local::app(
         stack.state,
         Functions {
@@ -149,6 +165,7 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
             recs: RecsContext::new(),
         },
     )
+    .merge(live_routes)
     .layer(cors);
     axum::serve(
         listener,

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod invites;
 pub mod keys;
+pub mod onetime;
 pub mod passwords;
 pub mod sessions;
 pub mod throttle;

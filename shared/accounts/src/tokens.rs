@@ -28,6 +28,9 @@ pub struct TokenUser {
     pub id: String,
     pub email: String,
     pub role: Role,
+    /// Until the address is confirmed (`POST /v1/auth/verify`), projects cannot be shared
+    /// with this user.
+    pub email_verified: bool,
 }
 
 /// Signs an access token for `user` in `session_id` and pairs it with `refresh_token`.
@@ -65,6 +68,7 @@ pub async fn respond(
             id: user.id.clone(),
             email: user.email.clone(),
             role: user.role,
+            email_verified: user.email_verified,
         },
     })
 }

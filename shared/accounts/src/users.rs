@@ -36,6 +36,10 @@ pub struct User {
     pub role: Role,
     pub status: Status,
     pub password_hash: String,
+    /// Whoever signed up proved the address is theirs (by the emailed link, or an invitation
+    /// sent to it). Projects are shared only with verified addresses.
+    #[serde(default)]
+    pub email_verified: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -54,6 +58,7 @@ pub struct UserView {
     pub company: String,
     pub role: Role,
     pub status: Status,
+    pub email_verified: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -67,6 +72,7 @@ impl From<&User> for UserView {
             company: user.company.clone(),
             role: user.role,
             status: user.status,
+            email_verified: user.email_verified,
             created_at: user.created_at.clone(),
             updated_at: user.updated_at.clone(),
         }
@@ -200,6 +206,8 @@ pub async fn provision(
         role,
         status: Status::Active,
         password_hash: crate::passwords::hash(password.to_string()).await?,
+        // Provisioned by an operator or as demo data: the address is taken as given.
+        email_verified: true,
         created_at: now.clone(),
         updated_at: now,
     };

@@ -20,6 +20,8 @@ pub fn email_claim_key(email: &str) -> (String, &'static str) {
 pub struct UserRef {
     pub id: String,
     pub email: String,
+    /// The owner proved the address is theirs.
+    pub verified: bool,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +34,8 @@ struct Profile {
     id: String,
     email: String,
     status: String,
+    #[serde(default)]
+    email_verified: bool,
 }
 
 /// The active user with this email (compared trimmed and lower-cased).
@@ -53,5 +57,6 @@ pub async fn find_user_by_email(table: &Table, email: &str) -> Result<Option<Use
         .map(|p| UserRef {
             id: p.id,
             email: p.email,
+            verified: p.email_verified,
         }))
 }

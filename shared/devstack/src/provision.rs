@@ -56,13 +56,19 @@ pub enum Physical {
         name: String,
         arn: String,
     },
+    /// An SES sending identity or configuration set (`!Ref` is its name).
+    Named {
+        name: String,
+    },
 }
 
 impl Physical {
     /// What `!Ref` gives, as in CloudFormation.
     fn reference(&self) -> &str {
         match self {
-            Physical::Table { name, .. } | Physical::Bucket { name } => name,
+            Physical::Table { name, .. } | Physical::Bucket { name } | Physical::Named { name } => {
+                name
+            }
             Physical::Queue { url, .. } => url,
             Physical::Batch { arn, .. } => arn,
         }
@@ -237,13 +243,15 @@ fn references(value: &Value, into: &mut BTreeSet<String>) {
     }
 }
 
-const PROVISIONED_KINDS: [&str; 6] = [
+const PROVISIONED_KINDS: [&str; 8] = [
     "AWS::DynamoDB::Table",
     "AWS::S3::Bucket",
     "AWS::SQS::Queue",
     "AWS::Batch::ComputeEnvironment",
     "AWS::Batch::JobQueue",
     "AWS::Batch::JobDefinition",
+    "AWS::SES::EmailIdentity",
+    "AWS::SES::ConfigurationSet",
 ];
 
 /// Creates every table, bucket and queue of `template` with names starting `stack_name`, and
@@ -335,6 +343,19 @@ fn function_environment(
         });
     for variables in std::iter::once(&template.global_environment).chain(functions) {
         for (name, value) in variables {
+            // A value naming what has no local counterpart (the WebSocket API's address) is
+            // left for the local runner to set.
+            let mut names = BTreeSet::new();
+            references(value, &mut names);
+            let local = names.iter().all(|id| {
+                !template
+                    .resources
+                    .iter()
+                    .any(|r| &r.logical_id == id && !PROVISIONED_KINDS.contains(&r.kind.as_str()))
+            });
+            if !local {
+                continue;
+            }
             let Some(value) = resolver.resolve(value)? else {
                 continue;
             };
@@ -415,6 +436,39 @@ async fn create(
                 .await
                 .map(|arn| Physical::Batch { name, arn })
                 .map_err(fail)
+        }
+        "AWS::SES::EmailIdentity" => {
+            let identity = resolver
+                .resolve(&props["EmailIdentity"])?
+                .ok_or_else(|| fail("EmailIdentity is required".into()))?;
+            let created = aws_sdk_sesv2::Client::new(aws.sdk_config().await)
+                .create_email_identity()
+                .email_identity(&identity)
+                .send()
+                .await;
+            match created {
+                Ok(_) => Ok(Physical::Named { name: identity }),
+                // Stacks on one server share the sending domain.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_already_exists_exception()) =>
+                {
+                    Ok(Physical::Named { name: identity })
+                }
+                Err(e) => Err(fail(
+                    aws_sdk_sesv2::error::DisplayErrorContext(&e).to_string(),
+                )),
+            }
+        }
+        "AWS::SES::ConfigurationSet" => {
+            let set = resolver.resolve(&props["Name"])?.unwrap_or(name);
+            aws_sdk_sesv2::Client::new(aws.sdk_config().await)
+                .create_configuration_set()
+                .configuration_set_name(&set)
+                .send()
+                .await
+                .map_err(|e| fail(aws_sdk_sesv2::error::DisplayErrorContext(&e).to_string()))?;
+            Ok(Physical::Named { name: set })
         }
         other => Err(fail(format!("{other} is not provisioned locally"))),
     }

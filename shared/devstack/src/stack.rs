@@ -97,3 +97,51 @@ impl TestStack {
         })
     }
 }
+
+/// A message the local SES accepted, as a mailbox would show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct SentEmail {
+    pub id: String,
+    pub source: Option<String>,
+    pub subject: Option<String>,
+    /// The HTML body (moto keeps one body; the HTML when a message has both).
+    pub body: Option<String>,
+    pub to: Vec<String>,
+}
+
+impl SentEmail {
+    /// The secret of a link `.../<page>#token=<token>` in the body.
+    pub fn token(&self, page: &str) -> Option<String> {
+        let body = self.body.as_deref()?;
+        let marker = format!("/account/{page}#token=");
+        let start = body.find(&marker)? + marker.len();
+        let token: String = body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        (!token.is_empty()).then_some(token)
+    }
+}
+
+/// Every message sent through the local SES at `endpoint` to `address`, oldest first.
+pub async fn emails_to(endpoint: &str, address: &str) -> Vec<SentEmail> {
+    let all: Vec<SentEmail> = reqwest::Client::new()
+        .get(format!("{endpoint}/_roomwright/ses/messages"))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("the local SES lists its messages")
+        .json()
+        .await
+        .expect("a JSON list of messages");
+    all.into_iter()
+        .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(address)))
+        .collect()
+}
+
+impl TestStack {
+    /// The messages the local SES sent to `address`, oldest first.
+    pub async fn emails_to(&self, address: &str) -> Vec<SentEmail> {
+        emails_to(&self.endpoint, address).await
+    }
+}

@@ -14,7 +14,6 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use roomwright_core::{
-
     dynamo::{Keys, PageRequest, SortKey, StoreError, Table, is_condition_failure, service_error},
     time,
     users::user_pk,
@@ -126,7 +125,13 @@ pub async fn list(
 ) -> Result<(Vec<Notification>, Option<String>, u32), StoreError> {
     let mark = read_before(table, user_id).await?;
     let result = table
-        .query::<Notification>(None, &user_pk(user_id), SortKey::Prefix("NOTIF#"), page, true)
+        .query::<Notification>(
+            None,
+            &user_pk(user_id),
+            SortKey::Prefix("NOTIF#"),
+            page,
+            true,
+        )
         .await?;
     let items = result
         .items

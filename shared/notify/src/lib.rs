@@ -9,6 +9,6 @@ pub mod prefs;
 pub mod suppression;
 pub mod templates;
 
-pub use live::{Change, Live, Links, Poster};
+pub use live::{Change, Links, Live, Poster};
 pub use mail::Mailer;
 pub use templates::{Letter, Mail};

@@ -219,9 +219,11 @@ impl Live {
         connection_id: &str,
         token: Option<&str>,
     ) -> Result<Connection, ApiError> {
-        let token = token.filter(|t| !t.is_empty() && t.len() <= 4096).ok_or_else(|| {
-            ApiError::unauthorized("missing_token", "Connect with ?access_token=<token>.")
-        })?;
+        let token = token
+            .filter(|t| !t.is_empty() && t.len() <= 4096)
+            .ok_or_else(|| {
+                ApiError::unauthorized("missing_token", "Connect with ?access_token=<token>.")
+            })?;
         let caller = Caller::authenticate(state, token).await?;
         let table = state.table();
         let name = profile(&table, &caller.user_id)
@@ -406,17 +408,22 @@ impl Live {
                     connection.projects.remove(i);
                     table
                         .replace(
-                            &Keys::new(connection_pk(connection_id), "CONN")
-                                .expires_at(expiry()),
+                            &Keys::new(connection_pk(connection_id), "CONN").expires_at(expiry()),
                             &connection,
                             stored.version,
                         )
                         .await?;
                     table
-                        .delete(&project_channel(&project_id), &watcher_sk(connection_id), None)
+                        .delete(
+                            &project_channel(&project_id),
+                            &watcher_sk(connection_id),
+                            None,
+                        )
                         .await?;
                 }
-                Ok(Some(json!({"type": "unsubscribed", "project_id": project_id})))
+                Ok(Some(
+                    json!({"type": "unsubscribed", "project_id": project_id}),
+                ))
             }
         }
     }
@@ -431,8 +438,12 @@ impl Live {
     /// Posts `data` to every connection, [`FAN_OUT_CONCURRENCY`] at a time; gone ones are
     /// forgotten. Returns how many were delivered.
     pub async fn deliver(&self, state: &AppState, connections: &[String], data: &[u8]) -> usize {
-        let results: Vec<(String, Result<Delivery, String>)> = stream::iter(connections)
-            .map(|id| async move { (id.clone(), self.poster.post(id, data).await) })
+        let poster = &self.poster;
+        let posts = connections.iter().cloned().map(|id: String| async move {
+            let result = poster.post(&id, data).await;
+            (id, result)
+        });
+        let results: Vec<(String, Result<Delivery, String>)> = stream::iter(posts)
             .buffer_unordered(FAN_OUT_CONCURRENCY)
             .collect()
             .await;
@@ -516,7 +527,8 @@ impl Live {
         };
         let empty = json!({});
         let old = change.old.as_ref().unwrap_or(&empty);
-        const BOOKKEEPING: [&str; 6] = ["pk", "sk", "version", "updated_at", "updated_by", "gsi1pk"];
+        const BOOKKEEPING: [&str; 6] =
+            ["pk", "sk", "version", "updated_at", "updated_by", "gsi1pk"];
         let fields: BTreeSet<&str> = new
             .as_object()
             .into_iter()
@@ -556,7 +568,10 @@ impl Live {
             .await;
         // People the project was just shared with are told.
         let before = members_of(old);
-        let name = new.get("name").and_then(Value::as_str).unwrap_or("a project");
+        let name = new
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("a project");
         for user_id in members.keys().filter(|id| !before.contains_key(*id)) {
             if change.old.is_none() || Some(user_id.as_str()) == by {
                 continue;
@@ -566,7 +581,10 @@ impl Live {
                 Topic::ProjectShared,
                 &format!("shared:{project_id}:{version}"),
                 time::now(),
-                format!("{} shared “{name}” with you", by_name.as_deref().unwrap_or("Someone")),
+                format!(
+                    "{} shared “{name}” with you",
+                    by_name.as_deref().unwrap_or("Someone")
+                ),
                 format!(
                     "You can now {} the project “{name}” in Roomwright.",
                     if members.get(user_id).map(String::as_str) == Some("editor") {
@@ -598,7 +616,10 @@ impl Live {
             .and_then(Value::as_str)
             .filter(|n| !n.is_empty())
             .unwrap_or("Your client");
-        let comment = new.get("comment").and_then(Value::as_str).unwrap_or_default();
+        let comment = new
+            .get("comment")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let table = state.table();
         let Some(project) = roomwright_projects::store::get(&table, project_id).await? else {
             return Ok(());
@@ -655,12 +676,8 @@ impl Live {
             .into_iter()
             .map(|w| w.connection_id)
             .collect();
-        let (job_id, kind, project_id, status) = (
-            job.id.clone(),
-            job.kind,
-            job.project_id.clone(),
-            job.status,
-        );
+        let (job_id, kind, project_id, status) =
+            (job.id.clone(), job.kind, job.project_id.clone(), job.status);
         let error = job.error.as_ref().map(|e| e.message.clone());
         let message = json!({"type": "job", "job": JobView::summary(job)});
         self.deliver(state, &recipients, message.to_string().as_bytes())
@@ -711,7 +728,8 @@ impl Live {
             .into_iter()
             .map(|w| w.connection_id)
             .collect();
-        let message = json!({"type": "notification", "notification": notification, "unread": unread});
+        let message =
+            json!({"type": "notification", "notification": notification, "unread": unread});
         self.deliver(state, &recipients, message.to_string().as_bytes())
             .await;
         let Some(mailer) = &self.mailer else {

@@ -36,7 +36,9 @@ pub struct Meter<'a> {
 /// What became of a letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
-    Sent { message_id: String },
+    Sent {
+        message_id: String,
+    },
     /// The address bounced or complained before: nothing is sent to it again.
     Suppressed,
     /// The month's budget is spent: nothing is sent until it is raised.
@@ -96,7 +98,11 @@ impl Mailer {
             .check(&table, meter.project_id, EMAIL_MICRO_USD as u64, now)
             .await
         {
-            tracing::warn!(kind = letter.kind, code = refusal.code(), "email not sent: budget");
+            tracing::warn!(
+                kind = letter.kind,
+                code = refusal.code(),
+                "email not sent: budget"
+            );
             return Ok(Sent::OverBudget);
         }
         let text = |data: &str| {

@@ -96,4 +96,3 @@ pub async fn put(table: &Table, user_id: &str, prefs: &EmailPreferences) -> Resu
         .map_err(|e| ApiError::from(roomwright_core::dynamo::service_error(e)))?;
     Ok(())
 }
-

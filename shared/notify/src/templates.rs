@@ -20,10 +20,18 @@ pub struct Letter {
 #[derive(Debug, Clone)]
 pub enum Mail<'a> {
     /// Confirms that the address belongs to whoever signed up with it.
-    VerifyEmail { name: &'a str, link: &'a str },
+    VerifyEmail {
+        name: &'a str,
+        link: &'a str,
+    },
     /// Someone signed up with an address that has an account: its owner is told, nobody else.
-    AccountExists { reset_link: &'a str },
-    PasswordReset { name: &'a str, link: &'a str },
+    AccountExists {
+        reset_link: &'a str,
+    },
+    PasswordReset {
+        name: &'a str,
+        link: &'a str,
+    },
     Invitation {
         inviter: &'a str,
         role: &'a str,

@@ -4,14 +4,17 @@ use axum::{Extension, Json, extract::State, http::StatusCode};
 use roomwright_core::{
     ApiError, AppState, auth::ClientInfo, http::ApiJson, problem::FieldErrors, time,
 };
-use serde::Deserialize;
+use roomwright_notify::{Links, Mail};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{check_email, check_text, normalize_email};
 use crate::AuthContext;
 use roomwright_accounts::{
-    audit, invites, passwords, sessions,
+    audit, invites,
+    onetime::{self, Purpose},
+    passwords, sessions,
     sessions::Rotation,
     throttle,
     tokens::{self, TokenResponse},
@@ -32,13 +35,22 @@ pub struct SignupRequest {
     pub invite_token: Option<String>,
 }
 
-/// Creates an account and signs it in.
+/// What signup answers, whether or not the address had an account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignupAccepted {
+    /// `check_your_email`.
+    pub status: &'static str,
+    pub message: &'static str,
+}
+
+/// Creates an account and emails a link to confirm the address. The answer is the same
+/// whether or not the address has an account (its owner is emailed instead), so signup does
+/// not tell which addresses exist; sign in afterwards with `POST /v1/auth/login`.
 #[utoipa::path(
     post, path = "/v1/auth/signup", tag = "auth", request_body = SignupRequest,
     responses(
-        (status = 201, body = TokenResponse),
-        (status = 409, description = "`email_taken`"),
-        (status = 422, description = "`validation_failed` with field errors"),
+        (status = 202, body = SignupAccepted, description = "The same for a new and a taken address"),
+        (status = 422, description = "`validation_failed` with field errors (`invalid_invite` for a bad invitation)"),
     )
 )]
 pub async fn signup(
@@ -46,7 +58,7 @@ pub async fn signup(
     Extension(context): Extension<AuthContext>,
     client: ClientInfo,
     ApiJson(request): ApiJson<SignupRequest>,
-) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
+) -> Result<(StatusCode, Json<SignupAccepted>), ApiError> {
     let email = normalize_email(&request.email);
     let mut errors = FieldErrors::new();
     check_email(&mut errors, "email", &email);
@@ -56,10 +68,10 @@ pub async fn signup(
     errors.finish()?;
 
     let table = state.table();
-    let role = match &request.invite_token {
-        None => context.signup_role,
+    let (role, invited) = match &request.invite_token {
+        None => (context.signup_role, false),
         Some(token) => match invites::redeem(&table, token, &email).await? {
-            Some(invite) => invite.role,
+            Some(invite) => (invite.role, true),
             None => {
                 return Err(ApiError::validation(vec![
                     roomwright_core::FieldError::new(
@@ -72,6 +84,7 @@ pub async fn signup(
         },
     };
     let now = time::rfc3339(time::now());
+    // Hashed on both paths, so a taken address answers no sooner than a new one.
     let user = User {
         id: users::new_id(),
         email: email.clone(),
@@ -80,29 +93,61 @@ pub async fn signup(
         role,
         status: Status::Active,
         password_hash: passwords::hash(request.password).await?,
+        // The invitation was sent to this address: using it proves the address.
+        email_verified: invited,
         created_at: now.clone(),
         updated_at: now,
     };
-    if !users::create(&table, &user).await? {
-        return Err(ApiError::conflict(
-            "email_taken",
-            "An account with this email exists already.",
-        ));
-    }
+    let created = users::create(&table, &user).await?;
     audit::record(
         &table,
         audit::Event {
-            action: "signup",
-            actor: &user.id,
-            target: None,
+            action: if created {
+                "signup"
+            } else {
+                "signup_existing_email"
+            },
+            actor: if created { &user.id } else { "anonymous" },
+            target: (!created).then_some(email.as_str()),
             client: &client,
-            details: json!({"role": role, "invited": request.invite_token.is_some()}),
+            details: json!({"role": role, "invited": invited}),
         },
     )
     .await?;
-    let (session, refresh) = sessions::start(&table, &user.id, &client).await?;
-    let body = tokens::respond(&state, &context.signer, &user, &session.id, refresh).await?;
-    Ok((StatusCode::CREATED, Json(body)))
+    let links = Links::of(&state);
+    let letter = if !created {
+        Some(
+            Mail::AccountExists {
+                reset_link: &links.account("forgot", ""),
+            }
+            .to(&email),
+        )
+    } else if !invited {
+        let token = onetime::issue(&table, Purpose::VerifyEmail, &user.id, &email).await?;
+        Some(
+            Mail::VerifyEmail {
+                name: &user.name,
+                link: &links.account("verify", &token),
+            }
+            .to(&email),
+        )
+    } else {
+        None
+    };
+    if let Some(letter) = letter {
+        // A failure to email is logged, not answered: the answer must not differ.
+        if let Err(e) = super::email::send(&state, &context, &letter, &user.id).await {
+            tracing::error!(error = %e, "signup email not sent");
+        }
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SignupAccepted {
+            status: "check_your_email",
+            message: "If this address can be used, an email is on its way to it. Follow its \
+                      link to confirm the address, then sign in.",
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -224,8 +224,8 @@ pub struct InviteRequest {
 pub struct InviteResponse {
     pub email: String,
     pub role: Role,
-    /// Shown once: the invitee signs up with it within 72 hours.
-    pub invite_token: String,
+    /// The invitation went to the address by email (its token only there, never to the admin).
+    pub emailed: bool,
     pub expires_at: String,
 }
 
@@ -237,6 +237,7 @@ pub struct InviteResponse {
 )]
 pub async fn invite_user(
     State(state): State<AppState>,
+    axum::Extension(context): axum::Extension<crate::AuthContext>,
     Require(caller, _): Require<perm::UsersManage>,
     client: ClientInfo,
     ApiJson(request): ApiJson<InviteRequest>,
@@ -265,12 +266,26 @@ pub async fn invite_user(
         },
     )
     .await?;
+    let inviter = users::get(&table, &caller.user_id)
+        .await?
+        .map(|u| u.value.name)
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| caller.email.clone());
+    let links = roomwright_notify::Links::of(&state);
+    let letter = roomwright_notify::Mail::Invitation {
+        inviter: &inviter,
+        role: request.role.as_str(),
+        link: &links.account("invite", &invite_token),
+        expires_at: &expires_at,
+    }
+    .to(&email);
+    let emailed = super::email::send(&state, &context, &letter, &caller.user_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(InviteResponse {
             email,
             role: request.role,
-            invite_token,
+            emailed,
             expires_at,
         }),
     ))

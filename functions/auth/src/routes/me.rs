@@ -292,6 +292,7 @@ pub async fn erase_me(
     sessions::revoke_all(&table, &user.id, None).await?;
     state.sessions.forget(&user.id);
     let (trashed, left) = roomwright_projects::store::erase_user(&table, &user.id).await?;
+    roomwright_notify::inbox::erase(&table, &user.id).await?;
     audit::record(
         &table,
         audit::Event {

@@ -2,7 +2,9 @@
 
 mod account;
 mod admin;
+pub mod email;
 mod me;
+mod notifications;
 mod wellknown;
 
 use roomwright_core::routes;
@@ -15,6 +17,17 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(account::login))
         .routes(routes!(account::refresh))
         .routes(routes!(account::logout))
+        .routes(routes!(email::verify))
+        .routes(routes!(email::resend_verification))
+        .routes(routes!(email::request_reset))
+        .routes(routes!(email::confirm_reset))
+        .routes(routes!(notifications::list_notifications))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::mark_all_read))
+        .routes(routes!(
+            notifications::get_preferences,
+            notifications::put_preferences
+        ))
         .routes(routes!(me::get_me, me::update_me, me::erase_me))
         .routes(routes!(me::change_password))
         .routes(routes!(me::export_me))

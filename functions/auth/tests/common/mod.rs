@@ -86,12 +86,16 @@ impl App {
         self.send_from("127.0.0.1", method, path, token, body).await
     }
 
+    /// Signs up (202: check your email) and signs in; returns the token response.
     pub async fn signup(&self, email: &str) -> Value {
         let reply = self
             .send(Method::POST, "/v1/auth/signup", None, Some(json!({"email": email, "password": PASSWORD, "name": "Test User", "company": "Acme"})))
             .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-        reply.body
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+        assert_eq!(reply.body["status"], "check_your_email");
+        let login = self.login(email, PASSWORD).await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+        login.body
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {

@@ -84,3 +84,115 @@ pub async fn app_configured(
         .merge(extra);
     App::configured(routes, configure).await
 }
+
+/// The runner's live side over `app`'s stack on a free loopback port: the WebSocket route,
+/// the Management API it posts through, and the stream reader feeding the fan-out.
+pub struct LiveServer {
+    /// `ws://127.0.0.1:<port>/v1/live`
+    pub url: String,
+    reader: tokio::task::JoinHandle<()>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for LiveServer {
+    fn drop(&mut self) {
+        self.reader.abort();
+        self.server.abort();
+    }
+}
+
+pub async fn live(app: &App) -> LiveServer {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    let state = app.state().clone();
+    let live = std::sync::Arc::new(roomwright_local::live::local_live(
+        &state,
+        address,
+        &app.stack.provisioned.environment,
+    ));
+    let sockets = std::sync::Arc::new(roomwright_local::live::Sockets::default());
+    let router = roomwright_local::live::router(state.clone(), live.clone(), sockets);
+    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let stream = roomwright_local::live::stream_arn(&app.stack.provisioned).expect("a stream");
+    let reader = roomwright_local::live::start_stream_reader(
+        state,
+        live,
+        stream,
+        std::time::Duration::from_millis(20),
+    )
+    .await
+    .expect("the stream reads");
+    LiveServer {
+        url: format!("ws://{address}/v1/live"),
+        reader,
+        server,
+    }
+}
+
+type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A WebSocket client, as an app holds one.
+pub struct Socket {
+    stream: WsStream,
+    /// Every message received, in order.
+    pub seen: Vec<serde_json::Value>,
+}
+
+impl Socket {
+    /// Connects with `token`; the HTTP status when the handshake is refused.
+    pub async fn connect(server: &LiveServer, token: &str) -> Result<Socket, u16> {
+        let url = format!("{}?access_token={token}", server.url);
+        match tokio_tungstenite::connect_async(url).await {
+            Ok((stream, _)) => Ok(Socket {
+                stream,
+                seen: Vec::new(),
+            }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(e) => panic!("connecting: {e}"),
+        }
+    }
+
+    pub async fn send(&mut self, message: serde_json::Value) {
+        use futures::SinkExt;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                message.to_string().into(),
+            ))
+            .await
+            .unwrap();
+    }
+
+    /// The next message of which `wanted` holds, within `within`; others are kept in `seen`.
+    pub async fn until(
+        &mut self,
+        within: std::time::Duration,
+        wanted: impl Fn(&serde_json::Value) -> bool,
+    ) -> Option<serde_json::Value> {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.stream.next()).await;
+            let Ok(Some(Ok(frame))) = next else {
+                return None;
+            };
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+                let value: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
+                self.seen.push(value.clone());
+                if wanted(&value) {
+                    return Some(value);
+                }
+            }
+        }
+    }
+
+    /// The next message of `type`, within `within`.
+    pub async fn expect(&mut self, kind: &str, within: std::time::Duration) -> serde_json::Value {
+        let found = self.until(within, |v| v["type"] == kind).await;
+        found.unwrap_or_else(|| panic!("no {kind} message within {within:?}; saw {:?}", self.seen))
+    }
+}

@@ -124,7 +124,8 @@ pub async fn accept_layout(
     let warnings =
         scenarios::placement_warnings(&scenario, project.value.floor_plan.as_ref(), &products);
     scenarios::upsert(&mut project.value.scenarios, scenario)?;
-    let (etag, Json(project)) = commit(&state, &caller, project.value, project.version, &[]).await?;
+    let (etag, Json(project)) =
+        commit(&state, &caller, project.value, project.version, &[]).await?;
     Ok((etag, Json(ScenarioSaved { project, warnings })))
 }
 
@@ -327,6 +328,7 @@ pub async fn fit_budget(
         ));
     }
     scenarios::upsert(&mut project.value.scenarios, fit.scenario.clone())?;
-    let (etag, Json(project)) = commit(&state, &caller, project.value, project.version, &[]).await?;
+    let (etag, Json(project)) =
+        commit(&state, &caller, project.value, project.version, &[]).await?;
     Ok((etag, Json(BudgetFitted { project, fit })))
 }

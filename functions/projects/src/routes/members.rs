@@ -59,6 +59,16 @@ pub async fn add_member(
             ),
         ]));
     };
+    if !user.verified {
+        return Err(ApiError::validation(vec![
+            roomwright_core::FieldError::new(
+                "email",
+                "email_not_verified",
+                "This person has not confirmed their email address yet; projects are shared \
+                 only with confirmed addresses. They can ask for a new link after signing in.",
+            ),
+        ]));
+    }
     let members = &mut project.value.members;
     match members.iter().position(|m| m.user_id == user.id) {
         Some(i) if members[i].role == MemberRole::Owner => {

@@ -242,8 +242,14 @@ pub async fn change_status(
     if change.status == Status::Approved {
         let note = change.note.unwrap_or_else(|| "Approved".to_string());
         let version = super::versions::record(&state, &caller, &mut project.value, note).await?;
-        return super::versions::commit_version(&state, &caller, project.value, project.version, &version)
-            .await;
+        return super::versions::commit_version(
+            &state,
+            &caller,
+            project.value,
+            project.version,
+            &version,
+        )
+        .await;
     }
     commit(&state, &caller, project.value, project.version, &[]).await
 }

@@ -81,7 +81,8 @@ pub async fn put_scenario(
     let warnings =
         scenarios::placement_warnings(&scenario, project.value.floor_plan.as_ref(), &products);
     scenarios::upsert(&mut project.value.scenarios, scenario)?;
-    let (etag, Json(project)) = commit(&state, &caller, project.value, project.version, &[]).await?;
+    let (etag, Json(project)) =
+        commit(&state, &caller, project.value, project.version, &[]).await?;
     Ok((etag, Json(ScenarioSaved { project, warnings })))
 }
 

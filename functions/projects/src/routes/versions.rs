@@ -86,7 +86,8 @@ pub async fn save_version(
     let mut project = access::load(&state, &caller, &id, Need::Edit).await?;
     access::check_version(&project, if_match)?;
     let version = record(&state, &caller, &mut project.value, request.note).await?;
-    let (etag, _) = commit_version(&state, &caller, project.value, project.version, &version).await?;
+    let (etag, _) =
+        commit_version(&state, &caller, project.value, project.version, &version).await?;
     Ok((StatusCode::CREATED, etag, Json(version)))
 }
 

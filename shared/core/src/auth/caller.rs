@@ -81,40 +81,40 @@ impl Caller {
     /// (the `Authorization` header's check, also used where a token comes another way, as a
     /// WebSocket connects).
     pub async fn authenticate(state: &AppState, token: &str) -> Result<Self, ApiError> {
-    match state.verifier.verify(token).await {
-        Ok(claims) => {
-            let mut caller = Caller::from(claims);
-            // The signature says who; the session says whether still, and as what.
-            match state
-                .sessions
-                .check(&state.table(), &caller.user_id, &caller.session_id)
-                .await?
-            {
-                Liveness::Live { role, email } => {
-                    caller.role = role;
-                    caller.email = email;
-                    Ok(caller)
-                }
-                Liveness::Ended => Err(ApiError::unauthorized(
-                    "session_ended",
-                    "This session has ended (signed out, password changed, or the account \
+        match state.verifier.verify(token).await {
+            Ok(claims) => {
+                let mut caller = Caller::from(claims);
+                // The signature says who; the session says whether still, and as what.
+                match state
+                    .sessions
+                    .check(&state.table(), &caller.user_id, &caller.session_id)
+                    .await?
+                {
+                    Liveness::Live { role, email } => {
+                        caller.role = role;
+                        caller.email = email;
+                        Ok(caller)
+                    }
+                    Liveness::Ended => Err(ApiError::unauthorized(
+                        "session_ended",
+                        "This session has ended (signed out, password changed, or the account \
                      disabled); sign in again.",
-                )),
+                    )),
+                }
+            }
+            Err(AuthError::Keys(e)) => Err(ApiError::internal(format!("signing keys: {e}"))),
+            Err(AuthError::Expired) => Err(ApiError::unauthorized(
+                "token_expired",
+                "The access token has expired; use the refresh token to get a new one.",
+            )),
+            Err(error) => {
+                tracing::info!(reason = %error, "access token refused");
+                Err(ApiError::unauthorized(
+                    "invalid_token",
+                    "The access token is not valid.",
+                ))
             }
         }
-        Err(AuthError::Keys(e)) => Err(ApiError::internal(format!("signing keys: {e}"))),
-        Err(AuthError::Expired) => Err(ApiError::unauthorized(
-            "token_expired",
-            "The access token has expired; use the refresh token to get a new one.",
-        )),
-        Err(error) => {
-            tracing::info!(reason = %error, "access token refused");
-            Err(ApiError::unauthorized(
-                "invalid_token",
-                "The access token is not valid.",
-            ))
-        }
-    }
     }
 }
 
