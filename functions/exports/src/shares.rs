@@ -38,6 +38,9 @@ pub struct ShareView {
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
+    /// Where the link was emailed (`send_to`), in the answer that made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emailed_to: Option<String>,
 }
 
 impl ShareView {
@@ -58,6 +61,7 @@ impl ShareView {
             created_by: share.created_by,
             created_at: share.created_at,
             revoked_at: share.revoked_at,
+            emailed_to: None,
         }
     }
 }
@@ -107,6 +111,19 @@ pub async fn create_share(
     }
     let mut errors = FieldErrors::new();
     let expiry = request.expiry(now, &mut errors);
+    if let Some(to) = &request.send_to {
+        let email = to.email.trim();
+        if email.len() > 254 || !email_address::EmailAddress::is_valid(email) {
+            errors.add(
+                "send_to.email",
+                "invalid_email",
+                "Enter a valid email address.",
+            );
+        }
+        if to.name.chars().count() > 100 {
+            errors.add("send_to.name", "too_long", "Use at most 100 characters.");
+        }
+    }
     let scenarios = match request.version {
         None => Some(project.value.scenarios.clone()),
         Some(number) => match versions::get(&table, &id, number).await? {
@@ -215,7 +232,49 @@ pub async fn create_share(
         version,
         "project shared"
     );
-    Ok((StatusCode::CREATED, Json(ShareView::of(&state, share, now))))
+    let mut view = ShareView::of(&state, share, now);
+    if let Some(to) = &request.send_to {
+        let email = to.email.trim().to_lowercase();
+        let designer = caller.email.clone();
+        let pdf = format!("{}/quote.pdf", view.url);
+        let letter = roomwright_notify::Mail::QuoteSent {
+            client_name: if to.name.trim().is_empty() {
+                "there"
+            } else {
+                to.name.trim()
+            },
+            designer: &designer,
+            project: &project.value.name,
+            page_link: &view.url,
+            pdf_link: view.show_prices.then_some(pdf.as_str()),
+            expires_at: &view.expires_at,
+        }
+        .to(&email);
+        let sent = mailer(&state)
+            .send(
+                &state,
+                &letter,
+                roomwright_notify::mail::Meter {
+                    call_id: format!("email-{}", view.id),
+                    user_id: &caller.user_id,
+                    project_id: Some(&id),
+                },
+            )
+            .await?;
+        if matches!(sent, roomwright_notify::mail::Sent::Sent { .. }) {
+            view.emailed_to = Some(email);
+        }
+    }
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The mailer of this function (`EMAIL_FROM`), made on first use.
+fn mailer(state: &AppState) -> std::sync::Arc<roomwright_notify::Mailer> {
+    static MAILER: std::sync::OnceLock<std::sync::Arc<roomwright_notify::Mailer>> =
+        std::sync::OnceLock::new();
+    MAILER
+        .get_or_init(|| std::sync::Arc::new(roomwright_notify::Mailer::from_env(state.aws.clone())))
+        .clone()
 }
 
 /// The project's share links, newest first (editors: the links open the project's content).

@@ -72,6 +72,9 @@ async fn serve(listener: tokio::net::TcpListener, endpoint: &str) -> Result<(), 
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| repo_root().join(".local"));
     let kept = data_dir.join("state");
+    // Where the local AWS is, for tools (the examples recorder reads the sent emails there).
+    std::fs::create_dir_all(&data_dir)?;
+    std::fs::write(data_dir.join("moto-endpoint"), endpoint)?;
     let restored = if snapshot::exists(&kept) {
         let counts = snapshot::load(&stack.state.aws, &stack.provisioned, &kept)
             .await

@@ -202,7 +202,10 @@ fn every_route_goes_through_the_documented_router() {
                 let text = std::fs::read_to_string(&path).unwrap();
                 for (line, content) in text.lines().enumerate() {
                     let code = content.split("//").next().unwrap_or_default();
-                    if code.contains(".route(")
+                    // The WebSocket API (and the Management API it posts through) is another
+                    // API Gateway API, with its protocol in the README, not HTTP API routes.
+                    let websocket = path.ends_with("local/src/live.rs");
+                    if !websocket && code.contains(".route(")
                         || code.contains(".route_service(")
                         || code.contains(".nest(")
                     {

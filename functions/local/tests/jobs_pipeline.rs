@@ -800,6 +800,53 @@ async fn a_render_job_runs_end_to_end_and_its_image_downloads() {
     );
 }
 
+/// What an app watching its renders sees: the job's progress while Blender renders, then its
+/// completion and a notification, over the WebSocket.
+#[tokio::test]
+async fn render_progress_and_completion_arrive_over_the_socket_while_it_runs() {
+    let (app, token, project) = designer_project("d@live-render.test").await;
+    let server = common::live(&app).await;
+    let mut socket = common::Socket::connect(&server, &token).await.unwrap();
+    let body = json!({"width": 96, "height": 64, "samples": 4});
+    let id = job_id(&submit(&app, &token, &project, None, body).await);
+    let mut batch = local_batch(&app, vec![render_worker()]);
+    let watched = socket.until(Duration::from_secs(240), |m| {
+        m["type"] == "job" && m["job"]["id"] == id.as_str() && m["job"]["status"] == "SUCCEEDED"
+    });
+    let (done, ()) = tokio::join!(watched, run_to_end(&app, &mut batch, &id));
+    let done = done.unwrap_or_else(|| panic!("no completion on the socket: {:?}", socket.seen));
+    assert_eq!(done["job"]["progress"]["percent"], 100);
+    let updates: Vec<(&str, u64)> = socket
+        .seen
+        .iter()
+        .filter(|m| m["type"] == "job" && m["job"]["id"] == id.as_str())
+        .map(|m| {
+            (
+                m["job"]["status"].as_str().unwrap(),
+                m["job"]["progress"]["percent"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        updates
+            .iter()
+            .any(|(status, percent)| *status == "RUNNING" && (1..100).contains(percent)),
+        "progress arrived while the render ran: {updates:?}"
+    );
+    let percents: Vec<u64> = updates.iter().map(|(_, p)| *p).collect();
+    assert!(
+        percents.windows(2).all(|w| w[0] <= w[1]),
+        "progress only goes forward: {percents:?}"
+    );
+    let note = socket
+        .until(Duration::from_secs(10), |m| m["type"] == "notification")
+        .await
+        .unwrap_or_else(|| panic!("no notification: {:?}", socket.seen));
+    assert_eq!(note["notification"]["topic"], "job_finished");
+    assert_eq!(note["notification"]["title"], "Your render is ready");
+    assert_eq!(note["notification"]["job_id"], id.as_str());
+}
+
 #[tokio::test]
 async fn an_unrenderable_input_fails_at_once_with_the_workers_reason() {
     let app = common::app_with(roomwright_jobs_api::routes()).await;

@@ -16,7 +16,10 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// A project of `owner` shared with `editor` as an editor; its id and ETag.
 async fn shared_project(app: &App, owner: &str, editor_email: &str) -> (String, String) {
     let (id, etag) = app
-        .project(owner, json!({"name": "Harbour office", "client": "Harbour Co."}))
+        .project(
+            owner,
+            json!({"name": "Harbour office", "client": "Harbour Co."}),
+        )
         .await;
     let shared = app
         .send(
@@ -86,7 +89,11 @@ async fn a_collaborator_sees_a_change_within_a_second_and_who_else_is_there() {
     assert_eq!(message["project_id"], project.as_str());
     assert_eq!(message["by"]["user_id"], ana_id.as_str());
     assert_eq!(message["by"]["name"], "Test");
-    assert_eq!(message["etag"], changed.etag(), "the ETag to send in If-Match");
+    assert_eq!(
+        message["etag"],
+        changed.etag(),
+        "the ETag to send in If-Match"
+    );
     assert_eq!(message["changes"], json!(["name"]));
 
     // Ana leaves: ben sees he is alone.
@@ -143,7 +150,10 @@ async fn nobody_subscribes_to_a_project_they_cannot_see_or_connects_with_a_bad_t
 
     // Tokens: none, forged, expired.
     assert_eq!(Socket::connect(&server, "").await.err(), Some(401));
-    assert_eq!(Socket::connect(&server, "not.a.token").await.err(), Some(401));
+    assert_eq!(
+        Socket::connect(&server, "not.a.token").await.err(),
+        Some(401)
+    );
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = AccessClaims {
         sub: eve_id.clone(),
@@ -221,4 +231,55 @@ async fn sharing_notifies_the_person_in_the_inbox_and_on_the_socket() {
         mail[0].subject.as_deref(),
         Some("Test shared “Harbour office” with you")
     );
+
+    // Cid wants no email about shares: the inbox has it, the mailbox does not.
+    let (cid, _) = app.user("cid@inbox.test", Role::Designer).await;
+    let typo = app
+        .send(
+            Method::PUT,
+            "/v1/me/notification-preferences",
+            &cid,
+            None,
+            Some(json!({"project_shard": false})),
+        )
+        .await;
+    assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let set = app
+        .send(
+            Method::PUT,
+            "/v1/me/notification-preferences",
+            &cid,
+            None,
+            Some(json!({"project_shared": false})),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let read_back = app.get("/v1/me/notification-preferences", &cid).await;
+    assert_eq!(
+        read_back.body,
+        json!({"project_shared": false, "job_finished": true, "proposal_feedback": true})
+    );
+    let mut cid_socket = Socket::connect(&server, &cid).await.unwrap();
+    let project_etag = app.get(&format!("/v1/projects/{project}"), &ana).await;
+    let shared = app
+        .send(
+            Method::POST,
+            &format!("/v1/projects/{project}/members"),
+            &ana,
+            Some(project_etag.etag()),
+            Some(json!({"email": "cid@inbox.test", "role": "viewer"})),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::OK, "{}", shared.body);
+    let pushed = cid_socket.expect("notification", PATIENCE).await;
+    assert_eq!(
+        pushed["notification"]["body"],
+        "You can now view the project “Harbour office” in Roomwright."
+    );
+    let all_read = app
+        .send(Method::POST, "/v1/notifications/read-all", &cid, None, None)
+        .await;
+    assert_eq!(all_read.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/v1/notifications", &cid).await.body["unread"], 0);
+    assert!(app.stack.emails_to("cid@inbox.test").await.is_empty());
 }

@@ -404,3 +404,96 @@ async fn the_page_serves_its_own_scripts() {
         gzipped.bytes.len()
     );
 }
+
+/// The designer emails the proposal to the client; the client approves; everyone who edits
+/// the project hears of it in the inbox, on the socket and by email.
+#[tokio::test]
+async fn a_proposal_emailed_to_the_client_and_the_clients_approval_reach_the_designers() {
+    let app = app().await;
+    let server = common::live(&app).await;
+    let (token, _) = app.user("owen@notify.test", Role::Designer).await;
+    let (id, _) = shared_project(&app, &token).await;
+    let mut socket = common::Socket::connect(&server, &token).await.unwrap();
+    let client = "harbour.client@notify.test";
+    let bad = app
+        .send(
+            Method::POST,
+            &format!("/v1/projects/{id}/shares"),
+            &token,
+            None,
+            Some(json!({"scenario_id": "main", "expires_at": in_days(7), "send_to": {"email": "not an address"}})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["errors"][0]["path"], "send_to.email");
+    let created = app
+        .send(
+            Method::POST,
+            &format!("/v1/projects/{id}/shares"),
+            &token,
+            None,
+            Some(json!({"scenario_id": "main", "expires_at": in_days(7),
+                        "send_to": {"email": client, "name": "Mira Holt"}})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["emailed_to"], client);
+    let url = created.body["url"].as_str().unwrap();
+    let mail = app.stack.emails_to(client).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let body = mail[0].body.as_deref().unwrap();
+    assert!(
+        mail[0]
+            .subject
+            .as_deref()
+            .unwrap()
+            .starts_with("Your proposal: ")
+    );
+    assert!(body.contains("Hello Mira Holt,"), "{body}");
+    assert!(
+        body.contains(&format!("href=\"{url}\"")),
+        "the page's link: {body}"
+    );
+    assert!(
+        body.contains(&format!("{url}/quote.pdf")),
+        "the quote's PDF: {body}"
+    );
+
+    let link = token_of(&created.body);
+    let sent = feedback(
+        &app,
+        &link,
+        &[
+            ("decision", "approve"),
+            ("name", "Mira Holt"),
+            ("comment", "Go ahead."),
+            ("nonce", "mira12345"),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let note = socket
+        .until(std::time::Duration::from_secs(10), |m| {
+            m["type"] == "notification" && m["notification"]["topic"] == "proposal_feedback"
+        })
+        .await
+        .unwrap_or_else(|| panic!("no notification: {:?}", socket.seen));
+    assert!(
+        note["notification"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Mira Holt approved the proposal for "),
+        "{note}"
+    );
+    assert_eq!(note["notification"]["body"], "“Go ahead.”");
+    let inbox = app.get("/v1/notifications", &token).await;
+    assert_eq!(inbox.body["items"][0]["topic"], "proposal_feedback");
+    let emailed = app.stack.emails_to("owen@notify.test").await;
+    assert!(
+        emailed.iter().any(|m| m
+            .subject
+            .as_deref()
+            .is_some_and(|s| s.starts_with("Mira Holt approved"))),
+        "{emailed:?}"
+    );
+}

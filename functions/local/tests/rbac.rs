@@ -21,6 +21,10 @@ const PUBLIC: &[&str] = &[
     "POST /v1/auth/login",
     "POST /v1/auth/refresh",
     "POST /v1/auth/logout",
+    // The emailed token is the key (and the answer is the same for any address).
+    "POST /v1/auth/verify",
+    "POST /v1/auth/password-reset",
+    "POST /v1/auth/password-reset/confirm",
     // Signed by the ERP with the shared secret (HMAC), checked in the handler.
     "POST /v1/webhooks/erp",
     // A client's proposal page: the share link's unguessable token is the key.

@@ -483,3 +483,25 @@ pub mod object {
         }
     }
 }
+
+/// The body of an operation that takes none: anything sent is refused (400 `unexpected_body`),
+/// so a client that meant to send something learns it was not read.
+pub struct NoBody;
+
+impl<S: Send + Sync> FromRequest<S> for NoBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state).await.map_err(|_| {
+            ApiError::bad_request("unexpected_body", "This operation takes no body.")
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            Ok(NoBody)
+        } else {
+            Err(ApiError::bad_request(
+                "unexpected_body",
+                "This operation takes no body.",
+            ))
+        }
+    }
+}

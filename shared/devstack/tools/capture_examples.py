@@ -132,6 +132,21 @@ def put(url, data, content_type):
         return response.status
 
 
+def mailbox_token(emails_url, address, page, seen=0):
+    """The token of the newest `/account/<page>#token=` link sent to `address` (beyond the
+    first `seen` messages), from the local SES's list of sent messages."""
+    for _ in range(100):
+        with urllib.request.urlopen(emails_url, timeout=10) as response:
+            messages = json.load(response)
+        mine = [m for m in messages if address in m["to"]]
+        if len(mine) > seen:
+            found = re.search(rf"/account/{page}#token=([A-Za-z0-9_-]+)", mine[-1]["body"] or "")
+            if found:
+                return found.group(1)
+        time.sleep(0.1)
+    raise SystemExit(f"no {page} email reached {address}")
+
+
 def wait_job(walk, job_id, seconds=240):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -142,7 +157,7 @@ def wait_job(walk, job_id, seconds=240):
     return None
 
 
-def run(walk, password, erp_secret):
+def run(walk, password, erp_secret, emails):
     call = walk.call
     call("GET", "/v1/health")
     call("GET", "/.well-known/jwks.json")
@@ -159,17 +174,37 @@ def run(walk, password, erp_secret):
     # A new designer joins by invitation.
     suffix = uuid.uuid4().hex[:6]
     email = f"lena.park.{suffix}@studio.example"
-    _, invite, _ = call("POST", "/v1/admin/invites", body={"email": email, "role": "designer"})
-    _, lena, _ = call("POST", "/v1/auth/signup", token="", body={
+    call("POST", "/v1/admin/invites", body={"email": email, "role": "designer"})
+    invite_token = mailbox_token(emails, email, "invite")
+    call("POST", "/v1/auth/signup", token="", body={
         "email": email, "password": "Maple-Atrium-42", "name": "Lena Park",
-        "company": "Park & Wells Interiors", "invite_token": invite["invite_token"]})
-    lena_token = lena["access_token"]
+        "company": "Park & Wells Interiors", "invite_token": invite_token})
+    lena_token = call("POST", "/v1/auth/login", keep=False, token="",
+                      body={"email": email, "password": "Maple-Atrium-42"})[1]["access_token"]
     call("GET", "/v1/me", token=lena_token)
     call("PATCH", "/v1/me", token=lena_token, body={"name": "Lena Park-Wells"})
     call("POST", "/v1/me/password", token=lena_token,
          body={"current_password": "Maple-Atrium-42", "new_password": "Birch-Loggia-77"})
+    # She forgets it: a reset link by email.
+    call("POST", "/v1/auth/password-reset", token="", body={"email": email})
+    reset_token = mailbox_token(emails, email, "reset")
+    call("POST", "/v1/auth/password-reset/confirm", token="",
+         body={"token": reset_token, "password": "Cedar-Pergola-18"})
     lena_token = call("POST", "/v1/auth/login", keep=False, token="",
-                      body={"email": email, "password": "Birch-Loggia-77"})[1]["access_token"]
+                      body={"email": email, "password": "Cedar-Pergola-18"})[1]["access_token"]
+    # Someone signs up on their own and confirms the address.
+    theo = f"theo.marsh.{suffix}@studio.example"
+    call("POST", "/v1/auth/signup", token="", body={
+        "email": theo, "password": "Quartz-Lantern-63", "name": "Theo Marsh"})
+    mailbox_token(emails, theo, "verify")
+    theo_token = call("POST", "/v1/auth/login", keep=False, token="",
+                      body={"email": theo, "password": "Quartz-Lantern-63"})[1]["access_token"]
+    call("POST", "/v1/auth/verify/resend", token=theo_token)
+    verify_token = mailbox_token(emails, theo, "verify", seen=1)
+    call("POST", "/v1/auth/verify", token="", body={"token": verify_token})
+    call("GET", "/v1/me/notification-preferences", token=theo_token)
+    call("PUT", "/v1/me/notification-preferences", token=theo_token,
+         body={"project_shared": True, "job_finished": False, "proposal_feedback": True})
     call("GET", "/v1/admin/users", query="role=designer&limit=3")
     users = call("GET", "/v1/admin/users", keep=False, query="limit=100")[1]
     lena_id = next(u["id"] for u in users["items"] if u["email"] == email)
@@ -177,7 +212,7 @@ def run(walk, password, erp_secret):
     call("POST", "/v1/admin/users/{id}/enable", {"id": lena_id})
     call("PUT", "/v1/admin/users/{id}/role", {"id": lena_id}, body={"role": "designer"})
     lena_token = call("POST", "/v1/auth/login", keep=False, token="",
-                      body={"email": email, "password": "Birch-Loggia-77"})[1]["access_token"]
+                      body={"email": email, "password": "Cedar-Pergola-18"})[1]["access_token"]
 
     # Catalog: what a designer looks up.
     _, found, _ = call("GET", "/v1/products/search",
@@ -248,6 +283,18 @@ def run(walk, password, erp_secret):
     _, designer_view, _ = call("GET", "/v1/projects/{id}", {"id": pid}, keep=False)
     designer_id = next(m["user_id"] for m in designer_view["members"]
                        if m["user_id"] != me["id"])
+    # The designer hears of it in the inbox (through the stream's fan-out).
+    designer_token = call("POST", "/v1/auth/login", keep=False, token="", body={
+        "email": "designer@example.com", "password": password})[1]["access_token"]
+    for _ in range(100):
+        inbox = call("GET", "/v1/notifications", token=designer_token, keep=False)[1]
+        if inbox["items"]:
+            break
+        time.sleep(0.1)
+    call("GET", "/v1/notifications", token=designer_token, query="limit=5")
+    call("POST", "/v1/notifications/{id}/read", {"id": inbox["items"][0]["id"]},
+         token=designer_token)
+    call("POST", "/v1/notifications/read-all", token=designer_token)
     etag["v"] = call("GET", "/v1/projects/{id}", {"id": pid}, keep=False)[2].get("etag")
     project_call("DELETE", "/v1/projects/{id}/members/{user_id}", {"user_id": designer_id})
     scenario = {
@@ -478,7 +525,7 @@ def run(walk, password, erp_secret):
     call("GET", "/v1/usage", query=f"project={pid}")
     call("GET", "/v1/admin/audit", query="limit=3")
     call("GET", "/v1/me/export", token=lena_token)
-    call("DELETE", "/v1/me", token=lena_token, body={"password": "Birch-Loggia-77"})
+    call("DELETE", "/v1/me", token=lena_token, body={"password": "Cedar-Pergola-18"})
     call("POST", "/v1/auth/logout", token="", body={"refresh_token": tokens["refresh_token"]})
 
 
@@ -549,12 +596,14 @@ def main():
     parser.add_argument("base_url")
     parser.add_argument("out", type=Path)
     parser.add_argument("--password", required=True, help="the demo admin's password")
+    parser.add_argument("--emails", required=True,
+                        help="the local SES's sent messages (make dev's banner names them)")
     parser.add_argument("--erp-secret", default="",
                         help="the stack's ERP webhook secret (ERP_WEBHOOK_SECRET of make dev)")
     args = parser.parse_args()
     walk = Walk(args.base_url)
     try:
-        run(walk, args.password, args.erp_secret)
+        run(walk, args.password, args.erp_secret, args.emails)
     finally:
         old = json.loads(args.out.read_text()) if args.out.exists() else {}
         for key, entry in walk.captured.items():

@@ -73,18 +73,25 @@ impl EmailPreferences {
 
 const SK: &str = "NOTIFYPREFS";
 
+/// The stored item: the preferences beside the item's keys (the request type refuses
+/// unknown fields, the keys among them).
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    email: EmailPreferences,
+}
+
 pub async fn get(table: &Table, user_id: &str) -> Result<EmailPreferences, ApiError> {
     Ok(table
-        .get::<EmailPreferences>(&user_pk(user_id), SK)
+        .get::<Stored>(&user_pk(user_id), SK)
         .await?
-        .map(|v| v.value)
+        .map(|v| v.value.email)
         .unwrap_or_default())
 }
 
 /// Replaces the user's preferences (the last write wins: they are one user's own choice).
 pub async fn put(table: &Table, user_id: &str, prefs: &EmailPreferences) -> Result<(), ApiError> {
     let keys = Keys::new(user_pk(user_id), SK);
-    let item = Table::item(&keys, prefs, 1)?;
+    let item = Table::item(&keys, &Stored { email: *prefs }, 1)?;
     table
         .client()
         .await

@@ -51,7 +51,8 @@ pub enum Mail<'a> {
         designer: &'a str,
         project: &'a str,
         page_link: &'a str,
-        pdf_link: &'a str,
+        /// None when the link hides prices.
+        pdf_link: Option<&'a str>,
         expires_at: &'a str,
     },
 }
@@ -169,15 +170,18 @@ impl Mail<'_> {
                 expires_at,
             } => (
                 format!("Your proposal: {project}"),
-                vec![
-                    format!("Hello {client_name},"),
-                    format!(
+                [
+                    Some(format!("Hello {client_name},")),
+                    Some(format!(
                         "{designer} prepared a proposal for {project}: the plan, the furniture, \
                          renders and the quote. You can approve it or ask for changes on the \
                          page. The link works until {expires_at}."
-                    ),
-                    format!("The quote as PDF: {pdf_link}"),
-                ],
+                    )),
+                    pdf_link.map(|pdf| format!("The quote as PDF: {pdf}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
                 Some(("Open the proposal".into(), page_link.to_string())),
                 format!("Sent through Roomwright on behalf of {designer}."),
             ),

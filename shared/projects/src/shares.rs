@@ -62,6 +62,19 @@ pub struct ShareRequest {
     /// Whether the client may approve, ask for changes or comment.
     #[serde(default = "yes")]
     pub allow_feedback: bool,
+    /// Emails the link (and the quote's PDF when prices show) to the client.
+    #[serde(default)]
+    pub send_to: Option<Recipient>,
+}
+
+/// Who a proposal is emailed to.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    pub email: String,
+    /// How the email greets them (at most 100 characters).
+    #[serde(default)]
+    pub name: String,
 }
 
 impl ShareRequest {

@@ -146,6 +146,7 @@ pub struct EmailSent {
     security(("bearer" = [])),
     responses(
         (status = 202, body = EmailSent),
+        (status = 400, description = "`unexpected_body`"),
         (status = 409, description = "`already_verified`"),
         (status = 429, description = "`too_many_emails`, with Retry-After"),
     )
@@ -154,6 +155,7 @@ pub async fn resend_verification(
     State(state): State<AppState>,
     Extension(context): Extension<AuthContext>,
     caller: Caller,
+    _: roomwright_core::http::NoBody,
 ) -> Result<(StatusCode, Json<EmailSent>), ApiError> {
     let table = state.table();
     let user = users::get(&table, &caller.user_id)

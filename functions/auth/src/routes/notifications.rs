@@ -5,7 +5,7 @@ use roomwright_core::{
     ApiError, AppState,
     auth::Caller,
     dynamo::PageParams,
-    http::{ApiJson, ApiQuery, Path},
+    http::{ApiJson, ApiQuery, NoBody, Path},
 };
 use roomwright_notify::{
     inbox::{self, Notification},
@@ -46,12 +46,13 @@ pub async fn list_notifications(
 #[utoipa::path(
     post, path = "/v1/notifications/{id}/read", tag = "notifications",
     params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 204), (status = 404, description = "`notification_not_found`"))
+    responses((status = 204), (status = 400, description = "`unexpected_body`"), (status = 404, description = "`notification_not_found`"))
 )]
 pub async fn mark_read(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     let known = id.starts_with("ntf_") && id.len() <= 64;
     if !known || !inbox::mark_read(&state.table(), &caller.user_id, &id).await? {
@@ -66,11 +67,12 @@ pub async fn mark_read(
 /// Marks every notification read.
 #[utoipa::path(
     post, path = "/v1/notifications/read-all", tag = "notifications",
-    security(("bearer" = [])), responses((status = 204))
+    security(("bearer" = [])), responses((status = 204), (status = 400, description = "`unexpected_body`"))
 )]
 pub async fn mark_all_read(
     State(state): State<AppState>,
     caller: Caller,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     inbox::mark_all_read(&state.table(), &caller.user_id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -90,6 +90,8 @@ pub async fn app_configured(
 pub struct LiveServer {
     /// `ws://127.0.0.1:<port>/v1/live`
     pub url: String,
+    /// `http://127.0.0.1:<port>`: where the Management API is.
+    pub http: String,
     reader: tokio::task::JoinHandle<()>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -102,6 +104,11 @@ impl Drop for LiveServer {
 }
 
 pub async fn live(app: &App) -> LiveServer {
+    live_every(app, std::time::Duration::from_millis(20)).await
+}
+
+/// [`live`], reading the stream every `every` when it has nothing new.
+pub async fn live_every(app: &App, every: std::time::Duration) -> LiveServer {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .unwrap();
@@ -116,16 +123,12 @@ pub async fn live(app: &App) -> LiveServer {
     let router = roomwright_local::live::router(state.clone(), live.clone(), sockets);
     let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let stream = roomwright_local::live::stream_arn(&app.stack.provisioned).expect("a stream");
-    let reader = roomwright_local::live::start_stream_reader(
-        state,
-        live,
-        stream,
-        std::time::Duration::from_millis(20),
-    )
-    .await
-    .expect("the stream reads");
+    let reader = roomwright_local::live::start_stream_reader(state, live, stream, every)
+        .await
+        .expect("the stream reads");
     LiveServer {
         url: format!("ws://{address}/v1/live"),
+        http: format!("http://{address}"),
         reader,
         server,
     }
