@@ -488,7 +488,7 @@ async fn a_proposal_emailed_to_the_client_and_the_clients_approval_reach_the_des
     assert_eq!(note["notification"]["body"], "“Go ahead.”");
     let inbox = app.get("/v1/notifications", &token).await;
     assert_eq!(inbox.body["items"][0]["topic"], "proposal_feedback");
-    let emailed = app.stack.emails_to("owen@notify.test").await;
+    let emailed = app.stack.await_emails("owen@notify.test", 1).await;
     assert!(
         emailed.iter().any(|m| m
             .subject

@@ -144,4 +144,17 @@ impl TestStack {
     pub async fn emails_to(&self, address: &str) -> Vec<SentEmail> {
         emails_to(&self.endpoint, address).await
     }
+
+    /// [`emails_to`](Self::emails_to) once at least `count` have arrived (sent in the
+    /// background, as the fan-out sends notifications), or after 10 s with what there is.
+    pub async fn await_emails(&self, address: &str, count: usize) -> Vec<SentEmail> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = self.emails_to(address).await;
+            if found.len() >= count || std::time::Instant::now() > deadline {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 }
