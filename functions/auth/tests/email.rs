@@ -317,6 +317,9 @@ async fn signup_with_a_taken_address_looks_like_a_new_one() {
     };
     let (new_median, taken_median) = (median(&mut new_times), median(&mut taken_times));
     let gap = new_median.abs_diff(taken_median);
+    eprintln!(
+        "signup medians over {rounds}: new address {new_median:?}, taken address {taken_median:?}"
+    );
     let allowed = new_median
         .max(taken_median)
         .mul_f64(0.3)

@@ -596,7 +596,11 @@ async fn the_offline_assistant_sets_requirements_finds_and_prices_with_the_same_
     assert_eq!(selections[0]["quantity"], 4);
     // Collaborators are told the assistant made it, for this user (the live fan-out's `via`).
     assert_eq!(stored.body["updated_via"], "assistant");
-    assert!(stored.body["updated_by"].as_str().is_some_and(|u| u.starts_with("usr_")));
+    assert!(
+        stored.body["updated_by"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("usr_"))
+    );
 
     let reply = say(&c.app, &token, &id, "What does it cost?").await;
     let result = &reply.body["tool_calls"][0]["result"];

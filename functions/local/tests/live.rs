@@ -181,9 +181,47 @@ async fn sharing_notifies_the_person_in_the_inbox_and_on_the_socket() {
     let (ana, _) = app.user("ana@inbox.test", Role::Designer).await;
     let (ben, _) = app.user("ben@inbox.test", Role::Designer).await;
     let mut ben_socket = Socket::connect(&server, &ben).await.unwrap();
+    // A connection API Gateway closed without telling us (no $disconnect ran).
+    let ghost = "ghost0000000000=";
+    let gone = roomwright_notify::Live::new(
+        roomwright_notify::Poster::new(app.state().aws.clone(), server.http.clone()),
+        None,
+    );
+    gone.connect(app.state(), ghost, Some(&ben)).await.unwrap();
+    let table = app.state().table();
+    let ghost_key = format!("LIVECONN#{ghost}");
+    assert!(
+        table
+            .get::<serde_json::Value>(&ghost_key, "CONN")
+            .await
+            .unwrap()
+            .is_some()
+    );
     let (project, _) = shared_project(&app, &ana, "ben@inbox.test").await;
 
     let pushed = ben_socket.expect("notification", PATIENCE).await;
+    // The post to the closed one answered 410: it is forgotten (once every post is done).
+    let deadline = Instant::now() + PATIENCE;
+    while table
+        .get::<serde_json::Value>(&ghost_key, "CONN")
+        .await
+        .unwrap()
+        .is_some()
+    {
+        assert!(Instant::now() < deadline, "the gone connection is still stored");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let channel = table
+        .get::<serde_json::Value>(
+            &format!(
+                "LIVE#USER#{}",
+                pushed["notification"]["user_id"].as_str().unwrap()
+            ),
+            &format!("CONN#{ghost}"),
+        )
+        .await
+        .unwrap();
+    assert!(channel.is_none(), "its row in ben's channel too");
     assert_eq!(pushed["unread"], 1);
     assert_eq!(pushed["notification"]["topic"], "project_shared");
     assert_eq!(pushed["notification"]["project_id"], project.as_str());

@@ -679,11 +679,13 @@ impl Live {
         let (job_id, kind, project_id, status) =
             (job.id.clone(), job.kind, job.project_id.clone(), job.status);
         let error = job.error.as_ref().map(|e| e.message.clone());
+        let scene = job.request.get("output").and_then(Value::as_str) == Some("scene");
         let message = json!({"type": "job", "job": JobView::summary(job)});
         self.deliver(state, &recipients, message.to_string().as_bytes())
             .await;
         if finished {
             let what = match kind {
+                roomwright_jobs::JobKind::Render if scene => "Your 3D scene",
                 roomwright_jobs::JobKind::Render => "Your render",
                 roomwright_jobs::JobKind::Vision => "Reading your drawing",
                 roomwright_jobs::JobKind::Training => "Recommendation training",
