@@ -208,7 +208,10 @@ async fn sharing_notifies_the_person_in_the_inbox_and_on_the_socket() {
         .unwrap()
         .is_some()
     {
-        assert!(Instant::now() < deadline, "the gone connection is still stored");
+        assert!(
+            Instant::now() < deadline,
+            "the gone connection is still stored"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let channel = table

@@ -46,6 +46,16 @@ pub struct OneTime {
     pub expires_at_text: String,
 }
 
+impl OneTime {
+    /// Not expired (TTL deletes expired items only some time after).
+    fn is_live(&self) -> bool {
+        time::parse_rfc3339(&self.expires_at_text).is_some_and(|t| t > time::now())
+    }
+}
+
+/// Tokens are random and at most this long; anything longer makes no key.
+const MAX_TOKEN: usize = 256;
+
 fn pk(token: &str) -> String {
     let digest = digest::digest(&digest::SHA256, token.as_bytes());
     format!("ONETIME#{}", hex::encode(digest.as_ref()))
@@ -80,7 +90,7 @@ pub async fn peek(
     purpose: Purpose,
     token: &str,
 ) -> Result<Option<OneTime>, ApiError> {
-    if token.is_empty() || token.len() > 256 {
+    if token.is_empty() || token.len() > MAX_TOKEN {
         return Ok(None);
     }
     let found = table.get::<OneTime>(&pk(token), purpose.sk()).await?;
@@ -95,7 +105,7 @@ pub async fn redeem(
     purpose: Purpose,
     token: &str,
 ) -> Result<Option<OneTime>, ApiError> {
-    if token.is_empty() || token.len() > 256 {
+    if token.is_empty() || token.len() > MAX_TOKEN {
         return Ok(None);
     }
     let result = table
@@ -115,6 +125,5 @@ pub async fn redeem(
         Err(e) => return Err(service_error(e).into()),
     };
     let value: OneTime = roomwright_core::dynamo::decode(old)?.value;
-    let live = time::parse_rfc3339(&value.expires_at_text).is_some_and(|t| t > time::now());
-    Ok(live.then_some(value))
+    Ok(Some(value).filter(OneTime::is_live))
 }

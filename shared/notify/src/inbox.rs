@@ -186,8 +186,20 @@ async fn unread(table: &Table, user_id: &str, mark: Option<&str>) -> Result<u32,
     }
 }
 
-/// Marks one notification read; `false` when the user has none with this id.
-pub async fn mark_read(table: &Table, user_id: &str, id: &str) -> Result<bool, StoreError> {
+/// Sets `attribute` to `value` on one notification, if it exists and `unless` (a condition
+/// on the item) does not hold; `false` otherwise.
+async fn set_if(
+    table: &Table,
+    user_id: &str,
+    id: &str,
+    attribute: &str,
+    value: AttributeValue,
+    unless: Option<&str>,
+) -> Result<bool, StoreError> {
+    let condition = match unless {
+        Some(other) => format!("attribute_exists(pk) AND NOT ({other})"),
+        None => "attribute_exists(pk)".to_string(),
+    };
     let result = table
         .client()
         .await
@@ -195,10 +207,10 @@ pub async fn mark_read(table: &Table, user_id: &str, id: &str) -> Result<bool, S
         .table_name(table.name())
         .key("pk", AttributeValue::S(user_pk(user_id)))
         .key("sk", AttributeValue::S(sk(id)))
-        .update_expression("SET #read = :true")
-        .condition_expression("attribute_exists(pk)")
-        .expression_attribute_names("#read", "read")
-        .expression_attribute_values(":true", AttributeValue::Bool(true))
+        .update_expression("SET #attribute = :value")
+        .condition_expression(condition)
+        .expression_attribute_names("#attribute", attribute)
+        .expression_attribute_values(":value", value)
         .send()
         .await;
     match result {
@@ -206,6 +218,11 @@ pub async fn mark_read(table: &Table, user_id: &str, id: &str) -> Result<bool, S
         Err(e) if is_condition_failure(&e) => Ok(false),
         Err(e) => Err(service_error(e)),
     }
+}
+
+/// Marks one notification read; `false` when the user has none with this id.
+pub async fn mark_read(table: &Table, user_id: &str, id: &str) -> Result<bool, StoreError> {
+    set_if(table, user_id, id, "read", AttributeValue::Bool(true), None).await
 }
 
 /// Marks everything up to the newest notification read (the mark only moves forward).
@@ -247,23 +264,9 @@ pub async fn mark_all_read(table: &Table, user_id: &str) -> Result<(), StoreErro
 /// Claims the right to email a notification: `true` once, `false` for every later caller (a
 /// retried stream batch does not email twice).
 pub async fn claim_email(table: &Table, user_id: &str, id: &str) -> Result<bool, StoreError> {
-    let result = table
-        .client()
-        .await
-        .update_item()
-        .table_name(table.name())
-        .key("pk", AttributeValue::S(user_pk(user_id)))
-        .key("sk", AttributeValue::S(sk(id)))
-        .update_expression("SET emailed_at = :now")
-        .condition_expression("attribute_exists(pk) AND attribute_not_exists(emailed_at)")
-        .expression_attribute_values(":now", AttributeValue::S(time::rfc3339(time::now())))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if is_condition_failure(&e) => Ok(false),
-        Err(e) => Err(service_error(e)),
-    }
+    let now = AttributeValue::S(time::rfc3339(time::now()));
+    let claimed = Some("attribute_exists(emailed_at)");
+    set_if(table, user_id, id, "emailed_at", now, claimed).await
 }
 
 /// Deletes every notification of an erased user (and the inbox mark).

@@ -466,9 +466,22 @@ impl Live {
     /// cause. Errors of one change are logged and do not stop the others.
     pub async fn fan_out(&self, state: &AppState, changes: &[Change]) -> Result<(), ApiError> {
         let mut failed = None;
+        // Arrivals and departures of one batch make one presence message per project: a
+        // burst of subscriptions is not answered with a burst of lists to everyone.
+        let mut presence = BTreeSet::new();
         for change in changes {
+            if let Some(project_id) = change.pk.strip_prefix("LIVE#PROJECT#") {
+                presence.insert(project_id);
+                continue;
+            }
             if let Err(e) = self.fan_out_one(state, change).await {
                 tracing::error!(pk = %change.pk, sk = %change.sk, error = %e, "fan-out failed");
+                failed = Some(e);
+            }
+        }
+        for project_id in presence {
+            if let Err(e) = self.presence(state, project_id).await {
+                tracing::error!(project_id, error = %e, "presence fan-out failed");
                 failed = Some(e);
             }
         }
@@ -500,9 +513,6 @@ impl Live {
                 serde_json::from_value(new.clone()).map_err(ApiError::internal)?;
             return self.notified(state, user_id, notification).await;
         }
-        if let Some(project_id) = pk.strip_prefix("LIVE#PROJECT#") {
-            return self.presence(state, project_id).await;
-        }
         Ok(())
     }
 
@@ -513,6 +523,20 @@ impl Live {
             .await?
             .into_iter()
             .map(|v| v.value)
+            .collect())
+    }
+
+    /// The connections of a user's own channel.
+    async fn users_connections(
+        &self,
+        state: &AppState,
+        user_id: &str,
+    ) -> Result<Vec<String>, ApiError> {
+        Ok(self
+            .watchers(state, &user_channel(user_id))
+            .await?
+            .into_iter()
+            .map(|w| w.connection_id)
             .collect())
     }
 
@@ -670,12 +694,7 @@ impl Live {
             && job.status != JobStatus::Cancelled
             && old_status != Some(job.status);
         let owner = job.owner_id.clone();
-        let recipients: Vec<String> = self
-            .watchers(state, &user_channel(&owner))
-            .await?
-            .into_iter()
-            .map(|w| w.connection_id)
-            .collect();
+        let recipients: Vec<String> = self.users_connections(state, &owner).await?;
         let (job_id, kind, project_id, status) =
             (job.id.clone(), job.kind, job.project_id.clone(), job.status);
         let error = job.error.as_ref().map(|e| e.message.clone());
@@ -724,12 +743,7 @@ impl Live {
     ) -> Result<(), ApiError> {
         let table = state.table();
         let unread = inbox::unread_count(&table, user_id).await?;
-        let recipients: Vec<String> = self
-            .watchers(state, &user_channel(user_id))
-            .await?
-            .into_iter()
-            .map(|w| w.connection_id)
-            .collect();
+        let recipients: Vec<String> = self.users_connections(state, user_id).await?;
         let message =
             json!({"type": "notification", "notification": notification, "unread": unread});
         self.deliver(state, &recipients, message.to_string().as_bytes())

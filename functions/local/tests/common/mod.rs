@@ -96,6 +96,13 @@ pub struct LiveServer {
     server: tokio::task::JoinHandle<()>,
 }
 
+impl LiveServer {
+    /// Stops reading the table's stream (a benchmark that calls the fan-out itself).
+    pub fn stop_reading(&self) {
+        self.reader.abort();
+    }
+}
+
 impl Drop for LiveServer {
     fn drop(&mut self) {
         self.reader.abort();
