@@ -292,9 +292,9 @@ async fn signup_with_a_taken_address_looks_like_a_new_one() {
         }
     };
     let (mut new_times, mut taken_times) = (Vec::new(), Vec::new());
-    for i in 0..rounds {
+    for (i, owned) in taken.iter().enumerate() {
         let (fresh, fresh_time) = signup(address(&app, &format!("fresh{i}"))).await;
-        let (old, old_time) = signup(taken[i].clone()).await;
+        let (old, old_time) = signup(owned.clone()).await;
         assert_eq!(fresh.status, StatusCode::ACCEPTED);
         assert_eq!((fresh.status, &fresh.body), (old.status, &old.body));
         let headers = |r: &common::Reply| {
