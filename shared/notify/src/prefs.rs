@@ -103,3 +103,8 @@ pub async fn put(table: &Table, user_id: &str, prefs: &EmailPreferences) -> Resu
         .map_err(|e| ApiError::from(roomwright_core::dynamo::service_error(e)))?;
     Ok(())
 }
+
+/// Forgets an erased user's preferences.
+pub async fn erase(table: &Table, user_id: &str) -> Result<(), ApiError> {
+    Ok(table.delete(&user_pk(user_id), SK, None).await?)
+}

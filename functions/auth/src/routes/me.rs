@@ -293,6 +293,7 @@ pub async fn erase_me(
     state.sessions.forget(&user.id);
     let (trashed, left) = roomwright_projects::store::erase_user(&table, &user.id).await?;
     roomwright_notify::inbox::erase(&table, &user.id).await?;
+    roomwright_notify::prefs::erase(&table, &user.id).await?;
     audit::record(
         &table,
         audit::Event {
