@@ -154,6 +154,50 @@ pub async fn save(table: &Table, user: &User, version: u64) -> Result<u64, Store
     table.replace(&keys(user), user, version).await
 }
 
+/// What [`update`] should do with the user its change saw.
+pub enum Edit {
+    Save,
+    /// Nothing to change: the user is answered as read.
+    Keep,
+}
+
+/// What [`update`] did.
+pub enum Updated {
+    Saved(User),
+    Kept(User),
+    /// No such user.
+    Missing,
+    /// Someone else wrote the user between every read and write.
+    Busy,
+}
+
+/// Reads the user, applies `change` and writes it over the version read (with a new
+/// `updated_at`), reading again when someone wrote in between, at most `attempts` times.
+/// `change` refusing writes nothing.
+pub async fn update(
+    table: &Table,
+    id: &str,
+    attempts: usize,
+    mut change: impl FnMut(&mut User) -> Result<Edit, ApiError>,
+) -> Result<Updated, ApiError> {
+    for _ in 0..attempts {
+        let Some(found) = get(table, id).await? else {
+            return Ok(Updated::Missing);
+        };
+        let mut user = found.value;
+        if let Edit::Keep = change(&mut user)? {
+            return Ok(Updated::Kept(user));
+        }
+        user.updated_at = roomwright_core::time::rfc3339(roomwright_core::time::now());
+        match save(table, &user, found.version).await {
+            Ok(_) => return Ok(Updated::Saved(user)),
+            Err(StoreError::ConditionFailed) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Updated::Busy)
+}
+
 /// Frees the email of an erased account, so the address can sign up again.
 pub async fn release_email(table: &Table, email: &str) -> Result<(), ApiError> {
     let keys = email_keys(email);

@@ -20,7 +20,7 @@ use roomwright_accounts::{
     audit,
     onetime::{self, Purpose},
     passwords, sessions,
-    users::{self, Status, UserView},
+    users::{self, Edit, Status, Updated, UserView},
 };
 
 /// Emails one address gets per hour from signup, resends and resets together.
@@ -95,38 +95,36 @@ pub async fn verify(
     let Some(token) = onetime::redeem(&table, Purpose::VerifyEmail, &request.token).await? else {
         return Err(invalid_token());
     };
-    for _ in 0..3 {
-        let Some(found) = users::get(&table, &token.user_id).await? else {
-            return Err(invalid_token());
-        };
-        let mut user = found.value;
+    let updated = users::update(&table, &token.user_id, 3, |user| {
         // The address changed since the link was sent, or the account is gone.
         if user.email != token.email || user.status == Status::Erased {
             return Err(invalid_token());
         }
         if user.email_verified {
-            return Ok(Json(UserView::from(&user)));
+            return Ok(Edit::Keep);
         }
         user.email_verified = true;
-        user.updated_at = time::rfc3339(time::now());
-        match users::save(&table, &user, found.version).await {
-            Ok(_) => {
-                audit::record(
-                    &table,
-                    audit::Event {
-                        action: "email_verified",
-                        actor: &user.id,
-                        target: None,
-                        client: &client,
-                        details: json!({}),
-                    },
-                )
-                .await?;
-                return Ok(Json(UserView::from(&user)));
-            }
-            Err(roomwright_core::dynamo::StoreError::ConditionFailed) => continue,
-            Err(e) => return Err(e.into()),
+        Ok(Edit::Save)
+    })
+    .await?;
+    match updated {
+        Updated::Kept(user) => return Ok(Json(UserView::from(&user))),
+        Updated::Saved(user) => {
+            audit::record(
+                &table,
+                audit::Event {
+                    action: "email_verified",
+                    actor: &user.id,
+                    target: None,
+                    client: &client,
+                    details: json!({}),
+                },
+            )
+            .await?;
+            return Ok(Json(UserView::from(&user)));
         }
+        Updated::Missing => return Err(invalid_token()),
+        Updated::Busy => {}
     }
     Err(ApiError::conflict(
         "account_busy",
@@ -287,38 +285,35 @@ pub async fn confirm_reset(
         return Err(invalid_token());
     };
     let hash = passwords::hash(request.password).await?;
-    for _ in 0..3 {
-        let Some(found) = users::get(&table, &token.user_id).await? else {
-            return Err(invalid_token());
-        };
-        let mut user = found.value;
+    let updated = users::update(&table, &token.user_id, 3, |user| {
         if user.email != token.email || user.status != Status::Active {
             return Err(invalid_token());
         }
         user.password_hash = hash.clone();
         // Only the address's owner could open the link.
         user.email_verified = true;
-        user.updated_at = time::rfc3339(time::now());
-        match users::save(&table, &user, found.version).await {
-            Ok(_) => {
-                let ended = sessions::revoke_all(&table, &user.id, None).await?;
-                state.sessions.forget(&user.id);
-                audit::record(
-                    &table,
-                    audit::Event {
-                        action: "password_reset",
-                        actor: &user.id,
-                        target: None,
-                        client: &client,
-                        details: json!({"sessions_ended": ended}),
-                    },
-                )
-                .await?;
-                return Ok(StatusCode::NO_CONTENT);
-            }
-            Err(roomwright_core::dynamo::StoreError::ConditionFailed) => continue,
-            Err(e) => return Err(e.into()),
+        Ok(Edit::Save)
+    })
+    .await?;
+    match updated {
+        Updated::Saved(user) => {
+            let ended = sessions::revoke_all(&table, &user.id, None).await?;
+            state.sessions.forget(&user.id);
+            audit::record(
+                &table,
+                audit::Event {
+                    action: "password_reset",
+                    actor: &user.id,
+                    target: None,
+                    client: &client,
+                    details: json!({"sessions_ended": ended}),
+                },
+            )
+            .await?;
+            return Ok(StatusCode::NO_CONTENT);
         }
+        Updated::Missing | Updated::Kept(_) => return Err(invalid_token()),
+        Updated::Busy => {}
     }
     Err(ApiError::conflict(
         "account_busy",

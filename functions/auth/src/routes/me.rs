@@ -4,7 +4,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use roomwright_core::{
     ApiError, AppState, FieldError,
     auth::{Caller, ClientInfo, Role},
-    dynamo::{PageParams, StoreError, Table, Versioned},
+    dynamo::{PageParams, Table, Versioned},
     http::ApiJson,
     problem::FieldErrors,
     time,
@@ -91,33 +91,34 @@ pub async fn update_me(
     }
     errors.finish()?;
     // A concurrent change (an admin changing the role) moves the version; apply ours on top.
-    for _ in 0..3 {
-        let Versioned {
-            value: mut user,
-            version,
-        } = current(&state, &caller).await?;
+    let inactive = || ApiError::unauthorized("account_disabled", "This account is not active.");
+    let updated = users::update(&state.table(), &caller.user_id, 3, |user| {
+        if user.status != Status::Active {
+            return Err(inactive());
+        }
         if let Some(name) = &request.name {
             user.name = name.trim().to_string();
         }
         if let Some(company) = &request.company {
             user.company = company.trim().to_string();
         }
-        user.updated_at = time::rfc3339(time::now());
-        match users::save(&state.table(), &user, version).await {
-            Ok(_) => {
-                audit::record(&state.table(), audit::Event {
-                    action: "profile_updated",
-                    actor: &user.id,
-                    target: None,
-                    client: &client,
-                    details: json!({"name_changed": request.name.is_some(), "company_changed": request.company.is_some()}),
-                })
-                .await?;
-                return Ok(Json(UserView::from(&user)));
-            }
-            Err(StoreError::ConditionFailed) => continue,
-            Err(other) => return Err(other.into()),
+        Ok(users::Edit::Save)
+    })
+    .await?;
+    match updated {
+        users::Updated::Saved(user) => {
+            audit::record(&state.table(), audit::Event {
+                action: "profile_updated",
+                actor: &user.id,
+                target: None,
+                client: &client,
+                details: json!({"name_changed": request.name.is_some(), "company_changed": request.company.is_some()}),
+            })
+            .await?;
+            return Ok(Json(UserView::from(&user)));
         }
+        users::Updated::Missing | users::Updated::Kept(_) => return Err(inactive()),
+        users::Updated::Busy => {}
     }
     Err(ApiError::conflict(
         "concurrent_update",
