@@ -25,6 +25,7 @@ help:
 	@echo "                the proposal page: request to HTML, warm, in process;"
 	@echo "                live updates: write to socket, fan-out to 1,000 connections, emails;"
 	@echo "                recommendations: serving latency at 100k products;"
+	@echo "                dealer interchange: a 5,000-line SIF and a 20,000-entity DXF imported;"
 	@echo "                a 1280x720 render job on this CPU and the worker's own share of it"
 	@echo "make bench-recs the trainer vs the implicit library on 50k users x 20k items x 2M interactions"
 	@echo "make bench-layout  design generation on 1 to 40 rooms, 5 to 200 people: time, desks, rules, budget"
@@ -115,6 +116,7 @@ bench: $(VENV_STAMP)
 	cargo bench -p roomwright-local --bench chat
 	cargo bench -p roomwright-local --bench proposal
 	cargo bench -p roomwright-local --bench live
+	cargo bench -p roomwright-vision --bench interchange
 	target/release/recs-bench --items 100000 --users 20000 --factors 64
 	cargo bench -p roomwright-render --bench render
 

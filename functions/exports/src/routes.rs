@@ -20,7 +20,10 @@ use roomwright_projects::{
     store::project_pk,
 };
 
-use crate::render::{self, ExportRecord, Format, QuoteDocument};
+use crate::render::{
+    self, ExportRecord, Format, QuoteDocument,
+    interchange::{self, PartNumbers},
+};
 
 /// How long a download URL works.
 const URL_TTL: Duration = Duration::from_secs(15 * 60);
@@ -33,9 +36,14 @@ const IMAGES_WITHIN: Duration = Duration::from_secs(8);
 #[serde(deny_unknown_fields)]
 pub struct ExportRequest {
     pub format: Format,
-    /// Scenarios to include, in this order; all of the project's when absent.
+    /// Scenarios to include, in this order; all of the project's when absent. `sif` and
+    /// `dxf` hold exactly one: name it when the project has several.
     #[serde(default)]
     pub scenario_ids: Option<Vec<String>>,
+    /// `sif` only: our SKUs (default) or the manufacturers' part numbers where an alias
+    /// records them.
+    #[serde(default)]
+    pub part_numbers: Option<PartNumbers>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,6 +102,43 @@ pub(crate) async fn images(
 }
 
 /// Renders a client-ready quote of the project's scenarios as PDF or XLSX.
+/// The manufacturer's part number of each product, where a part-number alias of the
+/// product's own brand records one.
+async fn manufacturer_numbers(
+    state: &AppState,
+    products: &HashMap<String, roomwright_core::catalog::Product>,
+) -> Result<HashMap<String, String>, ApiError> {
+    use futures::{StreamExt, TryStreamExt};
+    use roomwright_interchange::aliases::{self, AliasKind};
+    let table = state.table();
+    let wanted: Vec<(String, String)> = products
+        .values()
+        .map(|p| (p.id.clone(), p.brand.to_lowercase()))
+        .collect();
+    let found: Vec<Option<(String, String)>> = futures::stream::iter(wanted)
+        .map(|(id, brand)| {
+            let table = table.clone();
+            async move {
+                let aliases = aliases::of_product(&table, &id).await?;
+                Ok::<_, ApiError>(
+                    aliases
+                        .into_iter()
+                        .filter(|a| a.kind == AliasKind::PartNumber)
+                        .find(|a| {
+                            a.manufacturer
+                                .as_ref()
+                                .is_some_and(|m| m.to_lowercase() == brand)
+                        })
+                        .map(|a| (id, a.source)),
+                )
+            }
+        })
+        .buffer_unordered(8)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
 #[utoipa::path(
     post, path = "/v1/projects/{id}/exports", tag = "projects", request_body = ExportRequest,
     params(("id" = String, Path)), security(("bearer" = ["estimates:create"])),
@@ -132,10 +177,28 @@ pub async fn create_export(
             "Add a scenario before exporting a quote.",
         )]));
     }
+    let single = matches!(request.format, Format::Sif | Format::Dxf);
+    if single && chosen.len() != 1 {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "scenario_ids",
+            "one_scenario",
+            "A SIF or DXF holds one scenario: name it in scenario_ids.",
+        )]));
+    }
+    if request.part_numbers.is_some() && request.format != Format::Sif {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "part_numbers",
+            "not_applicable",
+            "part_numbers applies to SIF exports only.",
+        )]));
+    }
     let mut quotes = Vec::new();
-    for scenario in chosen {
-        let (quote, _) = scenarios::priced(&state.table(), &project.requirements, scenario).await?;
+    let mut priced_products = HashMap::new();
+    for scenario in &chosen {
+        let (quote, products) =
+            scenarios::priced(&state.table(), &project.requirements, scenario).await?;
         quotes.push(quote);
+        priced_products.extend(products);
     }
     let image_keys: std::collections::BTreeSet<String> = quotes
         .iter()
@@ -156,6 +219,15 @@ pub async fn create_export(
     let bytes = match request.format {
         Format::Pdf => render::pdf::render(&document),
         Format::Xlsx => render::xlsx::render(&document).map_err(ApiError::internal)?,
+        Format::Sif => {
+            let numbers = match request.part_numbers.unwrap_or_default() {
+                PartNumbers::Sku => HashMap::new(),
+                PartNumbers::Manufacturer => manufacturer_numbers(&state, &priced_products).await?,
+            };
+            interchange::sif(&project, &quotes[0], &priced_products, &numbers)
+        }
+        Format::Dxf => interchange::dxf(&project, chosen[0], &quotes[0], &priced_products)
+            .map_err(ApiError::internal)?,
     };
     let export_id = format!("exp_{}", uuid::Uuid::now_v7().simple());
     let key = format!(
@@ -164,14 +236,9 @@ pub async fn create_export(
         request.format.extension()
     );
     let filename = format!(
-        "{}-quote.{}",
-        project
-            .name
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
-            .collect::<String>()
-            .trim()
-            .replace(' ', "-"),
+        "{}-{}.{}",
+        interchange::file_stem(&project.name),
+        if single { "scenario" } else { "quote" },
         request.format.extension()
     );
     state

@@ -4,6 +4,8 @@
 //! import read by the vision worker, and a product image embedded by it.
 
 mod common;
+#[path = "jobs_pipeline/interchange.rs"]
+mod interchange;
 use roomwright_testkit::mean_colour;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};

@@ -9,8 +9,8 @@ use roomwright_core::{aws::Aws, dynamo::Table, s3};
 use roomwright_jobs::{
     self as jobs, JobFailure, JobOutput, store,
     vision::{
-        EMBEDDING_OUTPUT, FloorPlanInput, PAGE_OUTPUT, PROPOSAL_OUTPUT, ProductImageInput,
-        VisionInput,
+        EMBEDDING_OUTPUT, FloorPlanInput, InterchangeInput, PAGE_OUTPUT, PROPOSAL_OUTPUT,
+        ProductImageInput, VisionInput,
     },
     worker::{self, Failure},
 };
@@ -80,7 +80,59 @@ impl Worker {
                 self.read_plan(job_id, &upload_key).await
             }
             VisionInput::ProductImage(input) => self.embed_image(job_id, &input).await,
+            VisionInput::Interchange(input) => self.read_interchange(job_id, &input).await,
         }
+    }
+
+    /// Reads a dealer's file and matches its lines against the catalog: the proposal is the
+    /// job's output.
+    async fn read_interchange(
+        &self,
+        job_id: &str,
+        input: &InterchangeInput,
+    ) -> Result<(), JobError> {
+        let started = std::time::Instant::now();
+        let _ = store::report_progress(&self.table, job_id, 10, "reading the file").await;
+        let bytes = self.fetch(&input.upload_key).await?;
+        let format = input.format;
+        let parsed =
+            tokio::task::spawn_blocking(move || roomwright_interchange::parse(format, &bytes))
+                .await
+                .map_err(|e| JobError::Transient(e.to_string()))?
+                .map_err(|e| JobError::Input(e.0))?;
+        let read_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let _ = store::report_progress(&self.table, job_id, 40, "matching the lines").await;
+        let dir = std::env::temp_dir().join(format!("interchange-{job_id}"));
+        let index =
+            roomwright_catalog::search::service::open_published(&self.aws, &self.bucket, &dir)
+                .await
+                .map_err(|e| JobError::Transient(format!("the catalog index: {:?}", e.detail)))?;
+        let catalog = roomwright_interchange::matching::Catalog {
+            table: &self.table,
+            index: index.as_ref(),
+        };
+        let mut proposal = roomwright_interchange::matching::propose(format, parsed, &catalog)
+            .await
+            .map_err(|e| JobError::Transient(format!("{e:?}")))?;
+        drop(index);
+        let _ = std::fs::remove_dir_all(&dir);
+        proposal.timings_ms.insert("reading".into(), read_ms);
+        proposal
+            .timings_ms
+            .insert("total".into(), started.elapsed().as_secs_f64() * 1000.0);
+        tracing::info!(
+            job_id,
+            format = format.as_str(),
+            lines = proposal.summary.lines,
+            matched = proposal.summary.matched,
+            problems = proposal.summary.problems,
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "interchange file read"
+        );
+        let output = self
+            .upload_json(job_id, PROPOSAL_OUTPUT, &proposal, None)
+            .await?;
+        self.record(job_id, &[output]).await
     }
 
     async fn embed_image(&self, job_id: &str, input: &ProductImageInput) -> Result<(), JobError> {

@@ -410,6 +410,38 @@ def run(walk, password, erp_secret, emails):
                      {"import_id": import_id},
                      body={"known_length": {"wall_id": "w1", "length_m": 10.0}})
 
+    # The base scheme as a dealer's SIF, imported back as a scenario to review; a DXF of it.
+    _, sif_export, _ = call("POST", "/v1/projects/{id}/exports", {"id": pid}, keep=False,
+                            body={"format": "sif", "scenario_ids": ["base"]})
+    call("POST", "/v1/projects/{id}/exports", {"id": pid}, keep=False,
+         body={"format": "dxf", "scenario_ids": ["base"]})
+    if sif_export:
+        with urllib.request.urlopen(sif_export["download_url"], timeout=60) as response:
+            sif = response.read()
+        _, created, _ = call("POST", "/v1/projects/{id}/interchange-imports", {"id": pid},
+                             body={"format": "sif", "content_type": "text/plain",
+                                   "size_bytes": len(sif)})
+        if created:
+            put(created["upload"]["url"], sif, "text/plain")
+            import_id = created["import"]["id"]
+            deadline = time.time() + 240
+            while time.time() < deadline:
+                _, view, _ = call("GET", "/v1/projects/{id}/interchange-imports/{import_id}",
+                                  {"id": pid, "import_id": import_id}, keep=False)
+                if view and view["import"]["status"] in ("proposed", "failed"):
+                    break
+                time.sleep(2)
+            call("GET", "/v1/projects/{id}/interchange-imports/{import_id}",
+                 {"id": pid, "import_id": import_id})
+            project_call("POST", "/v1/projects/{id}/interchange-imports/{import_id}/accept",
+                         {"import_id": import_id},
+                         body={"name": "Dealer list (SIF)", "min_confidence": 0.6})
+    call("PUT", "/v1/catalog/aliases", body={"aliases": [
+        {"kind": "part_number", "source": "AE-123-GRPH", "product_id": chair,
+         "manufacturer": "Nordform"},
+        {"kind": "block", "source": "DESK_1600x800", "product_id": desk}]})
+    call("GET", "/v1/catalog/aliases", query="kind=part_number&limit=20")
+
     # A throwaway project to the trash and back.
     _, spare, got = call("POST", "/v1/projects", keep=False, body={"name": "Scratch layout"})
     call("DELETE", "/v1/projects/{id}", {"id": spare["id"]}, headers={"if-match": got["etag"]})

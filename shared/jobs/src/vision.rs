@@ -2,6 +2,7 @@
 //! worker that runs it.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A floor-plan import to read: the uploaded drawing and where it belongs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +20,80 @@ pub enum VisionInput {
     FloorPlan(FloorPlanInput),
     /// Embed a product's first image for visual search.
     ProductImage(ProductImageInput),
+    /// Read a dealer's file (SIF, DXF, a CAD plugin's model) into a proposal matched
+    /// against the catalog.
+    Interchange(InterchangeInput),
+}
+
+/// A dealer-interchange import to read: the uploaded file and where it belongs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterchangeInput {
+    pub import_id: String,
+    pub project_id: String,
+    pub format: InterchangeFormat,
+    /// The file, in the assets bucket.
+    pub upload_key: String,
+}
+
+/// What a dealer-interchange import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum InterchangeFormat {
+    /// Standard Interchange Format: `KEY=value` lines, one item per `PN=`.
+    Sif,
+    /// AutoCAD DXF (ASCII or binary): furniture block inserts, wall and room layers.
+    Dxf,
+    /// The Revit plugin's model (`roomwright_interchange::plugin::PluginModel`).
+    RevitJson,
+    /// The SketchUp plugin's model (`roomwright_interchange::plugin::PluginModel`).
+    SketchupJson,
+}
+
+impl InterchangeFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InterchangeFormat::Sif => "sif",
+            InterchangeFormat::Dxf => "dxf",
+            InterchangeFormat::RevitJson => "revit-json",
+            InterchangeFormat::SketchupJson => "sketchup-json",
+        }
+    }
+
+    /// The file name's extension of an upload.
+    pub fn extension(self) -> &'static str {
+        match self {
+            InterchangeFormat::Sif => "sif",
+            InterchangeFormat::Dxf => "dxf",
+            InterchangeFormat::RevitJson | InterchangeFormat::SketchupJson => "json",
+        }
+    }
+
+    /// Content types an upload of this format may declare.
+    pub fn content_types(self) -> &'static [&'static str] {
+        match self {
+            InterchangeFormat::Sif => &[
+                "text/plain",
+                "application/x-sif",
+                "application/octet-stream",
+            ],
+            InterchangeFormat::Dxf => &[
+                "image/vnd.dxf",
+                "application/dxf",
+                "image/x-dxf",
+                "application/octet-stream",
+            ],
+            InterchangeFormat::RevitJson | InterchangeFormat::SketchupJson => &["application/json"],
+        }
+    }
+
+    /// The largest upload of this format.
+    pub fn max_bytes(self) -> u64 {
+        match self {
+            InterchangeFormat::Sif => 8 * 1024 * 1024,
+            InterchangeFormat::Dxf => 64 * 1024 * 1024,
+            InterchangeFormat::RevitJson | InterchangeFormat::SketchupJson => 16 * 1024 * 1024,
+        }
+    }
 }
 
 /// A product image to embed: the vector is stored for the product and the catalog marked

@@ -144,6 +144,13 @@ impl Room {
 }
 
 impl FloorPlan {
+    /// The room a point stands in (the first whose outline holds it).
+    pub fn room_at(&self, x: f64, y: f64) -> Option<&Room> {
+        use geo::Contains;
+        let point = geo::Point::new(x, y);
+        self.rooms.iter().find(|r| r.shape().contains(&point))
+    }
+
     /// The plan with every length multiplied by `factor` (a drawing scaled from one length the
     /// user knows): positions, wall thicknesses, openings' offsets and widths. Heights stay, as
     /// a drawing does not show them.

@@ -1,5 +1,6 @@
 //! Every documented route of the catalog function.
 
+mod aliases;
 mod erp;
 mod imports;
 mod makers;
@@ -26,6 +27,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(search::similar_products))
         .routes(routes!(imports::import_products))
         .routes(routes!(imports::create_import_upload))
+        .routes(routes!(aliases::list_aliases, aliases::put_aliases))
         .routes(routes!(makers::create_maker))
         .routes(routes!(makers::list_makers))
         .routes(routes!(makers::match_makers))

@@ -1,9 +1,11 @@
-//! Rendering client-ready quotes of a project's scenarios, as PDF or XLSX.
+//! Rendering client-ready quotes of a project's scenarios, as PDF or XLSX, and a scenario
+//! in the dealers' formats, SIF and DXF ([`interchange`]).
 //!
 //! | item | pk | sk |
 //! | --- | --- | --- |
 //! | export | `PROJECT#<id>` | `EXPORT#<export id>` |
 
+pub mod interchange;
 pub mod pdf;
 pub mod xlsx;
 
@@ -20,6 +22,10 @@ use roomwright_projects::{model::Project, scenarios::Quote};
 pub enum Format {
     Pdf,
     Xlsx,
+    /// One scenario as a SIF furniture list (CET, 20-20 Worksheet, ProjectMatrix).
+    Sif,
+    /// One scenario as a DXF drawing: walls, rooms and furniture blocks with attributes.
+    Dxf,
 }
 
 impl Format {
@@ -27,6 +33,8 @@ impl Format {
         match self {
             Format::Pdf => "pdf",
             Format::Xlsx => "xlsx",
+            Format::Sif => "sif",
+            Format::Dxf => "dxf",
         }
     }
 
@@ -34,6 +42,8 @@ impl Format {
         match self {
             Format::Pdf => "application/pdf",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Sif => "text/plain; charset=utf-8",
+            Format::Dxf => "image/vnd.dxf",
         }
     }
 }

@@ -47,8 +47,8 @@ use roomwright_jobs::{
 
 /// Largest drawing accepted: a scanned A1 sheet as a PDF or a phone photo fits.
 pub const MAX_DRAWING_BYTES: u64 = 25 * 1024 * 1024;
-/// How long the upload URL works.
-const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long an upload URL works.
+pub const UPLOAD_TTL: Duration = Duration::from_secs(15 * 60);
 const IMPORT_SK: &str = "IMPORT";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -110,6 +110,36 @@ pub struct UploadHeaders {
     pub content_type: String,
     #[serde(rename = "Content-Length")]
     pub content_length: u64,
+}
+
+impl Upload {
+    /// A presigned PUT of exactly this type and size to `key` in the assets bucket.
+    pub async fn presigned(
+        state: &AppState,
+        key: &str,
+        content_type: &str,
+        size_bytes: u64,
+    ) -> Result<Self, ApiError> {
+        let url = s3::presigned_put(
+            &state.aws,
+            &state.config.bucket_name,
+            key,
+            content_type,
+            size_bytes,
+            UPLOAD_TTL,
+        )
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(Upload {
+            url,
+            method: "PUT",
+            headers: UploadHeaders {
+                content_type: content_type.to_string(),
+                content_length: size_bytes,
+            },
+            expires_in: UPLOAD_TTL.as_secs(),
+        })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -238,37 +268,20 @@ pub async fn create_import(
         created_at: time::rfc3339(time::now()),
         accepted_at: None,
     };
-    let url = s3::presigned_put(
-        &state.aws,
-        &state.config.bucket_name,
+    let upload = Upload::presigned(
+        &state,
         &import.upload_key,
         &import.content_type,
         import.size_bytes,
-        UPLOAD_TTL,
     )
-    .await
-    .map_err(ApiError::internal)?;
+    .await?;
     state.table().create(&keys(&import), &import).await?;
     tracing::info!(
         import_id = import.id,
         project_id = import.project_id,
         "floor-plan import started"
     );
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedImport {
-            upload: Upload {
-                url,
-                method: "PUT",
-                headers: UploadHeaders {
-                    content_type: import.content_type.clone(),
-                    content_length: import.size_bytes,
-                },
-                expires_in: UPLOAD_TTL.as_secs(),
-            },
-            import,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(CreatedImport { upload, import })))
 }
 
 /// Whether the drawing is in the bucket, and what its first bytes say it is.

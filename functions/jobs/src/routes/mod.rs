@@ -1,6 +1,7 @@
 //! The jobs function's HTTP routes.
 
 pub mod floor_plan_imports;
+pub mod interchange_imports;
 mod jobs;
 pub mod renders;
 pub mod training;
@@ -10,8 +11,11 @@ use roomwright_core::routes;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn all() -> OpenApiRouter<AppState> {
-    // The document also says what the jobs' completion webhooks send.
-    OpenApiRouter::with_openapi(roomwright_jobs::webhook::openapi())
+    // The document also says what the jobs' completion webhooks send, and the model a CAD
+    // plugin uploads to an interchange import.
+    let mut document = roomwright_jobs::webhook::openapi();
+    document.merge(interchange_imports::plugin_schema());
+    OpenApiRouter::with_openapi(document)
         .routes(routes!(renders::submit_render))
         .routes(routes!(renders::submit_scene))
         .routes(routes!(jobs::list_jobs))
@@ -24,4 +28,7 @@ pub fn all() -> OpenApiRouter<AppState> {
         .routes(routes!(floor_plan_imports::accept_import))
         .routes(routes!(floor_plan_imports::import_plan))
         .routes(routes!(floor_plan_imports::import_plan_png))
+        .routes(routes!(interchange_imports::create_interchange_import))
+        .routes(routes!(interchange_imports::get_interchange_import))
+        .routes(routes!(interchange_imports::accept_interchange_import))
 }

@@ -78,6 +78,56 @@ fn s3_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(e)
 }
 
+/// The manifest of the published index, if one is published.
+async fn published_manifest(
+    aws: &roomwright_core::aws::Aws,
+    bucket: &str,
+) -> Result<Option<Manifest>, ApiError> {
+    let Some(bytes) = s3::get_bytes(aws, bucket, MANIFEST_KEY)
+        .await
+        .map_err(s3_error)?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(serde_json::from_slice(&bytes).map_err(s3_error)?))
+}
+
+/// Downloads the manifest's bundle and opens it in `dir`.
+async fn open_bundle_of(
+    aws: &roomwright_core::aws::Aws,
+    bucket: &str,
+    manifest: &Manifest,
+    dir: PathBuf,
+) -> Result<CatalogIndex, ApiError> {
+    let bundle = s3::get_bytes(aws, bucket, &manifest.key)
+        .await
+        .map_err(s3_error)?
+        .ok_or_else(|| {
+            s3_error(format!(
+                "the manifest names {}, which is gone",
+                manifest.key
+            ))
+        })?;
+    tokio::task::spawn_blocking(move || CatalogIndex::open_bundle(&bundle, &dir))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+/// The published index opened in `dir`, for a worker that searches once (no refreshing);
+/// `None` before the first build.
+pub async fn open_published(
+    aws: &roomwright_core::aws::Aws,
+    bucket: &str,
+    dir: &Path,
+) -> Result<Option<CatalogIndex>, ApiError> {
+    let Some(manifest) = published_manifest(aws, bucket).await? else {
+        return Ok(None);
+    };
+    let dir = dir.join(format!("r{}", manifest.revision));
+    open_bundle_of(aws, bucket, &manifest, dir).await.map(Some)
+}
+
 impl SearchService {
     /// `model_dir` holds the embedding model; without it search is text only.
     pub fn new(model_dir: Option<PathBuf>) -> Self {
@@ -197,13 +247,7 @@ impl SearchService {
     }
 
     async fn manifest(&self, state: &AppState) -> Result<Option<Manifest>, ApiError> {
-        let Some(bytes) = s3::get_bytes(&state.aws, &state.config.bucket_name, MANIFEST_KEY)
-            .await
-            .map_err(s3_error)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(serde_json::from_slice(&bytes).map_err(s3_error)?))
+        published_manifest(&state.aws, &state.config.bucket_name).await
     }
 
     /// Loads the manifest's index if it is newer than the one in memory.
@@ -220,20 +264,8 @@ impl SearchService {
         {
             return Ok(());
         }
-        let bundle = s3::get_bytes(&state.aws, &state.config.bucket_name, &manifest.key)
-            .await
-            .map_err(s3_error)?
-            .ok_or_else(|| {
-                s3_error(format!(
-                    "the manifest names {}, which is gone",
-                    manifest.key
-                ))
-            })?;
         let dir = self.fresh_dir(manifest.revision);
-        let index = tokio::task::spawn_blocking(move || CatalogIndex::open_bundle(&bundle, &dir))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
+        let index = open_bundle_of(&state.aws, &state.config.bucket_name, &manifest, dir).await?;
         self.swap(index);
         Ok(())
     }

@@ -52,6 +52,7 @@ impl Role {
                 JobsRead,
                 RendersCreate,
                 EventsWrite,
+                AliasesManage,
             ],
             // Viewers follow jobs on projects they see but do not spend GPU time.
             // What viewers look at still teaches the recommender.
@@ -113,6 +114,7 @@ permissions! {
     RendersCreate => "renders:create",
     EventsWrite => "events:write",
     ModelsManage => "models:manage",
+    AliasesManage => "aliases:manage",
 }
 
 impl Permission {
