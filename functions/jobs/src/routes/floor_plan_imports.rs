@@ -362,33 +362,50 @@ async fn advance(
             Err(e) => return Err(e.into()),
         }
     }
-    let job = match &import.value.job_id {
+    let value = &mut import.value;
+    let job = follow(
+        state,
+        value.job_id.as_deref(),
+        &mut value.status,
+        &mut value.error,
+    )
+    .await?;
+    Ok((import, job))
+}
+
+/// An import's job, its state showing through the import's (which keeps `reading` in the
+/// table until accepted): `proposed` once it succeeded, `failed` with its reason.
+pub async fn follow(
+    state: &AppState,
+    job_id: Option<&str>,
+    status: &mut ImportStatus,
+    error: &mut Option<String>,
+) -> Result<Option<roomwright_jobs::Job>, ApiError> {
+    let job = match job_id {
         Some(id) => job_store::get(&state.table(), id).await?.map(|j| j.value),
         None => None,
     };
-    // The job's state shows through (the record keeps `reading` until accepted).
-    let value = &mut import.value;
-    if value.status == ImportStatus::Reading
+    if *status == ImportStatus::Reading
         && let Some(job) = &job
     {
         match job.status {
-            JobStatus::Succeeded => value.status = ImportStatus::Proposed,
+            JobStatus::Succeeded => *status = ImportStatus::Proposed,
             JobStatus::Failed | JobStatus::Cancelled => {
-                value.status = ImportStatus::Failed;
-                value.error = job.error.as_ref().map(|e| e.message.clone());
+                *status = ImportStatus::Failed;
+                *error = job.error.as_ref().map(|e| e.message.clone());
             }
             _ => {}
         }
     }
-    Ok((import, job))
+    Ok(job)
 }
 
-/// The proposal JSON the job stored, once the import is proposed (or accepted).
-async fn proposal(
+/// The proposal the job stored, once the import is proposed (or accepted).
+pub async fn proposal<T: serde::de::DeserializeOwned>(
     state: &AppState,
     job: Option<&roomwright_jobs::Job>,
     status: ImportStatus,
-) -> Result<Option<serde_json::Value>, ApiError> {
+) -> Result<Option<T>, ApiError> {
     let Some(job) =
         job.filter(|_| matches!(status, ImportStatus::Proposed | ImportStatus::Accepted))
     else {
@@ -421,7 +438,7 @@ pub async fn get_import(
     access::load(&state, &caller, &project_id, Need::Read).await?;
     let import = load(&state, &project_id, &import_id).await?;
     let (Versioned { value: import, .. }, job) = advance(&state, import).await?;
-    let proposal = proposal(&state, job.as_ref(), import.status).await?;
+    let proposal = proposal::<serde_json::Value>(&state, job.as_ref(), import.status).await?;
     let job = match job {
         Some(job) => Some(JobView::with_urls(&state, job).await?),
         None => None,
@@ -477,7 +494,7 @@ async fn draw_import(
         .value;
     let import = load(state, project_id, import_id).await?;
     let (Versioned { value: import, .. }, job) = advance(state, import).await?;
-    let read = proposal(state, job.as_ref(), import.status).await?;
+    let read = proposal::<serde_json::Value>(state, job.as_ref(), import.status).await?;
     let (Some(job), Some(proposed)) = (job, read) else {
         return Err(ApiError::conflict(
             "proposal_not_ready",
@@ -586,7 +603,7 @@ pub async fn accept_import(
         },
         job,
     ) = advance(&state, import).await?;
-    let proposed = proposal(&state, job.as_ref(), import.status).await?;
+    let proposed = proposal::<serde_json::Value>(&state, job.as_ref(), import.status).await?;
     let Some(proposed) = proposed else {
         return Err(ApiError::conflict(
             "proposal_not_ready",

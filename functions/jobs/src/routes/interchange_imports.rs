@@ -33,10 +33,10 @@ use roomwright_interchange::{
     aliases::{self, Alias, AliasKind},
 };
 use roomwright_jobs::{
-    JobKind, JobStatus, store as job_store,
+    JobKind,
     submit::{self, NewJob},
     view::JobView,
-    vision::{InterchangeInput, PROPOSAL_OUTPUT, VisionInput},
+    vision::{InterchangeInput, VisionInput},
 };
 use roomwright_projects::{
     access::{self, Need},
@@ -48,7 +48,7 @@ use roomwright_projects::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::floor_plan_imports::{ImportStatus, Upload};
+use super::floor_plan_imports::{ImportStatus, Upload, follow, proposal};
 
 const IMPORT_SK: &str = "IMPORT";
 /// Selections one scenario holds (see `roomwright_projects::scenarios::validate`).
@@ -334,46 +334,15 @@ async fn advance(
             Err(e) => return Err(e.into()),
         }
     }
-    let job = match &import.value.job_id {
-        Some(id) => job_store::get(&state.table(), id).await?.map(|j| j.value),
-        None => None,
-    };
     let value = &mut import.value;
-    if value.status == ImportStatus::Reading
-        && let Some(job) = &job
-    {
-        match job.status {
-            JobStatus::Succeeded => value.status = ImportStatus::Proposed,
-            JobStatus::Failed | JobStatus::Cancelled => {
-                value.status = ImportStatus::Failed;
-                value.error = job.error.as_ref().map(|e| e.message.clone());
-            }
-            _ => {}
-        }
-    }
+    let job = follow(
+        state,
+        value.job_id.as_deref(),
+        &mut value.status,
+        &mut value.error,
+    )
+    .await?;
     Ok((import, job))
-}
-
-async fn proposal(
-    state: &AppState,
-    job: Option<&roomwright_jobs::Job>,
-    status: ImportStatus,
-) -> Result<Option<Proposal>, ApiError> {
-    let Some(job) =
-        job.filter(|_| matches!(status, ImportStatus::Proposed | ImportStatus::Accepted))
-    else {
-        return Ok(None);
-    };
-    let Some(output) = job.outputs.iter().find(|o| o.name == PROPOSAL_OUTPUT) else {
-        return Ok(None);
-    };
-    let bytes = s3::get_bytes(&state.aws, &state.config.bucket_name, &output.key)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::internal("the proposal is missing from the bucket"))?;
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(ApiError::internal)
 }
 
 /// The import: its job and, once read, the proposal.
@@ -462,7 +431,7 @@ pub async fn accept_interchange_import(
             ),
         ));
     }
-    let Some(proposed) = proposal(&state, job.as_ref(), import.status).await? else {
+    let Some(proposed) = proposal::<Proposal>(&state, job.as_ref(), import.status).await? else {
         return Err(ApiError::conflict(
             "proposal_not_ready",
             match import.status {
