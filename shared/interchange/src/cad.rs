@@ -565,18 +565,19 @@ fn on(layer: &str, specific: EntityType) -> Entity {
 }
 
 fn polyline(points: &[[f64; 2]], closed: bool, width_mm: f64) -> EntityType {
-    let mut p = LwPolyline::default();
-    p.vertices = points
-        .iter()
-        .map(|v| dxf::LwPolylineVertex {
-            x: v[0] * 1000.0,
-            y: v[1] * 1000.0,
-            ..Default::default()
-        })
-        .collect();
-    p.flags = i32::from(closed);
-    p.constant_width = width_mm;
-    EntityType::LwPolyline(p)
+    EntityType::LwPolyline(LwPolyline {
+        vertices: points
+            .iter()
+            .map(|v| dxf::LwPolylineVertex {
+                x: v[0] * 1000.0,
+                y: v[1] * 1000.0,
+                ..Default::default()
+            })
+            .collect(),
+        flags: i32::from(closed),
+        constant_width: width_mm,
+        ..Default::default()
+    })
 }
 
 /// Draws a scenario: the plan's walls, rooms and openings and the items as blocks with
@@ -592,10 +593,11 @@ pub fn write(
     drawing.header.default_drawing_units = Units::Millimeters;
     drawing.header.project_name = title.to_string();
     for (name, colour) in LAYERS {
-        let mut layer = Layer::default();
-        layer.name = name.into();
-        layer.color = Color::from_index(colour);
-        drawing.add_layer(layer);
+        drawing.add_layer(Layer {
+            name: name.into(),
+            color: Color::from_index(colour),
+            ..Default::default()
+        });
     }
     let mut lowest = 0.0f64;
     let mut left = 0.0f64;
@@ -613,10 +615,12 @@ pub fn write(
                 .polygon
                 .iter()
                 .fold([0.0, 0.0], |acc, p| [acc[0] + p[0] / n, acc[1] + p[1] / n]);
-            let mut text = Text::default();
-            text.location = mm(centre);
-            text.text_height = 250.0;
-            text.value = room.name.clone();
+            let text = Text {
+                location: mm(centre),
+                text_height: 250.0,
+                value: room.name.clone(),
+                ..Default::default()
+            };
             drawing.add_entity(on("A-AREA-IDEN", EntityType::Text(text)));
         }
         for opening in &plan.openings {
@@ -686,13 +690,15 @@ pub fn write(
             ];
             block.entities.push(on("0", polyline(&corners, true, 0.0)));
             for (i, tag) in ATTRIBUTES.iter().enumerate() {
-                let mut definition = AttributeDefinition::default();
-                definition.text_tag = tag.to_string();
-                definition.prompt = tag.to_string();
-                definition.text_height = 50.0;
-                definition.location = Point::new(-w / 2.0, d / 2.0 - 60.0 * (i as f64 + 1.0), 0.0);
-                // Invisible: the footprint is what the plan shows.
-                definition.flags = 1;
+                // Invisible (flag 1): the footprint is what the plan shows.
+                let definition = AttributeDefinition {
+                    text_tag: tag.to_string(),
+                    prompt: tag.to_string(),
+                    text_height: 50.0,
+                    location: Point::new(-w / 2.0, d / 2.0 - 60.0 * (i as f64 + 1.0), 0.0),
+                    flags: 1,
+                    ..Default::default()
+                };
                 block
                     .entities
                     .push(on("0", EntityType::AttributeDefinition(definition)));
@@ -707,10 +713,12 @@ pub fn write(
                 (at, 0.0, "I-FURN-UNPL")
             }
         };
-        let mut insert = Insert::default();
-        insert.name = name;
-        insert.location = mm(centre);
-        insert.rotation = rotation;
+        let mut insert = Insert {
+            name,
+            location: mm(centre),
+            rotation,
+            ..Default::default()
+        };
         let values = [
             item.sku.clone(),
             item.name.clone(),
@@ -720,12 +728,14 @@ pub fn write(
             item.price.clone(),
         ];
         for (tag, value) in ATTRIBUTES.iter().zip(values) {
-            let mut attribute = Attribute::default();
-            attribute.attribute_tag = tag.to_string();
-            attribute.value = value;
-            attribute.location = insert.location.clone();
-            attribute.text_height = 50.0;
-            attribute.flags = 1;
+            let attribute = Attribute {
+                attribute_tag: tag.to_string(),
+                value,
+                location: insert.location.clone(),
+                text_height: 50.0,
+                flags: 1,
+                ..Default::default()
+            };
             insert.add_attribute(&mut drawing, attribute);
         }
         drawing.add_entity(on(layer, EntityType::Insert(insert)));
@@ -863,8 +873,10 @@ mod tests {
         let mut drawing = Drawing::new();
         drawing.header.version = AcadVersion::R2010;
         drawing.header.default_drawing_units = Units::Meters;
-        let mut insert = Insert::default();
-        insert.name = "MISSING".into();
+        let insert = Insert {
+            name: "MISSING".into(),
+            ..Default::default()
+        };
         drawing.add_entity(on("FURN", EntityType::Insert(insert)));
         let mut open = on(
             "A-AREA",

@@ -83,6 +83,7 @@ pub struct SourceLine {
 
 /// A line or entity that could not be used, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = InterchangeProblem)]
 pub struct Problem {
     /// Where: `SIF line 40`, `DXF LWPOLYLINE (handle 1F) on A-WALL`, `instances[2].location`.
     pub at: String,
@@ -136,6 +137,7 @@ pub enum MatchReason {
 
 /// A product a line matched (or could match), with how sure and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = InterchangeMatch)]
 pub struct Match {
     pub product_id: String,
     pub sku: String,
@@ -176,6 +178,7 @@ pub struct ProposedLine {
 
 /// Counts of a proposal.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = InterchangeSummary)]
 pub struct Summary {
     pub lines: usize,
     pub matched: usize,
@@ -190,6 +193,7 @@ pub struct Summary {
 /// What an import proposes: every line with its match, the problems, and for drawings the
 /// floor plan. Nothing reaches the project until a user accepts it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = InterchangeProposal)]
 pub struct Proposal {
     pub format: Format,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -73,11 +73,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Unreadable> {
         let Some(current) = item.as_mut() else {
             match key.as_str() {
                 "ST" => parsed.title = Some(value),
-                "SF" => {
-                    if parsed.title.is_none() {
-                        parsed.title = Some(value);
-                    }
-                }
+                "SF" if parsed.title.is_none() => parsed.title = Some(value),
                 _ => {}
             }
             continue;

@@ -473,7 +473,7 @@ pub async fn accept_interchange_import(
     let mut errors = FieldErrors::new();
     for (i, c) in request.corrections.iter().enumerate() {
         if let Some(id) = &c.product_id
-            && !known.get(id).is_some_and(|p| p.value.status == "active")
+            && known.get(id).is_none_or(|p| p.value.status != "active")
         {
             errors.add(
                 format!("corrections[{i}].product_id"),
@@ -568,7 +568,7 @@ pub async fn accept_interchange_import(
             None => match grouped.get(&(product_id.clone(), finish.clone())) {
                 Some(&at) => {
                     let q = &mut selections[at].quantity;
-                    *q = q.saturating_add(line.source.quantity).min(u32::MAX);
+                    *q = q.saturating_add(line.source.quantity);
                 }
                 None => {
                     grouped.insert((product_id.clone(), finish.clone()), selections.len());

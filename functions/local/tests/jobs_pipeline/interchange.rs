@@ -239,6 +239,33 @@ async fn a_scenario_exported_as_sif_imports_again_line_for_line_at_confidence_on
         (StatusCode::CONFLICT, json!("already_accepted"))
     );
 
+    // With the manufacturers' numbers a sales rep recorded, the SIF carries those, and they
+    // import back through the aliases at confidence 1 too.
+    let (sales, _) = app.user("s@sif.test", Role::SalesRep).await;
+    let alias = json!({"aliases": [{"kind": "part_number", "source": "MFR 0001",
+        "product_id": chosen[0].id, "manufacturer": chosen[0].brand}]});
+    let set = app
+        .send(
+            Method::PUT,
+            "/v1/catalog/aliases",
+            &sales,
+            None,
+            Some(alias),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let body = json!({"format": "sif", "scenario_ids": ["main"], "part_numbers": "manufacturer"});
+    let sif = export(&app, &token, &project, body).await;
+    let text = String::from_utf8(sif.clone()).unwrap();
+    assert!(text.contains("\r\nPN=MFR 0001\r\n"), "{text}");
+    assert!(text.contains(&format!("\r\nPN={}\r\n", chosen[1].sku)));
+    let view = import(&app, &mut batch, &token, &project, "sif", sif).await;
+    let summary = &view["proposal"]["summary"];
+    assert_eq!(
+        (summary["by_sku"].clone(), summary["by_alias"].clone()),
+        (json!(9), json!(1))
+    );
+
     // A plugin's model of the same products is matched by part number and placed.
     let instances: Vec<Value> = chosen
         .iter()
