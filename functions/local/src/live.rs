@@ -42,10 +42,6 @@ impl Sockets {
         let open = self.open.lock().expect("sockets lock");
         open.get(id).is_some_and(|s| s.send(message).is_ok())
     }
-
-    pub fn count(&self) -> usize {
-        self.open.lock().expect("sockets lock").len()
-    }
 }
 
 #[derive(Clone)]

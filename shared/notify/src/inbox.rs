@@ -99,17 +99,6 @@ pub async fn create(table: &Table, notification: &Notification) -> Result<bool, 
     }
 }
 
-pub async fn get(
-    table: &Table,
-    user_id: &str,
-    id: &str,
-) -> Result<Option<Notification>, StoreError> {
-    Ok(table
-        .get::<Notification>(&user_pk(user_id), &sk(id))
-        .await?
-        .map(|v| v.value))
-}
-
 async fn read_before(table: &Table, user_id: &str) -> Result<Option<String>, StoreError> {
     Ok(table
         .get::<InboxState>(&user_pk(user_id), INBOX)

@@ -321,31 +321,16 @@ async fn advance(
                 upload_key: value.upload_key.clone(),
             });
             let request = serde_json::json!({ "task": "floor_plan", "import_id": value.id });
-            let submitted = submit::submit(
+            let job = submit_reading(
                 state,
-                NewJob {
-                    // The import names its job: two reads racing submit the same one.
-                    id: submit::job_id(
-                        &value.owner_id,
-                        Some(&format!("floor-plan-import:{}", value.id)),
-                    ),
-                    kind: JobKind::Vision,
-                    owner_id: value.owner_id.clone(),
-                    project_id: Some(value.project_id.clone()),
-                    request_hash: submit::request_hash(&["vision", &value.id]),
-                    request,
-                    input: serde_json::to_vec(&input).expect("serialisable"),
-                    webhook: None,
-                    estimate: roomwright_jobs::Estimate::of_kind(
-                        JobKind::Vision,
-                        &state.config.spend,
-                    ),
-                },
+                &value.owner_id,
+                &value.project_id,
+                &format!("floor-plan-import:{}", value.id),
+                &["vision", &value.id],
+                request,
+                &input,
             )
             .await?;
-            let job = match submitted {
-                submit::Submitted::Created(job) | submit::Submitted::Replayed(job) => job,
-            };
             value.status = ImportStatus::Reading;
             value.job_id = Some(job.id);
         }
@@ -371,6 +356,36 @@ async fn advance(
     )
     .await?;
     Ok((import, job))
+}
+
+/// Submits the vision job that reads an import. The import names its job (`key`): two reads
+/// racing submit the same one.
+pub async fn submit_reading(
+    state: &AppState,
+    owner_id: &str,
+    project_id: &str,
+    key: &str,
+    hashed: &[&str],
+    request: serde_json::Value,
+    input: &VisionInput,
+) -> Result<roomwright_jobs::Job, ApiError> {
+    let submitted = submit::submit(
+        state,
+        NewJob {
+            id: submit::job_id(owner_id, Some(key)),
+            kind: JobKind::Vision,
+            owner_id: owner_id.to_string(),
+            project_id: Some(project_id.to_string()),
+            request_hash: submit::request_hash(hashed),
+            request,
+            input: serde_json::to_vec(input).expect("serialisable"),
+            webhook: None,
+            estimate: roomwright_jobs::Estimate::of_kind(JobKind::Vision, &state.config.spend),
+        },
+    )
+    .await?;
+    let (submit::Submitted::Created(job) | submit::Submitted::Replayed(job)) = submitted;
+    Ok(job)
 }
 
 /// An import's job, its state showing through the import's (which keeps `reading` in the

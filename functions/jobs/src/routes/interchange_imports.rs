@@ -33,8 +33,6 @@ use roomwright_interchange::{
     aliases::{self, Alias, AliasKind},
 };
 use roomwright_jobs::{
-    JobKind,
-    submit::{self, NewJob},
     view::JobView,
     vision::{InterchangeInput, VisionInput},
 };
@@ -48,7 +46,7 @@ use roomwright_projects::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::floor_plan_imports::{ImportStatus, Upload, follow, proposal};
+use super::floor_plan_imports::{ImportStatus, Upload, follow, proposal, submit_reading};
 
 const IMPORT_SK: &str = "IMPORT";
 /// Selections one scenario holds (see `roomwright_projects::scenarios::validate`).
@@ -297,29 +295,21 @@ async fn advance(
             format: value.format,
             upload_key: value.upload_key.clone(),
         });
-        let submitted = submit::submit(
+        let request = serde_json::json!({
+            "task": "interchange",
+            "import_id": value.id,
+            "format": value.format,
+        });
+        let job = submit_reading(
             state,
-            NewJob {
-                id: submit::job_id(
-                    &value.owner_id,
-                    Some(&format!("interchange-import:{}", value.id)),
-                ),
-                kind: JobKind::Vision,
-                owner_id: value.owner_id.clone(),
-                project_id: Some(value.project_id.clone()),
-                request_hash: submit::request_hash(&["interchange", &value.id]),
-                request: serde_json::json!({
-                    "task": "interchange",
-                    "import_id": value.id,
-                    "format": value.format,
-                }),
-                input: serde_json::to_vec(&input).expect("serialisable"),
-                webhook: None,
-                estimate: roomwright_jobs::Estimate::of_kind(JobKind::Vision, &state.config.spend),
-            },
+            &value.owner_id,
+            &value.project_id,
+            &format!("interchange-import:{}", value.id),
+            &["interchange", &value.id],
+            request,
+            &input,
         )
         .await?;
-        let (submit::Submitted::Created(job) | submit::Submitted::Replayed(job)) = submitted;
         value.status = ImportStatus::Reading;
         value.job_id = Some(job.id);
         match state
