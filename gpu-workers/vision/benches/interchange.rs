@@ -111,6 +111,8 @@ async fn main() {
 
     // The drawing first, while the process is small: its peak memory is the reader's.
     let dxf = drawing(&products, inserts, walls, rooms);
+    // The peak so far is the writer's: start counting afresh (Linux: `5` resets VmHWM).
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let (peak_before, rss_before) = memory_mib();
     let started = Instant::now();
     let parsed = roomwright_interchange::parse(Format::Dxf, &dxf).unwrap();
@@ -118,9 +120,14 @@ async fn main() {
     let (peak_after, _) = memory_mib();
     let entities = inserts + walls + 2 * rooms;
     println!(
-        "DXF: {entities} entities ({inserts} inserts with 6 attributes each, {walls} walls, {rooms} rooms + labels), {:.1} MiB: read in {dxf_read_s:.2} s, peak memory +{:.0} MiB over {rss_before:.0} MiB ({peak_before:.0} MiB peak before)",
+        "DXF: {entities} entities ({inserts} inserts with 6 attributes each, {walls} walls, {rooms} rooms + labels), {:.1} MiB: read in {dxf_read_s:.2} s, peak memory +{:.0} MiB over {rss_before:.0} MiB{}",
         dxf.len() as f64 / 1024.0 / 1024.0,
         (peak_after - rss_before).max(0.0),
+        if reset {
+            String::new()
+        } else {
+            format!(" (peak not reset: {peak_before:.0} MiB before)")
+        },
     );
     assert_eq!(parsed.lines.len(), inserts);
 
@@ -212,20 +219,26 @@ async fn main() {
         .await
         .unwrap();
     let sif_s = started.elapsed().as_secs_f64();
+    // A description cannot tell apart products with the same name and brand (the generated
+    // catalog repeats "<series> <kind>" across sizes): any of them is a right answer.
+    let text_of: std::collections::HashMap<&str, (&str, &str)> = products
+        .iter()
+        .map(|p| (p.id.as_str(), (p.name.as_str(), p.brand.as_str())))
+        .collect();
     let right_described = proposal
         .lines
         .iter()
         .zip(&expected)
         .filter(|(l, want)| {
-            l.matched
-                .as_ref()
-                .is_some_and(|m| m.reason == roomwright_interchange::MatchReason::Description)
-                && l.matched.as_ref().map(|m| &m.product_id) == Some(*want)
+            l.matched.as_ref().is_some_and(|m| {
+                m.reason == roomwright_interchange::MatchReason::Description
+                    && text_of.get(m.product_id.as_str()) == text_of.get(want.as_str())
+            })
         })
         .count();
     let described = expected.len() * 2 / 5;
     println!(
-        "SIF: {sif_lines} lines ({:.2} MiB) matched in {sif_s:.2} s ({:.2} ms a line): by SKU {}, by alias {}, by description {} ({right_described} of {described} misspelt lines to the right product), unmatched {}; {:?}",
+        "SIF: {sif_lines} lines ({:.2} MiB) matched in {sif_s:.2} s ({:.2} ms a line): by SKU {}, by alias {}, by description {} ({right_described} of {described} misspelt lines to the right product or one of the same name and brand), unmatched {}; {:?}",
         text.len() as f64 / 1024.0 / 1024.0,
         sif_s * 1000.0 / sif_lines as f64,
         proposal.summary.by_sku,

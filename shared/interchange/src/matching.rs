@@ -230,11 +230,6 @@ pub async fn propose(
         .map(|p| p.trim().to_ascii_uppercase())
         .filter(|p| !p.is_empty())
         .collect();
-    let skus = roomwright_catalog::store::ids_by_sku(
-        catalog.table,
-        &part_numbers.iter().cloned().collect::<Vec<_>>(),
-    )
-    .await?;
     let mut wanted: Vec<(AliasKind, String)> = part_numbers
         .iter()
         .map(|p| (AliasKind::PartNumber, aliases::normalise(p)))
@@ -246,7 +241,13 @@ pub async fn propose(
             .map(|b| (AliasKind::Block, aliases::normalise(b)))
             .collect::<HashSet<_>>(),
     );
-    let known = aliases::lookup(catalog.table, &wanted).await?;
+    let numbers: Vec<String> = part_numbers.into_iter().collect();
+    // SKU claims and aliases are independent reads: both at once.
+    let (skus, known) = futures::future::try_join(
+        roomwright_catalog::store::ids_by_sku(catalog.table, &numbers),
+        aliases::lookup(catalog.table, &wanted),
+    )
+    .await?;
     let mut ids: Vec<String> = skus.values().cloned().collect();
     ids.extend(known.values().map(|a| a.product_id.clone()));
     ids.sort();

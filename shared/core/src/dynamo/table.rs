@@ -11,6 +11,10 @@ use crate::{aws::Aws, problem::ApiError};
 
 pub type Item = HashMap<String, AttributeValue>;
 
+/// BatchGetItem calls one [`Table::batch_get`] has in flight: a 5,000-key read is 50 calls,
+/// 4 at a time, well within a table's read capacity.
+pub const BATCH_GETS_AT_ONCE: usize = 4;
+
 /// Where an item lives: its primary key, the index keys it is found by, and when it expires.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keys {
@@ -280,50 +284,61 @@ impl Table {
         }
     }
 
-    /// The items at `keys` (pk, sk), 100 per BatchGetItem, asking again for any the service left
+    /// The items at `keys` (pk, sk), in no particular order: 100 per BatchGetItem, up to
+    /// [`BATCH_GETS_AT_ONCE`] of them at a time, asking again for any the service left
     /// unprocessed; missing items are left out.
     pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
-        let mut found = Vec::new();
+        use futures::{StreamExt, TryStreamExt};
         let unique: std::collections::BTreeSet<_> = keys.into_iter().collect();
         let unique: Vec<_> = unique.into_iter().collect();
-        for chunk in unique.chunks(100) {
-            let mut keys: Vec<Item> = chunk
-                .iter()
-                .map(|(pk, sk)| {
-                    HashMap::from([
-                        (attr::PK.to_string(), AttributeValue::S(pk.clone())),
-                        (attr::SK.to_string(), AttributeValue::S(sk.clone())),
-                    ])
-                })
-                .collect();
-            for _ in 0..8 {
-                if keys.is_empty() {
-                    break;
-                }
-                let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .build()
-                    .map_err(|e| StoreError::Service(e.to_string()))?;
-                let output = self
-                    .client()
-                    .await
-                    .batch_get_item()
-                    .request_items(self.name(), request)
-                    .send()
-                    .await
-                    .map_err(service_error)?;
-                found.extend(
-                    output
-                        .responses
-                        .and_then(|mut r| r.remove(self.name()))
-                        .unwrap_or_default(),
-                );
-                keys = output
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(self.name()))
-                    .map(|k| k.keys)
-                    .unwrap_or_default();
+        let chunks: Vec<Vec<(String, String)>> = unique.chunks(100).map(<[_]>::to_vec).collect();
+        let found: Vec<Vec<Item>> = futures::stream::iter(chunks)
+            .map(|chunk| async move { self.batch_get_100(&chunk).await })
+            .buffer_unordered(BATCH_GETS_AT_ONCE)
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// One BatchGetItem of at most 100 keys, repeated for what the service left unprocessed.
+    async fn batch_get_100(&self, chunk: &[(String, String)]) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
+        let mut keys: Vec<Item> = chunk
+            .iter()
+            .map(|(pk, sk)| {
+                HashMap::from([
+                    (attr::PK.to_string(), AttributeValue::S(pk.clone())),
+                    (attr::SK.to_string(), AttributeValue::S(sk.clone())),
+                ])
+            })
+            .collect();
+        for _ in 0..8 {
+            if keys.is_empty() {
+                break;
             }
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .build()
+                .map_err(|e| StoreError::Service(e.to_string()))?;
+            let output = self
+                .client()
+                .await
+                .batch_get_item()
+                .request_items(self.name(), request)
+                .send()
+                .await
+                .map_err(service_error)?;
+            found.extend(
+                output
+                    .responses
+                    .and_then(|mut r| r.remove(self.name()))
+                    .unwrap_or_default(),
+            );
+            keys = output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(self.name()))
+                .map(|k| k.keys)
+                .unwrap_or_default();
         }
         Ok(found)
     }
