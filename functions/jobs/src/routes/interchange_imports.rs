@@ -454,16 +454,29 @@ pub async fn accept_interchange_import(
         }
     }
     errors.finish()?;
-    let corrected_ids: Vec<String> = request
+    // Every product the scenario can name (corrected or matched), read once: the corrections
+    // are checked against it and so is the scenario.
+    let ids: Vec<String> = request
         .corrections
         .iter()
         .filter_map(|c| c.product_id.clone())
+        .chain(
+            proposed
+                .lines
+                .iter()
+                .filter_map(|l| l.matched.as_ref().map(|m| m.product_id.clone())),
+        )
         .collect();
-    let known = get_products(&state.table(), &corrected_ids).await?;
+    let products: HashMap<String, roomwright_core::catalog::Product> =
+        get_products(&state.table(), &ids)
+            .await?
+            .into_iter()
+            .map(|(id, p)| (id, p.value))
+            .collect();
     let mut errors = FieldErrors::new();
     for (i, c) in request.corrections.iter().enumerate() {
         if let Some(id) = &c.product_id
-            && known.get(id).is_none_or(|p| p.value.status != "active")
+            && products.get(id).is_none_or(|p| p.status != "active")
         {
             errors.add(
                 format!("corrections[{i}].product_id"),
@@ -611,17 +624,6 @@ pub async fn accept_interchange_import(
     };
     let mut errors = FieldErrors::new();
     scenarios::validate(&scenario, &mut errors);
-    let ids: Vec<String> = scenario
-        .selections
-        .iter()
-        .map(|s| s.product_id.clone())
-        .collect();
-    let products: HashMap<String, roomwright_core::catalog::Product> =
-        get_products(&state.table(), &ids)
-            .await?
-            .into_iter()
-            .map(|(id, p)| (id, p.value))
-            .collect();
     scenarios::check_products(&scenario, &products, &mut errors);
     errors.prefixed("scenario").finish()?;
     scenarios::upsert(&mut saved.scenarios, scenario)?;
